@@ -1,0 +1,109 @@
+/**
+ * The storage role: collections -> subjects -> faces. A face is an embedding plus metadata; the
+ * image itself is never stored. Every call is scoped by a {@linkcode CollectionRef} that carries the
+ * model id, so embeddings of two models never meet.
+ *
+ * @module
+ */
+
+/** Which collection, under which embedding model. */
+export interface CollectionRef {
+  /** Model id from the manifest, e.g. `"fr_feature@faceplugin-0.0.1"`. */
+  model: string;
+  /** Collection name (validated by the caller: `[A-Za-z0-9_.-]{1,64}`). */
+  collection: string;
+}
+
+/** A face to enroll. */
+export interface NewFace {
+  /** Unit-length embedding. */
+  embedding: Float32Array;
+  /** Quality score in [0, 1] computed by the pipeline. */
+  quality: number;
+  /** Optional client metadata (small JSON object). */
+  metadata?: Record<string, unknown>;
+}
+
+/** A stored face. */
+export interface FaceRecord {
+  /** Unique face id (assigned by the store). */
+  id: string;
+  /** The subject it belongs to. */
+  subject: string;
+  /** Model id that produced the embedding. */
+  model: string;
+  /** Unit-length embedding. */
+  embedding: Float32Array;
+  /** Quality score in [0, 1]. */
+  quality: number;
+  /** ISO-8601 creation time. */
+  created_at: string;
+  /** Client metadata, if any. */
+  metadata?: Record<string, unknown>;
+}
+
+/** A subject as listed. */
+export interface SubjectSummary {
+  subject: string;
+  face_count: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A subject with its faces. */
+export interface SubjectRecord extends SubjectSummary {
+  faces: FaceRecord[];
+}
+
+/** Options for {@linkcode FaceStore.listSubjects}. */
+export interface ListSubjectsOptions {
+  /** Opaque cursor from a previous page. Default: start. */
+  cursor?: string;
+  /** Page size, 1..1000. Default: 100. */
+  limit?: number;
+}
+
+/** One page of subjects, ordered by subject name. */
+export interface SubjectPage {
+  subjects: SubjectSummary[];
+  /** Cursor for the next page, or null when this is the last. */
+  next_cursor: string | null;
+}
+
+/**
+ * Every face of a collection packed for a linear scan: row `i` of `vectors` (length `dim`) is face
+ * `faceIds[i]` of subject `subjects[subjectIndex[i]]`.
+ */
+export interface Gallery {
+  dim: number;
+  subjects: string[];
+  subjectIndex: Int32Array;
+  faceIds: string[];
+  vectors: Float32Array;
+}
+
+/**
+ * Storage for enrolled faces. Implementations: memory, Deno KV, Upstash Redis.
+ * All writes are atomic: a face is either fully enrolled (subject created, counted) or not at all.
+ * Failures of the backing service throw `FaceError("store_unavailable")`.
+ */
+export interface FaceStore {
+  /** Short name for logs and health, e.g. `"memory"`, `"kv"`, `"upstash"`. */
+  readonly kind: string;
+  /** Adds a face to a subject, creating the subject if needed. */
+  addFace(ref: CollectionRef, subject: string, face: NewFace): Promise<FaceRecord>;
+  /** A subject with its faces, or null. */
+  getSubject(ref: CollectionRef, subject: string): Promise<SubjectRecord | null>;
+  /** Subjects of a collection, paginated by name. */
+  listSubjects(ref: CollectionRef, options?: ListSubjectsOptions): Promise<SubjectPage>;
+  /** Deletes a subject and its faces; false when it did not exist. */
+  deleteSubject(ref: CollectionRef, subject: string): Promise<boolean>;
+  /** Deletes one face; false when it did not exist. Removes the subject when its last face goes. */
+  deleteFace(ref: CollectionRef, subject: string, faceId: string): Promise<boolean>;
+  /** Deletes a whole collection; returns the number of faces removed. */
+  deleteCollection(ref: CollectionRef): Promise<number>;
+  /** Every face of the collection, packed (O(1) round trips for remote stores). */
+  gallery(ref: CollectionRef): Promise<Gallery>;
+  /** Releases connections/handles. */
+  close(): Promise<void>;
+}
