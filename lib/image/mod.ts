@@ -1,0 +1,13 @@
+/**
+ * Image decoding and pixel helpers: JPEG/PNG to 8-bit RGBA with size limits and EXIF
+ * orientation, plus crop, resize and orientation transforms.
+ *
+ * @module
+ */
+
+export type { Raster } from "./raster.ts";
+export { decodeImage, type DecodeImageOptions } from "./decode_image.ts";
+export { type ImageCodecs, setImageCodecs } from "./set_image_codecs.ts";
+export { type Orientation, orientRaster } from "./orient_raster.ts";
+export { resizeBilinear } from "./resize_bilinear.ts";
+export { cropRaster, type CropRect } from "./crop_raster.ts";

@@ -1,0 +1,188 @@
+/**
+ * Private helpers shared by the {@linkcode FaceStore} implementations: input validation, limits,
+ * face ids, list cursors and gallery packing. Not exported from `mod.ts`.
+ *
+ * @module
+ */
+
+import { FaceError } from "../errors.ts";
+import type { FaceStore, Gallery, ListSubjectsOptions, NewFace } from "./face_store.ts";
+import { validateName } from "./keys.ts";
+
+/** Most faces one subject may hold (keeps a subject deletable in one atomic operation). */
+export const MAX_FACES_PER_SUBJECT = 500;
+/** Largest embedding accepted, in dimensions. */
+export const MAX_EMBEDDING_DIM = 4096;
+/** Largest metadata accepted, in bytes of its JSON. */
+export const MAX_METADATA_BYTES = 8 * 1024;
+
+/** A validated {@linkcode NewFace}, copied so the caller's buffers can be reused. */
+export interface CheckedFace {
+  embedding: Float32Array;
+  quality: number;
+  /** JSON of the metadata, or undefined. */
+  metadataJson: string | undefined;
+}
+
+/**
+ * Validates a face to enroll.
+ *
+ * @throws {RangeError} For an empty, too long or non-finite embedding, or a quality outside [0, 1]
+ *   (both come from the pipeline, so they are programmer mistakes).
+ * @throws {FaceError} `invalid_request` for metadata that is not a small JSON object.
+ */
+export function checkNewFace(face: NewFace): CheckedFace {
+  const e = face.embedding;
+  if (!(e instanceof Float32Array) || e.length === 0 || e.length > MAX_EMBEDDING_DIM) {
+    throw new RangeError(
+      `Cannot store face: embedding must be a Float32Array of 1..${MAX_EMBEDDING_DIM} values`,
+    );
+  }
+  for (let i = 0; i < e.length; i++) {
+    if (!Number.isFinite(e[i])) throw new RangeError("Cannot store face: embedding is not finite");
+  }
+  if (typeof face.quality !== "number" || !(face.quality >= 0 && face.quality <= 1)) {
+    throw new RangeError(`Cannot store face: quality ${face.quality} is outside [0, 1]`);
+  }
+  let metadataJson: string | undefined;
+  if (face.metadata !== undefined) {
+    const m = face.metadata;
+    if (m === null || typeof m !== "object" || Array.isArray(m)) {
+      throw new FaceError("invalid_request", "Cannot store face: metadata must be a JSON object", {
+        details: { field: "metadata" },
+      });
+    }
+    try {
+      metadataJson = JSON.stringify(m);
+    } catch (cause) {
+      throw new FaceError("invalid_request", "Cannot store face: metadata is not JSON", {
+        cause,
+        details: { field: "metadata" },
+      });
+    }
+    if (new TextEncoder().encode(metadataJson).length > MAX_METADATA_BYTES) {
+      throw new FaceError(
+        "invalid_request",
+        `Cannot store face: metadata is larger than ${MAX_METADATA_BYTES} bytes of JSON`,
+        { details: { field: "metadata" } },
+      );
+    }
+  }
+  return { embedding: new Float32Array(e), quality: face.quality, metadataJson };
+}
+
+/** The error thrown when a subject already holds {@linkcode MAX_FACES_PER_SUBJECT} faces. */
+export function tooManyFaces(subject: string): FaceError {
+  return new FaceError(
+    "conflict",
+    `Cannot add face to subject "${subject}": it already has ${MAX_FACES_PER_SUBJECT} faces`,
+    { details: { limit: MAX_FACES_PER_SUBJECT } },
+  );
+}
+
+let lastMs = 0;
+let seq = 0;
+
+/**
+ * A new face id: 11 base-36 chars of time, a per-process sequence and random chars, so ids sort
+ * by creation time within a process and never collide across processes.
+ */
+export function newFaceId(now = Date.now()): string {
+  if (now <= lastMs) {
+    seq++;
+  } else {
+    lastMs = now;
+    seq = 0;
+  }
+  const rnd = crypto.getRandomValues(new Uint8Array(6));
+  let tail = "";
+  for (const b of rnd) tail += (b % 36).toString(36);
+  return lastMs.toString(36).padStart(11, "0") + seq.toString(36).padStart(4, "0") + tail;
+}
+
+/** Page size from options: 1..1000, default 100. */
+export function pageLimit(options: ListSubjectsOptions | undefined): number {
+  const limit = options?.limit ?? 100;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    throw new FaceError(
+      "invalid_request",
+      `Cannot list subjects: limit ${limit} is not in 1..1000`,
+      {
+        details: { field: "limit" },
+      },
+    );
+  }
+  return limit;
+}
+
+/** Opaque cursor naming the last subject of a page. */
+export function encodeCursor(lastSubject: string): string {
+  return btoa(`s:${lastSubject}`).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+/**
+ * The last subject named by a cursor, or undefined when there is none.
+ *
+ * @throws {FaceError} `invalid_request` for a cursor this module did not make.
+ */
+export function decodeCursor(cursor: string | undefined): string | undefined {
+  if (cursor === undefined) return undefined;
+  let text: string;
+  try {
+    text = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
+  } catch {
+    text = "";
+  }
+  if (!text.startsWith("s:")) {
+    throw new FaceError("invalid_request", "Cannot list subjects: the cursor is malformed", {
+      details: { field: "cursor" },
+    });
+  }
+  return validateName("subject", text.slice(2));
+}
+
+/** One face as read for a gallery. */
+export interface GalleryRow {
+  subject: string;
+  faceId: string;
+  embedding: Float32Array;
+}
+
+/**
+ * Packs rows into a {@linkcode Gallery}, ordered by subject then face id.
+ *
+ * @throws {FaceError} `model_mismatch` when rows have different dimensions.
+ */
+export function packGallery(rows: GalleryRow[]): Gallery {
+  rows.sort((a, b) =>
+    a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : a.faceId < b.faceId ? -1 : 1
+  );
+  const dim = rows.length === 0 ? 0 : rows[0].embedding.length;
+  const subjects: string[] = [];
+  const subjectIndex = new Int32Array(rows.length);
+  const faceIds: string[] = [];
+  const vectors = new Float32Array(rows.length * dim);
+  rows.forEach((row, i) => {
+    if (row.embedding.length !== dim) {
+      throw new FaceError(
+        "model_mismatch",
+        `Cannot build gallery: face ${row.faceId} has ${row.embedding.length} dimensions, not ${dim}`,
+      );
+    }
+    if (subjects.length === 0 || subjects[subjects.length - 1] !== row.subject) {
+      subjects.push(row.subject);
+    }
+    subjectIndex[i] = subjects.length - 1;
+    faceIds.push(row.faceId);
+    vectors.set(row.embedding, i * dim);
+  });
+  return { dim, subjects, subjectIndex, faceIds, vectors };
+}
+
+/** Wraps a backend failure as `FaceError("store_unavailable")`; FaceErrors pass through. */
+export function unavailable(store: FaceStore["kind"], action: string, cause: unknown): FaceError {
+  if (cause instanceof FaceError) return cause;
+  return new FaceError("store_unavailable", `Cannot ${action}: the ${store} store failed`, {
+    cause,
+  });
+}

@@ -1,0 +1,157 @@
+/**
+ * The one module that forms storage keys. Every key carries the schema version ({@linkcode
+ * SCHEMA_VERSION}) and the embedding model id, so embeddings of two models never meet, and every
+ * name that goes into a key is validated here first.
+ *
+ * Key schema (`P` is the store's prefix, `m` the model id, `c` the collection, `s` a subject, `f` a
+ * face id):
+ *
+ * | store   | key                                 | value                                             |
+ * | ------- | ----------------------------------- | ------------------------------------------------- |
+ * | Deno KV | `[...P, "v1", m, c, "s", s]`        | subject summary `{created_at, updated_at, face_count}` |
+ * | Deno KV | `[...P, "v1", m, c, "f", s, f]`     | face `{embedding: bytes, quality, created_at, metadata}` |
+ * | Redis   | `P + "v1:{m|c}:subjects"`           | sorted set of subject names (score 0, lex order)  |
+ * | Redis   | `P + "v1:{m|c}:subject:" + s`       | hash `created_at`, `updated_at`, `face_count`     |
+ * | Redis   | `P + "v1:{m|c}:faces:" + s`         | hash face id -> JSON `{quality, created_at, metadata}` |
+ * | Redis   | `P + "v1:{m|c}:gallery"`            | hash face id -> packed record (base64)            |
+ *
+ * The Redis keys of one collection share the hash tag `{m|c}`, so a script touching them is valid
+ * on a clustered Redis too. Names never contain `:`, `|`, `{` or `}`, so keys cannot collide.
+ *
+ * @module
+ */
+
+import { FaceError } from "../errors.ts";
+import type { CollectionRef } from "./face_store.ts";
+
+/** Version of the key schema; bump it when the layout of keys or values changes. */
+export const SCHEMA_VERSION = "v1";
+
+const NAME_RE = /^[A-Za-z0-9_.@-]{1,128}$/;
+const MODEL_RE = /^[A-Za-z0-9_.@/+-]{1,128}$/;
+const FACE_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** What a validated name is, for error messages. */
+export type NameKind = "collection" | "subject" | "model" | "face id";
+
+/**
+ * Checks a collection, subject, model or face id name and returns it unchanged.
+ *
+ * Collections and subjects match `[A-Za-z0-9_.@-]{1,128}`; model ids `[A-Za-z0-9_.@/+-]{1,128}`;
+ * face ids `[A-Za-z0-9_-]{1,64}`.
+ *
+ * @param kind What the name names (used in the message).
+ * @param name The candidate name.
+ * @returns `name`.
+ * @throws {FaceError} `invalid_request` when the name does not match its pattern.
+ *
+ * @example
+ * ```ts
+ * import { validateName } from "./keys.ts";
+ * console.assert(validateName("subject", "alice@example.org") === "alice@example.org");
+ * ```
+ */
+export function validateName(kind: NameKind, name: string): string {
+  const re = kind === "model" ? MODEL_RE : kind === "face id" ? FACE_ID_RE : NAME_RE;
+  if (typeof name !== "string" || !re.test(name)) {
+    const shown = typeof name === "string" ? JSON.stringify(name.slice(0, 40)) : typeof name;
+    throw new FaceError(
+      "invalid_request",
+      `Cannot use ${kind} ${shown}: it must match ${re.source}`,
+      { details: { field: kind.replace(" ", "_") } },
+    );
+  }
+  return name;
+}
+
+/** Keys of one collection in a Deno KV store. */
+export interface KvCollectionKeys {
+  /** Prefix of every key of the collection. */
+  collection: Deno.KvKey;
+  /** Prefix of the subject summaries; `[...subjects, name]` is one subject. */
+  subjects: Deno.KvKey;
+  /** Prefix of the faces; `[...faces, subject, faceId]` is one face. */
+  faces: Deno.KvKey;
+  /** Key of one subject summary. */
+  subject(subject: string): Deno.KvKey;
+  /** Prefix of the faces of one subject. */
+  subjectFaces(subject: string): Deno.KvKey;
+  /** Key of one face. */
+  face(subject: string, faceId: string): Deno.KvKey;
+}
+
+/**
+ * Validates `ref` and returns the Deno KV keys of its collection under `prefix`.
+ *
+ * @param ref Model and collection.
+ * @param prefix Key parts put before everything (e.g. `["facegate"]`). Default: `[]`.
+ * @returns Key builders for the collection; subject and face id arguments are validated too.
+ * @throws {FaceError} `invalid_request` for an invalid model, collection, subject or face id.
+ *
+ * @example
+ * ```ts
+ * import { kvCollectionKeys } from "./keys.ts";
+ * const keys = kvCollectionKeys({ model: "m@1", collection: "staff" }, ["app"]);
+ * console.assert(keys.subject("bob").join("/") === "app/v1/m@1/staff/s/bob");
+ * ```
+ */
+export function kvCollectionKeys(
+  ref: CollectionRef,
+  prefix: readonly Deno.KvKeyPart[] = [],
+): KvCollectionKeys {
+  const model = validateName("model", ref.model);
+  const collection = validateName("collection", ref.collection);
+  const base = [...prefix, SCHEMA_VERSION, model, collection];
+  const subjects = [...base, "s"];
+  const faces = [...base, "f"];
+  return {
+    collection: base,
+    subjects,
+    faces,
+    subject: (s) => [...subjects, validateName("subject", s)],
+    subjectFaces: (s) => [...faces, validateName("subject", s)],
+    face: (s, f) => [...faces, validateName("subject", s), validateName("face id", f)],
+  };
+}
+
+/** Keys of one collection in a Redis store. */
+export interface RedisCollectionKeys {
+  /** Sorted set of subject names. */
+  subjects: string;
+  /** Hash face id -> packed gallery record. */
+  gallery: string;
+  /** Common start of the per-subject keys: `subjectPrefix + "subject:" + name`. */
+  base: string;
+  /** Hash of one subject's summary fields. */
+  subject(subject: string): string;
+  /** Hash face id -> face JSON of one subject. */
+  faces(subject: string): string;
+}
+
+/**
+ * Validates `ref` and returns the Redis keys of its collection under `prefix`.
+ *
+ * @param ref Model and collection.
+ * @param prefix String put before every key (e.g. `"facegate:"`). Default: `""`.
+ * @returns Key builders for the collection; subject arguments are validated too.
+ * @throws {FaceError} `invalid_request` for an invalid model, collection or subject.
+ *
+ * @example
+ * ```ts
+ * import { redisCollectionKeys } from "./keys.ts";
+ * const keys = redisCollectionKeys({ model: "m@1", collection: "staff" }, "fg:");
+ * console.assert(keys.subject("bob") === "fg:v1:{m@1|staff}:subject:bob");
+ * ```
+ */
+export function redisCollectionKeys(ref: CollectionRef, prefix = ""): RedisCollectionKeys {
+  const model = validateName("model", ref.model);
+  const collection = validateName("collection", ref.collection);
+  const base = `${prefix}${SCHEMA_VERSION}:{${model}|${collection}}:`;
+  return {
+    subjects: `${base}subjects`,
+    gallery: `${base}gallery`,
+    base,
+    subject: (s) => `${base}subject:${validateName("subject", s)}`,
+    faces: (s) => `${base}faces:${validateName("subject", s)}`,
+  };
+}

@@ -1,0 +1,405 @@
+/**
+ * {@linkcode FaceStore} on Deno KV (a local SQLite file, or Deno Deploy's KV). Needs the
+ * `--unstable-kv` flag (or `"unstable": ["kv"]` in deno.json).
+ *
+ * Consistency: every face mutation also rewrites its subject's summary in the same
+ * `kv.atomic()` operation, guarded by a versionstamp check on that summary, and is retried when
+ * another writer got there first. So the summary's `face_count` always equals the number of face
+ * keys, a subject exists exactly while it has faces, and a subject is never visible half-written.
+ * Limits of Deno KV: values ≤ 64 KiB (a face holds ≤ 16 KiB of embedding and ≤ 8 KiB of metadata),
+ * ≤ 1000 mutations and ≤ 100 checks per atomic operation. A subject holds at most
+ * `MAX_FACES_PER_SUBJECT` (500) faces, so deleting one subject is always a single atomic
+ * operation; `deleteCollection` deletes whole subjects in chunks of up to 100 subjects / 1000 keys,
+ * so while it runs other readers may see some subjects gone and others still there, but never a
+ * subject with only part of its faces.
+ *
+ * @module
+ */
+
+import { FaceError } from "../errors.ts";
+import type {
+  CollectionRef,
+  FaceRecord,
+  FaceStore,
+  Gallery,
+  ListSubjectsOptions,
+  NewFace,
+  SubjectPage,
+  SubjectRecord,
+  SubjectSummary,
+} from "./face_store.ts";
+import { kvCollectionKeys } from "./keys.ts";
+import { decodeEmbedding, encodeEmbedding } from "./embedding_codec.ts";
+import {
+  checkNewFace,
+  decodeCursor,
+  encodeCursor,
+  type GalleryRow,
+  MAX_FACES_PER_SUBJECT,
+  newFaceId,
+  packGallery,
+  pageLimit,
+  tooManyFaces,
+  unavailable,
+} from "./_store_common.ts";
+
+/** Options for {@linkcode KvFaceStore}. */
+export interface KvFaceStoreOptions {
+  /** Key parts put before every key, e.g. a random test prefix. Default: `["facegate"]`. */
+  prefix?: Deno.KvKeyPart[];
+  /** Clock for `created_at` / `updated_at`. Default: `() => new Date()`. */
+  now?: () => Date;
+  /** Tries of a contended atomic write before `FaceError("conflict")`. Default: 100. */
+  maxAttempts?: number;
+  /** Whether `close()` closes the `Deno.Kv` handle. Default: false (true from `open`). */
+  ownsKv?: boolean;
+}
+
+interface SubjectMeta {
+  created_at: string;
+  updated_at: string;
+  face_count: number;
+}
+
+interface StoredFace {
+  embedding: Uint8Array;
+  quality: number;
+  created_at: string;
+  metadata?: string;
+}
+
+const LIST_BATCH = 500;
+const MAX_CHECKS = 100;
+const MAX_MUTATIONS = 1000;
+
+/**
+ * A {@linkcode FaceStore} on Deno KV. See the module doc for the consistency guarantees.
+ *
+ * @example
+ * ```ts ignore
+ * import { KvFaceStore } from "./kv_face_store.ts";
+ * const store = await KvFaceStore.open("./facegate.kv");
+ * await store.addFace({ model: "m@1", collection: "staff" }, "ann", {
+ *   embedding: new Float32Array([1, 0]),
+ *   quality: 0.9,
+ * });
+ * await store.close();
+ * ```
+ */
+export class KvFaceStore implements FaceStore {
+  /** Always `"kv"`. */
+  readonly kind = "kv";
+  #kv: Deno.Kv;
+  #prefix: Deno.KvKeyPart[];
+  #now: () => Date;
+  #maxAttempts: number;
+  #ownsKv: boolean;
+  #closed = false;
+  #locks = new Map<string, Promise<unknown>>();
+
+  /**
+   * Wraps an open `Deno.Kv` handle.
+   *
+   * @param kv The handle; closed by `close()` only when `options.ownsKv` is true.
+   * @param options See {@linkcode KvFaceStoreOptions}.
+   */
+  constructor(kv: Deno.Kv, options: KvFaceStoreOptions = {}) {
+    this.#kv = kv;
+    this.#prefix = options.prefix ?? ["facegate"];
+    this.#now = options.now ?? (() => new Date());
+    this.#maxAttempts = options.maxAttempts ?? 100;
+    this.#ownsKv = options.ownsKv ?? false;
+  }
+
+  /**
+   * Opens Deno KV at `path` and returns a store that owns the handle.
+   *
+   * @param path SQLite file, `":memory:"`, or undefined for the default (Deploy's KV).
+   * @returns The store; `close()` closes the handle.
+   * @throws {FaceError} `store_unavailable` when the database cannot be opened or Deno KV is not
+   *   enabled (`--unstable-kv`).
+   */
+  static async open(path?: string, options: KvFaceStoreOptions = {}): Promise<KvFaceStore> {
+    if (typeof Deno.openKv !== "function") {
+      throw new FaceError(
+        "store_unavailable",
+        'Cannot open the Deno KV database: Deno.openKv is missing (run with --unstable-kv or set "unstable": ["kv"] in deno.json)',
+      );
+    }
+    try {
+      return new KvFaceStore(await Deno.openKv(path), { ownsKv: true, ...options });
+    } catch (cause) {
+      throw unavailable("kv", "open the Deno KV database", cause);
+    }
+  }
+
+  /**
+   * Adds a face, creating the subject if needed; retried on contention.
+   *
+   * @throws {FaceError} `invalid_request` for bad names or metadata; `conflict` when the subject is
+   *   full or the write stayed contended for `maxAttempts` tries; `store_unavailable` on KV errors.
+   */
+  async addFace(ref: CollectionRef, subject: string, face: NewFace): Promise<FaceRecord> {
+    const keys = kvCollectionKeys(ref, this.#prefix);
+    const subjectKey = keys.subject(subject);
+    const checked = checkNewFace(face);
+    const id = newFaceId();
+    const faceKey = keys.face(subject, id);
+    return await this.#serialized(subjectKey, async () => {
+      for (let attempt = 0; attempt < this.#maxAttempts; attempt++) {
+        const now = this.#now().toISOString();
+        const meta = await this.#call("add a face", () => this.#kv.get<SubjectMeta>(subjectKey));
+        const count = meta.value?.face_count ?? 0;
+        if (count >= MAX_FACES_PER_SUBJECT) throw tooManyFaces(subject);
+        const stored: StoredFace = {
+          embedding: encodeEmbedding(checked.embedding),
+          quality: checked.quality,
+          created_at: now,
+        };
+        if (checked.metadataJson !== undefined) stored.metadata = checked.metadataJson;
+        const next: SubjectMeta = {
+          created_at: meta.value?.created_at ?? now,
+          updated_at: now,
+          face_count: count + 1,
+        };
+        const res = await this.#call(
+          "add a face",
+          () => commit(this.#kv.atomic().check(meta).set(subjectKey, next).set(faceKey, stored)),
+        );
+        if (res) return toRecord(ref.model, subject, id, stored);
+        await backoff(attempt);
+      }
+      throw contended("add a face", subject);
+    });
+  }
+
+  /** The subject with its faces (by face id), or null. */
+  async getSubject(ref: CollectionRef, subject: string): Promise<SubjectRecord | null> {
+    const keys = kvCollectionKeys(ref, this.#prefix);
+    const subjectKey = keys.subject(subject);
+    const facesPrefix = keys.subjectFaces(subject);
+    return await this.#call("read a subject", async () => {
+      // Read summary, faces, summary again: equal versionstamps mean one consistent snapshot.
+      for (let attempt = 0;; attempt++) {
+        const before = await this.#kv.get<SubjectMeta>(subjectKey);
+        if (before.value === null) return null;
+        const faces: FaceRecord[] = [];
+        for await (
+          const e of this.#kv.list<StoredFace>({ prefix: facesPrefix }, { batchSize: LIST_BATCH })
+        ) {
+          faces.push(toRecord(ref.model, subject, e.key[e.key.length - 1] as string, e.value));
+        }
+        const after = await this.#kv.get<SubjectMeta>(subjectKey);
+        if (after.versionstamp === before.versionstamp || attempt >= 10) {
+          if (after.value === null) return null;
+          return { subject, ...after.value, face_count: faces.length, faces };
+        }
+      }
+    });
+  }
+
+  /** Subjects ordered by name, `limit` per page. */
+  async listSubjects(ref: CollectionRef, options?: ListSubjectsOptions): Promise<SubjectPage> {
+    const keys = kvCollectionKeys(ref, this.#prefix);
+    const limit = pageLimit(options);
+    const after = decodeCursor(options?.cursor);
+    const selector: Deno.KvListSelector = after === undefined
+      ? { prefix: keys.subjects }
+      : { prefix: keys.subjects, start: [...keys.subjects, after + "\0"] };
+    const subjects: SubjectSummary[] = await this.#call("list subjects", async () => {
+      const out: SubjectSummary[] = [];
+      for await (const e of this.#kv.list<SubjectMeta>(selector, { limit: limit + 1 })) {
+        out.push({ subject: e.key[e.key.length - 1] as string, ...e.value });
+      }
+      return out;
+    });
+    const more = subjects.length > limit;
+    if (more) subjects.pop();
+    return {
+      subjects,
+      next_cursor: more ? encodeCursor(subjects[subjects.length - 1].subject) : null,
+    };
+  }
+
+  /** Deletes a subject and its faces in one atomic operation; false when it did not exist. */
+  async deleteSubject(ref: CollectionRef, subject: string): Promise<boolean> {
+    const keys = kvCollectionKeys(ref, this.#prefix);
+    const subjectKey = keys.subject(subject);
+    const facesPrefix = keys.subjectFaces(subject);
+    return await this.#serialized(subjectKey, async () => {
+      for (let attempt = 0; attempt < this.#maxAttempts; attempt++) {
+        const ok = await this.#call("delete a subject", async () => {
+          const meta = await this.#kv.get<SubjectMeta>(subjectKey);
+          if (meta.value === null) return null;
+          const op = this.#kv.atomic().check(meta).delete(subjectKey);
+          for await (const e of this.#kv.list({ prefix: facesPrefix }, { batchSize: LIST_BATCH })) {
+            op.delete(e.key);
+          }
+          return (await commit(op));
+        });
+        if (ok === null) return false;
+        if (ok) return true;
+        await backoff(attempt);
+      }
+      throw contended("delete a subject", subject);
+    });
+  }
+
+  /** Deletes one face, and the subject with its last face; false when it did not exist. */
+  async deleteFace(ref: CollectionRef, subject: string, faceId: string): Promise<boolean> {
+    const keys = kvCollectionKeys(ref, this.#prefix);
+    const subjectKey = keys.subject(subject);
+    const faceKey = keys.face(subject, faceId);
+    return await this.#serialized(subjectKey, async () => {
+      for (let attempt = 0; attempt < this.#maxAttempts; attempt++) {
+        const ok = await this.#call("delete a face", async () => {
+          const [meta, face] = await this.#kv.getMany<[SubjectMeta, StoredFace]>([
+            subjectKey,
+            faceKey,
+          ]);
+          if (meta.value === null || face.value === null) return null;
+          const op = this.#kv.atomic().check(meta, face).delete(faceKey);
+          if (meta.value.face_count <= 1) op.delete(subjectKey);
+          else {
+            op.set(subjectKey, {
+              ...meta.value,
+              face_count: meta.value.face_count - 1,
+              updated_at: this.#now().toISOString(),
+            });
+          }
+          return (await commit(op));
+        });
+        if (ok === null) return false;
+        if (ok) return true;
+        await backoff(attempt);
+      }
+      throw contended("delete a face", subject);
+    });
+  }
+
+  /**
+   * Deletes every subject of the collection, whole subjects per atomic operation (see module doc).
+   *
+   * @returns The number of faces removed.
+   */
+  async deleteCollection(ref: CollectionRef): Promise<number> {
+    const keys = kvCollectionKeys(ref, this.#prefix);
+    let removed = 0;
+    let conflicts = 0;
+    while (true) {
+      const batch = await this.#call("delete a collection", async () => {
+        const op = this.#kv.atomic();
+        let checks = 0;
+        let mutations = 0;
+        let faces = 0;
+        const iter = this.#kv.list<SubjectMeta>({ prefix: keys.subjects }, { limit: MAX_CHECKS });
+        for await (const meta of iter) {
+          const cost = 1 + meta.value.face_count;
+          if (checks === MAX_CHECKS || (checks > 0 && mutations + cost > MAX_MUTATIONS)) break;
+          const subject = meta.key[meta.key.length - 1] as string;
+          op.check(meta).delete(meta.key);
+          for await (const e of this.#kv.list({ prefix: keys.subjectFaces(subject) })) {
+            op.delete(e.key);
+            faces++;
+          }
+          checks++;
+          mutations += cost;
+        }
+        if (checks === 0) return null;
+        return (await commit(op)) ? faces : -1;
+      });
+      if (batch === null) return removed;
+      if (batch >= 0) {
+        removed += batch;
+        continue;
+      }
+      if (++conflicts >= this.#maxAttempts) throw contended("delete a collection", ref.collection);
+      await backoff(conflicts);
+    }
+  }
+
+  /** Every face of the collection, packed, read in batched `kv.list` calls of 500 faces. */
+  async gallery(ref: CollectionRef): Promise<Gallery> {
+    const keys = kvCollectionKeys(ref, this.#prefix);
+    const n = keys.faces.length;
+    const rows = await this.#call("read the gallery", async () => {
+      const out: GalleryRow[] = [];
+      for await (
+        const e of this.#kv.list<StoredFace>({ prefix: keys.faces }, { batchSize: LIST_BATCH })
+      ) {
+        out.push({
+          subject: e.key[n] as string,
+          faceId: e.key[n + 1] as string,
+          embedding: decodeEmbedding(e.value.embedding),
+        });
+      }
+      return out;
+    });
+    return packGallery(rows);
+  }
+
+  /** Closes the KV handle when the store owns it; idempotent. */
+  close(): Promise<void> {
+    if (this.#ownsKv && !this.#closed) this.#kv.close();
+    this.#closed = true;
+    return Promise.resolve();
+  }
+
+  /** Runs a KV call, mapping failures (but not FaceErrors) to `store_unavailable`. */
+  async #call<T>(action: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw unavailable("kv", action, err);
+    }
+  }
+
+  /** Serialises writes to one subject inside this isolate, so local writers do not contend. */
+  async #serialized<T>(key: Deno.KvKey, fn: () => Promise<T>): Promise<T> {
+    const id = JSON.stringify(key);
+    const prev = this.#locks.get(id) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.catch(() => {});
+    this.#locks.set(id, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.#locks.get(id) === tail) this.#locks.delete(id);
+    }
+  }
+}
+
+function toRecord(model: string, subject: string, id: string, f: StoredFace): FaceRecord {
+  const record: FaceRecord = {
+    id,
+    subject,
+    model,
+    embedding: decodeEmbedding(f.embedding),
+    quality: f.quality,
+    created_at: f.created_at,
+  };
+  if (f.metadata !== undefined) record.metadata = JSON.parse(f.metadata);
+  return record;
+}
+
+/**
+ * Commits `op`; false when a check failed or SQLite was busy ("database is locked": another
+ * handle or process on the same file is writing), so the caller retries.
+ */
+async function commit(op: Deno.AtomicOperation): Promise<boolean> {
+  try {
+    return (await op.commit()).ok;
+  } catch (err) {
+    if (err instanceof Error && /database is locked|busy/i.test(err.message)) return false;
+    throw err;
+  }
+}
+
+function backoff(attempt: number): Promise<void> {
+  const ms = Math.random() * Math.min(50, 2 ** Math.min(attempt, 6));
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function contended(action: string, name: string): FaceError {
+  return new FaceError("conflict", `Cannot ${action} "${name}": too many concurrent writes`);
+}

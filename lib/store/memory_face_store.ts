@@ -1,0 +1,238 @@
+/**
+ * {@linkcode FaceStore} kept in the memory of one isolate: for tests, benchmarks and single-process
+ * development. Data is lost when the process ends.
+ *
+ * @module
+ */
+
+import type {
+  CollectionRef,
+  FaceRecord,
+  FaceStore,
+  Gallery,
+  ListSubjectsOptions,
+  NewFace,
+  SubjectPage,
+  SubjectRecord,
+} from "./face_store.ts";
+import { validateName } from "./keys.ts";
+import {
+  checkNewFace,
+  decodeCursor,
+  encodeCursor,
+  MAX_FACES_PER_SUBJECT,
+  newFaceId,
+  packGallery,
+  pageLimit,
+  tooManyFaces,
+} from "./_store_common.ts";
+
+/** Options for {@linkcode MemoryFaceStore}. */
+export interface MemoryFaceStoreOptions {
+  /** Clock for `created_at` / `updated_at`. Default: `() => new Date()`. */
+  now?: () => Date;
+}
+
+interface StoredFace {
+  id: string;
+  embedding: Float32Array;
+  quality: number;
+  created_at: string;
+  metadataJson: string | undefined;
+}
+
+interface StoredSubject {
+  created_at: string;
+  updated_at: string;
+  faces: Map<string, StoredFace>;
+}
+
+/**
+ * A {@linkcode FaceStore} in a `Map`. Every method completes synchronously under the hood, so each
+ * write is trivially atomic. Embeddings are copied in and out.
+ *
+ * @example
+ * ```ts
+ * import { MemoryFaceStore } from "./memory_face_store.ts";
+ * const store = new MemoryFaceStore();
+ * const ref = { model: "m@1", collection: "staff" };
+ * await store.addFace(ref, "ann", { embedding: new Float32Array([1, 0]), quality: 0.9 });
+ * console.assert((await store.gallery(ref)).subjects[0] === "ann");
+ * await store.close();
+ * ```
+ */
+export class MemoryFaceStore implements FaceStore {
+  /** Always `"memory"`. */
+  readonly kind = "memory";
+  #collections = new Map<string, Map<string, StoredSubject>>();
+  #now: () => Date;
+
+  /** Creates an empty store. */
+  constructor(options: MemoryFaceStoreOptions = {}) {
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  #collection(ref: CollectionRef, create: false): Map<string, StoredSubject> | undefined;
+  #collection(ref: CollectionRef, create: true): Map<string, StoredSubject>;
+  #collection(ref: CollectionRef, create: boolean): Map<string, StoredSubject> | undefined {
+    const key = JSON.stringify([
+      validateName("model", ref.model),
+      validateName("collection", ref.collection),
+    ]);
+    let coll = this.#collections.get(key);
+    if (!coll && create) {
+      coll = new Map();
+      this.#collections.set(key, coll);
+    }
+    return coll;
+  }
+
+  /**
+   * Adds a face, creating the subject if needed.
+   *
+   * @returns The stored face.
+   * @throws {FaceError} `invalid_request` for bad names or metadata; `conflict` when the subject
+   *   already has `MAX_FACES_PER_SUBJECT` faces.
+   */
+  addFace(ref: CollectionRef, subject: string, face: NewFace): Promise<FaceRecord> {
+    return attempt(() => {
+      validateName("subject", subject);
+      const checked = checkNewFace(face);
+      const coll = this.#collection(ref, true);
+      const now = this.#now().toISOString();
+      let state = coll.get(subject);
+      if (state && state.faces.size >= MAX_FACES_PER_SUBJECT) throw tooManyFaces(subject);
+      if (!state) {
+        state = { created_at: now, updated_at: now, faces: new Map() };
+        coll.set(subject, state);
+      }
+      const stored: StoredFace = {
+        id: newFaceId(),
+        embedding: checked.embedding,
+        quality: checked.quality,
+        created_at: now,
+        metadataJson: checked.metadataJson,
+      };
+      state.faces.set(stored.id, stored);
+      state.updated_at = now;
+      return toRecord(ref.model, subject, stored);
+    });
+  }
+
+  /** The subject with its faces (by face id), or null. */
+  getSubject(ref: CollectionRef, subject: string): Promise<SubjectRecord | null> {
+    return attempt(() => {
+      validateName("subject", subject);
+      const state = this.#collection(ref, false)?.get(subject);
+      if (!state) return null;
+      const faces = [...state.faces.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+      return {
+        subject,
+        face_count: faces.length,
+        created_at: state.created_at,
+        updated_at: state.updated_at,
+        faces: faces.map((f) => toRecord(ref.model, subject, f)),
+      };
+    });
+  }
+
+  /** Subjects ordered by name, `limit` per page. */
+  listSubjects(ref: CollectionRef, options?: ListSubjectsOptions): Promise<SubjectPage> {
+    return attempt(() => {
+      const limit = pageLimit(options);
+      const after = decodeCursor(options?.cursor);
+      const coll = this.#collection(ref, false);
+      const names = [...(coll?.keys() ?? [])]
+        .filter((s) => after === undefined || s > after)
+        .sort();
+      const page = names.slice(0, limit);
+      return {
+        subjects: page.map((s) => {
+          const state = coll!.get(s)!;
+          return {
+            subject: s,
+            face_count: state.faces.size,
+            created_at: state.created_at,
+            updated_at: state.updated_at,
+          };
+        }),
+        next_cursor: names.length > limit ? encodeCursor(page[page.length - 1]) : null,
+      };
+    });
+  }
+
+  /** Deletes a subject; false when it did not exist. */
+  deleteSubject(ref: CollectionRef, subject: string): Promise<boolean> {
+    return attempt(() => {
+      validateName("subject", subject);
+      return this.#collection(ref, false)?.delete(subject) ?? false;
+    });
+  }
+
+  /** Deletes one face, and the subject with its last face; false when it did not exist. */
+  deleteFace(ref: CollectionRef, subject: string, faceId: string): Promise<boolean> {
+    return attempt(() => {
+      validateName("subject", subject);
+      validateName("face id", faceId);
+      const coll = this.#collection(ref, false);
+      const state = coll?.get(subject);
+      if (!state || !state.faces.delete(faceId)) return false;
+      if (state.faces.size === 0) coll!.delete(subject);
+      else state.updated_at = this.#now().toISOString();
+      return true;
+    });
+  }
+
+  /** Deletes the collection; returns the number of faces removed. */
+  deleteCollection(ref: CollectionRef): Promise<number> {
+    return attempt(() => {
+      const coll = this.#collection(ref, false);
+      let n = 0;
+      for (const state of coll?.values() ?? []) n += state.faces.size;
+      coll?.clear();
+      return n;
+    });
+  }
+
+  /** Every face of the collection, packed by subject then face id. */
+  gallery(ref: CollectionRef): Promise<Gallery> {
+    return attempt(() => {
+      const rows = [];
+      for (const [subject, state] of this.#collection(ref, false) ?? []) {
+        for (const f of state.faces.values()) {
+          rows.push({ subject, faceId: f.id, embedding: f.embedding });
+        }
+      }
+      return packGallery(rows);
+    });
+  }
+
+  /** Drops all data. */
+  close(): Promise<void> {
+    return attempt(() => {
+      this.#collections.clear();
+    });
+  }
+}
+
+function toRecord(model: string, subject: string, f: StoredFace): FaceRecord {
+  const record: FaceRecord = {
+    id: f.id,
+    subject,
+    model,
+    embedding: new Float32Array(f.embedding),
+    quality: f.quality,
+    created_at: f.created_at,
+  };
+  if (f.metadataJson !== undefined) record.metadata = JSON.parse(f.metadataJson);
+  return record;
+}
+
+/** Runs `fn` so that a synchronous throw becomes a rejected promise. */
+function attempt<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}

@@ -1,0 +1,14 @@
+/**
+ * Storage of enrolled faces: the {@linkcode FaceStore} role, its memory, Deno KV and Upstash Redis
+ * implementations, the key schema and the embedding codec. Other folders import only this file.
+ *
+ * @module
+ */
+
+export * from "./face_store.ts";
+export * from "./keys.ts";
+export * from "./embedding_codec.ts";
+export * from "./memory_face_store.ts";
+export * from "./kv_face_store.ts";
+export * from "./upstash_face_store.ts";
+export { MAX_EMBEDDING_DIM, MAX_FACES_PER_SUBJECT, MAX_METADATA_BYTES } from "./_store_common.ts";

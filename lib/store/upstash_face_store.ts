@@ -1,0 +1,406 @@
+/**
+ * {@linkcode FaceStore} on Upstash Redis over its REST API (`@upstash/redis`), or on any server
+ * that speaks that protocol (see `tools/upstash_bridge.ts`).
+ *
+ * Layout (see `keys.ts`): per collection a sorted set of subject names, per subject a summary hash
+ * and a hash of face records, and one gallery hash face id -> packed `subjectLen|subject|float32`
+ * record (base64). Every write is one Lua script (EVALSHA, falling back to EVAL), so it is atomic:
+ * a face, its subject's count and its gallery row appear and disappear together. Enrolment is
+ * idempotent by face id, so the client's bounded retries never enroll a face twice.
+ *
+ * Round trips: `gallery()` reads a collection of up to `galleryBatch` faces (default 2000, about
+ * 5.6 MB of response for 512-d embeddings) with one script call; bigger collections are read in
+ * HSCAN chunks of about `galleryBatch` faces, one round trip each, and are then not a snapshot
+ * under concurrent writes. `getSubject()` and `listSubjects()` are one round trip each.
+ * `deleteCollection()` deletes whole subjects, 100 per script call.
+ *
+ * @module
+ */
+
+import { Redis } from "@upstash/redis";
+import type {
+  CollectionRef,
+  FaceRecord,
+  FaceStore,
+  Gallery,
+  ListSubjectsOptions,
+  NewFace,
+  SubjectPage,
+  SubjectRecord,
+} from "./face_store.ts";
+import { redisCollectionKeys, validateName } from "./keys.ts";
+import { packGalleryRecord, unpackGalleryRecord } from "./embedding_codec.ts";
+import {
+  checkNewFace,
+  decodeCursor,
+  encodeCursor,
+  type GalleryRow,
+  MAX_FACES_PER_SUBJECT,
+  newFaceId,
+  packGallery,
+  pageLimit,
+  tooManyFaces,
+  unavailable,
+} from "./_store_common.ts";
+
+/** Options for {@linkcode UpstashFaceStore}. */
+export interface UpstashFaceStoreOptions {
+  /** REST URL, e.g. `UPSTASH_REDIS_REST_URL`. */
+  url: string;
+  /** REST token, e.g. `UPSTASH_REDIS_REST_TOKEN`. */
+  token: string;
+  /** String put before every key (tests use a random one). Default: `"facegate:"`. */
+  prefix?: string;
+  /** Clock for `created_at` / `updated_at`. Default: `() => new Date()`. */
+  now?: () => Date;
+  /** Longest one HTTP request may take, in ms; then `store_unavailable`. Default: 10000. */
+  timeoutMs?: number;
+  /** Retries of a request that failed at the network level. Default: 2. */
+  retries?: number;
+  /** Faces read per gallery round trip. Default: 2000. */
+  galleryBatch?: number;
+}
+
+const ADD = `
+if redis.call('HEXISTS', KEYS[3], ARGV[2]) == 1 then return 'ok' end
+local n = tonumber(redis.call('HGET', KEYS[2], 'face_count') or '0')
+if n >= tonumber(ARGV[6]) then return 'full' end
+if n == 0 then
+  redis.call('HSET', KEYS[2], 'created_at', ARGV[5])
+  redis.call('ZADD', KEYS[1], 0, ARGV[1])
+end
+redis.call('HSET', KEYS[2], 'updated_at', ARGV[5], 'face_count', n + 1)
+redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
+redis.call('HSET', KEYS[4], ARGV[2], ARGV[4])
+return 'ok'`;
+
+const DELETE_FACE = `
+if redis.call('HDEL', KEYS[3], ARGV[2]) == 0 then return 0 end
+redis.call('HDEL', KEYS[4], ARGV[2])
+local n = redis.call('HINCRBY', KEYS[2], 'face_count', -1)
+if n <= 0 then
+  redis.call('DEL', KEYS[2], KEYS[3])
+  redis.call('ZREM', KEYS[1], ARGV[1])
+else
+  redis.call('HSET', KEYS[2], 'updated_at', ARGV[3])
+end
+return 1`;
+
+const DROP_SUBJECT = `
+local function drop(gallery, meta, faces)
+  local ids = redis.call('HKEYS', faces)
+  for i = 1, #ids, 500 do
+    redis.call('HDEL', gallery, unpack(ids, i, math.min(i + 499, #ids)))
+  end
+  redis.call('DEL', meta, faces)
+  return #ids
+end`;
+
+const DELETE_SUBJECT = `${DROP_SUBJECT}
+if redis.call('EXISTS', KEYS[2]) == 0 then return -1 end
+local n = drop(KEYS[4], KEYS[2], KEYS[3])
+redis.call('ZREM', KEYS[1], ARGV[1])
+return n`;
+
+const DELETE_SUBJECTS = `${DROP_SUBJECT}
+local names = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+local removed = 0
+for _, s in ipairs(names) do
+  removed = removed + drop(KEYS[2], ARGV[1] .. 'subject:' .. s, ARGV[1] .. 'faces:' .. s)
+  redis.call('ZREM', KEYS[1], s)
+end
+return {removed, #names}`;
+
+const GET_SUBJECT = `
+local meta = redis.call('HMGET', KEYS[2], 'created_at', 'updated_at', 'face_count')
+if not meta[1] then return nil end
+local faces = redis.call('HGETALL', KEYS[3])
+local packed = {}
+for i = 1, #faces, 2 do packed[#packed + 1] = redis.call('HGET', KEYS[4], faces[i]) end
+return {meta, faces, packed}`;
+
+const LIST_SUBJECTS = `
+local names = redis.call('ZRANGEBYLEX', KEYS[1], ARGV[1], '+', 'LIMIT', 0, tonumber(ARGV[2]))
+local out = {}
+for _, s in ipairs(names) do
+  local m = redis.call('HMGET', ARGV[3] .. 'subject:' .. s, 'created_at', 'updated_at', 'face_count')
+  out[#out + 1] = {s, m[1], m[2], m[3]}
+end
+return out`;
+
+const GALLERY = `
+if ARGV[2] == '0' and redis.call('HLEN', KEYS[1]) <= tonumber(ARGV[1]) then
+  return {'0', redis.call('HGETALL', KEYS[1])}
+end
+return redis.call('HSCAN', KEYS[1], ARGV[2], 'COUNT', ARGV[1])`;
+
+const SCRIPTS = {
+  ADD,
+  DELETE_FACE,
+  DELETE_SUBJECT,
+  DELETE_SUBJECTS,
+  GET_SUBJECT,
+  LIST_SUBJECTS,
+  GALLERY,
+};
+type ScriptName = keyof typeof SCRIPTS;
+
+interface FaceJson {
+  q: number;
+  c: string;
+  m?: string;
+}
+
+/**
+ * A {@linkcode FaceStore} on Upstash Redis. See the module doc for layout and round trips.
+ *
+ * @example
+ * ```ts ignore
+ * import { UpstashFaceStore } from "./upstash_face_store.ts";
+ * const store = new UpstashFaceStore({ url: "https://...", token: "..." });
+ * const g = await store.gallery({ model: "m@1", collection: "staff" });
+ * ```
+ */
+export class UpstashFaceStore implements FaceStore {
+  /** Always `"upstash"`. */
+  readonly kind = "upstash";
+  #redis: Redis;
+  #prefix: string;
+  #now: () => Date;
+  #galleryBatch: number;
+  #scripts = new Map<ScriptName, ReturnType<Redis["createScript"]>>();
+
+  /**
+   * Creates the client; no request is made until the first call.
+   *
+   * @throws {RangeError} When `prefix` contains `{`, `}` or whitespace.
+   */
+  constructor(options: UpstashFaceStoreOptions) {
+    this.#prefix = options.prefix ?? "facegate:";
+    if (/[{}\s]/.test(this.#prefix)) {
+      throw new RangeError("UpstashFaceStore prefix must not contain braces or whitespace");
+    }
+    this.#now = options.now ?? (() => new Date());
+    this.#galleryBatch = options.galleryBatch ?? 2000;
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    this.#redis = new Redis({
+      url: options.url,
+      token: options.token,
+      retry: {
+        retries: options.retries ?? 2,
+        backoff: (n) => Math.min(1000, 50 * 2 ** n),
+      },
+      signal: () => AbortSignal.timeout(timeoutMs),
+      responseEncoding: false,
+      automaticDeserialization: false,
+      enableTelemetry: false,
+      enableAutoPipelining: false,
+    });
+  }
+
+  /**
+   * Adds a face, creating the subject if needed, in one atomic script.
+   *
+   * @throws {FaceError} `invalid_request` for bad names or metadata; `conflict` when the subject
+   *   already has `MAX_FACES_PER_SUBJECT` faces; `store_unavailable` when Redis fails.
+   */
+  async addFace(ref: CollectionRef, subject: string, face: NewFace): Promise<FaceRecord> {
+    const keys = redisCollectionKeys(ref, this.#prefix);
+    const checked = checkNewFace(face);
+    const id = newFaceId();
+    const now = this.#now().toISOString();
+    const json: FaceJson = { q: checked.quality, c: now };
+    if (checked.metadataJson !== undefined) json.m = checked.metadataJson;
+    const status = await this.#run("ADD", "add a face", [
+      keys.subjects,
+      keys.subject(subject),
+      keys.faces(subject),
+      keys.gallery,
+    ], [
+      subject,
+      id,
+      JSON.stringify(json),
+      packGalleryRecord(subject, checked.embedding),
+      now,
+      MAX_FACES_PER_SUBJECT,
+    ]);
+    if (status === "full") throw tooManyFaces(subject);
+    const record: FaceRecord = {
+      id,
+      subject,
+      model: ref.model,
+      embedding: checked.embedding,
+      quality: checked.quality,
+      created_at: now,
+    };
+    if (checked.metadataJson !== undefined) record.metadata = JSON.parse(checked.metadataJson);
+    return record;
+  }
+
+  /** The subject with its faces (by face id), or null; one round trip. */
+  async getSubject(ref: CollectionRef, subject: string): Promise<SubjectRecord | null> {
+    const keys = redisCollectionKeys(ref, this.#prefix);
+    const reply = await this.#run("GET_SUBJECT", "read a subject", [
+      keys.subjects,
+      keys.subject(subject),
+      keys.faces(subject),
+      keys.gallery,
+    ], []) as [Array<string | null>, string[], string[]] | null;
+    if (reply === null) return null;
+    const [meta, flat, packed] = reply;
+    const faces: FaceRecord[] = [];
+    for (let i = 0; i < flat.length; i += 2) {
+      const f = JSON.parse(flat[i + 1]) as FaceJson;
+      const record: FaceRecord = {
+        id: flat[i],
+        subject,
+        model: ref.model,
+        embedding: unpackGalleryRecord(packed[i / 2]).embedding,
+        quality: f.q,
+        created_at: f.c,
+      };
+      if (f.m !== undefined) record.metadata = JSON.parse(f.m);
+      faces.push(record);
+    }
+    faces.sort((a, b) => (a.id < b.id ? -1 : 1));
+    return {
+      subject,
+      face_count: Number(meta[2]),
+      created_at: meta[0]!,
+      updated_at: meta[1]!,
+      faces,
+    };
+  }
+
+  /** Subjects ordered by name, `limit` per page; one round trip. */
+  async listSubjects(ref: CollectionRef, options?: ListSubjectsOptions): Promise<SubjectPage> {
+    const keys = redisCollectionKeys(ref, this.#prefix);
+    const limit = pageLimit(options);
+    const after = decodeCursor(options?.cursor);
+    const rows = await this.#run("LIST_SUBJECTS", "list subjects", [keys.subjects], [
+      after === undefined ? "-" : `(${after}`,
+      limit + 1,
+      keys.base,
+    ]) as Array<[string, string, string, string]>;
+    const more = rows.length > limit;
+    const page = rows.slice(0, limit).map(([subject, created_at, updated_at, count]) => ({
+      subject,
+      face_count: Number(count),
+      created_at,
+      updated_at,
+    }));
+    return {
+      subjects: page,
+      next_cursor: more ? encodeCursor(page[page.length - 1].subject) : null,
+    };
+  }
+
+  /** Deletes a subject and its faces atomically; false when it did not exist. */
+  async deleteSubject(ref: CollectionRef, subject: string): Promise<boolean> {
+    const keys = redisCollectionKeys(ref, this.#prefix);
+    const n = await this.#run("DELETE_SUBJECT", "delete a subject", [
+      keys.subjects,
+      keys.subject(subject),
+      keys.faces(subject),
+      keys.gallery,
+    ], [subject]);
+    return Number(n) >= 0;
+  }
+
+  /** Deletes one face, and the subject with its last face, atomically; false when absent. */
+  async deleteFace(ref: CollectionRef, subject: string, faceId: string): Promise<boolean> {
+    const keys = redisCollectionKeys(ref, this.#prefix);
+    validateName("face id", faceId);
+    const n = await this.#run("DELETE_FACE", "delete a face", [
+      keys.subjects,
+      keys.subject(subject),
+      keys.faces(subject),
+      keys.gallery,
+    ], [subject, faceId, this.#now().toISOString()]);
+    return Number(n) === 1;
+  }
+
+  /**
+   * Deletes the collection, 100 whole subjects per atomic script call.
+   *
+   * @returns The number of faces removed.
+   */
+  async deleteCollection(ref: CollectionRef): Promise<number> {
+    const keys = redisCollectionKeys(ref, this.#prefix);
+    let removed = 0;
+    while (true) {
+      const [faces, subjects] = await this.#run("DELETE_SUBJECTS", "delete a collection", [
+        keys.subjects,
+        keys.gallery,
+      ], [keys.base, 100]) as [number, number];
+      removed += faces;
+      if (subjects === 0) return removed;
+    }
+  }
+
+  /** Every face of the collection, packed; one round trip up to `galleryBatch` faces. */
+  async gallery(ref: CollectionRef): Promise<Gallery> {
+    const keys = redisCollectionKeys(ref, this.#prefix);
+    const byId = new Map<string, string>();
+    let cursor = "0";
+    do {
+      const [next, flat] = await this.#run("GALLERY", "read the gallery", [keys.gallery], [
+        this.#galleryBatch,
+        cursor,
+      ]) as [string, string[]];
+      for (let i = 0; i < flat.length; i += 2) byId.set(flat[i], flat[i + 1]);
+      cursor = String(next);
+    } while (cursor !== "0");
+    const rows: GalleryRow[] = [];
+    for (const [faceId, packed] of byId) {
+      const { subject, embedding } = unpackGalleryRecord(packed);
+      rows.push({ subject, faceId, embedding });
+    }
+    return packGallery(rows);
+  }
+
+  /**
+   * Deletes every key under this store's prefix (SCAN + DEL). For tests and tooling only.
+   *
+   * @returns The number of keys deleted.
+   * @throws {FaceError} `store_unavailable` when Redis fails.
+   */
+  async purge(): Promise<number> {
+    let deleted = 0;
+    let cursor = "0";
+    const match = this.#prefix.replace(/[*?[\]\\]/g, "\\$&") + "*";
+    try {
+      do {
+        const [next, keys] = await this.#redis.scan(cursor, { match, count: 500 });
+        if (keys.length > 0) deleted += await this.#redis.del(...keys);
+        cursor = String(next);
+      } while (cursor !== "0");
+    } catch (err) {
+      throw unavailable("upstash", "purge the store", err);
+    }
+    return deleted;
+  }
+
+  /** Nothing to release: the REST client holds no connections of its own. */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  async #run(
+    name: ScriptName,
+    action: string,
+    keys: string[],
+    args: Array<string | number>,
+  ): Promise<unknown> {
+    let script = this.#scripts.get(name);
+    if (!script) {
+      script = this.#redis.createScript(SCRIPTS[name]);
+      this.#scripts.set(name, script);
+    }
+    try {
+      return await script.exec(keys, args.map(String));
+    } catch (err) {
+      throw unavailable("upstash", action, err);
+    }
+  }
+}
