@@ -1,0 +1,240 @@
+/**
+ * Evaluation CLI: embeds every image of a pairs file once and reports LFW-style verification
+ * accuracy, AUC, TAR at fixed FAR, detection failures, speed and the mean FaceNet triplet loss.
+ *
+ * Usage: `deno task eval --root DIR --pairs FILE [--limit N] [--offset N] [--no-flip] [--json-embeddings]`
+ * `pairs.csv` has the header `a,b,same` with paths relative to `--root`. One JSON object goes to
+ * stdout; progress goes to stderr.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { analyzeImage } from "../lib/pipeline/mod.ts";
+import { fileModelLoader, SessionCache } from "../lib/embed/mod.ts";
+import { MODEL_MANIFEST } from "../models/manifest.ts";
+import { fetchModels } from "../models/fetch_models.ts";
+import {
+  batchTripletLoss,
+  bestThreshold,
+  l2Distance,
+  rocAuc,
+  thresholdAtFar,
+} from "../lib/match/mod.ts";
+import { isFaceError } from "../lib/errors.ts";
+
+/** One row of a pairs file. */
+export interface Pair {
+  a: string;
+  b: string;
+  same: boolean;
+}
+
+/** Parses a `a,b,same` CSV (header required, no quoting needed for paths without commas). */
+export function parsePairs(text: string): Pair[] {
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== "");
+  const header = lines.shift()?.split(",").map((h) => h.trim());
+  if (!header || header[0] !== "a" || header[1] !== "b" || header[2] !== "same") {
+    throw new Error(`Cannot read pairs: expected header "a,b,same", got "${header?.join(",")}"`);
+  }
+  return lines.map((line, i) => {
+    const [a, b, same] = line.split(",").map((s) => s.trim());
+    if (!a || !b || (same !== "0" && same !== "1")) {
+      throw new Error(`Cannot read pairs: bad row ${i + 2}: "${line}"`);
+    }
+    return { a, b, same: same === "1" };
+  });
+}
+
+/**
+ * Contiguous folds: 600-row folds (LFW) when there are at least two of them, trailing rows joining
+ * the last; otherwise 10 near-equal contiguous folds.
+ */
+export function foldBounds(n: number): [number, number][] {
+  const size = n >= 1200 ? 600 : Math.ceil(n / 10);
+  const count = n >= 1200 ? Math.floor(n / 600) : Math.ceil(n / size);
+  const out: [number, number][] = [];
+  for (let i = 0; i < count; i++) out.push([i * size, i === count - 1 ? n : (i + 1) * size]);
+  return out;
+}
+
+/** The report printed by the CLI. */
+export interface EvalReport {
+  pairs: number;
+  accuracy: number;
+  accuracy_std: number;
+  threshold: number;
+  auc: number;
+  tar_at_far: Record<string, number>;
+  thresholds_at_far: Record<string, number>;
+  /** Smallest measurable FAR (1 / different-person pairs); rates below it are extrapolated. */
+  far_resolution: number;
+  no_face: number;
+  no_face_images: string[];
+  ms_per_image: number;
+  flip: boolean;
+  triplet_loss: { margin: number; mean: number; active: number; triplets: number };
+  model: string;
+}
+
+/**
+ * Scores precomputed distances (`NaN` = a face missing in the pair: always an error).
+ */
+export function scorePairs(distances: number[], same: boolean[]) {
+  const folds = foldBounds(distances.length);
+  const accs: number[] = [];
+  for (const [lo, hi] of folds) {
+    const trainD: number[] = [], trainS: boolean[] = [];
+    for (let i = 0; i < distances.length; i++) {
+      if ((i < lo || i >= hi) && !Number.isNaN(distances[i])) {
+        trainD.push(distances[i]);
+        trainS.push(same[i]);
+      }
+    }
+    const { threshold } = bestThreshold(trainD, trainS);
+    let correct = 0;
+    for (let i = lo; i < hi; i++) {
+      if (!Number.isNaN(distances[i]) && (distances[i] <= threshold) === same[i]) correct++;
+    }
+    accs.push(correct / (hi - lo));
+  }
+  const mean = accs.reduce((s, a) => s + a, 0) / accs.length;
+  const std = Math.sqrt(accs.reduce((s, a) => s + (a - mean) ** 2, 0) / accs.length);
+  const validD = distances.filter((d) => !Number.isNaN(d));
+  const validS = same.filter((_, i) => !Number.isNaN(distances[i]));
+  return { accuracy: mean, std, foldAccuracies: accs, validD, validS };
+}
+
+/** Options for {@linkcode evaluatePairs}. */
+export interface EvaluatePairsOptions {
+  /** Flip test-time augmentation. Default: true. */
+  flip?: boolean;
+  /** Triplet-loss margin α. Default: 0.2. */
+  margin?: number;
+  /** Model sessions. Default: a new cache reading `models/`. */
+  sessions?: SessionCache;
+  /** Progress callback (done, total). Default: none. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Embeds each image of `pairs` once (largest face) and scores the pairs. */
+export async function evaluatePairs(
+  root: string,
+  pairs: Pair[],
+  options: EvaluatePairsOptions = {},
+): Promise<EvalReport> {
+  const flip = options.flip ?? true;
+  const sessions = options.sessions ?? new SessionCache(fileModelLoader());
+  const images = [...new Set(pairs.flatMap((p) => [p.a, p.b]))];
+  const embeddings = new Map<string, Float32Array | null>();
+  const noFace: string[] = [];
+  let ms = 0;
+  for (const [i, path] of images.entries()) {
+    const bytes = await Deno.readFile(`${root}/${path}`);
+    const t = performance.now();
+    try {
+      const res = await analyzeImage({ sessions }, bytes, { select: "largest", flip });
+      const face = res.faces[0];
+      embeddings.set(path, face?.embedding ?? null);
+      if (!face) noFace.push(path);
+    } catch (err) {
+      if (!isFaceError(err)) throw err;
+      embeddings.set(path, null);
+      noFace.push(path);
+    }
+    ms += performance.now() - t;
+    options.onProgress?.(i + 1, images.length);
+  }
+
+  const distances = pairs.map((p) => {
+    const a = embeddings.get(p.a), b = embeddings.get(p.b);
+    return a && b ? l2Distance(a, b) : NaN;
+  });
+  const same = pairs.map((p) => p.same);
+  const scored = scorePairs(distances, same);
+  const tar: Record<string, number> = {}, thr: Record<string, number> = {};
+  for (const far of ["1e-2", "1e-3"]) {
+    const r = thresholdAtFar(scored.validD, scored.validS, Number(far));
+    tar[far] = round(r.tar, 4);
+    thr[far] = round(r.threshold, 4);
+  }
+
+  // Triplets: each same pair (a, p) with a negative drawn from the different-person pairs, cycling
+  // deterministically so every negative image is used.
+  const negatives = pairs.filter((p) => !p.same).flatMap((p) => [p.b, p.a])
+    .map((n) => embeddings.get(n)).filter((e): e is Float32Array => !!e);
+  const A: Float32Array[] = [], P: Float32Array[] = [], N: Float32Array[] = [];
+  let k = 0;
+  for (const p of pairs.filter((p) => p.same)) {
+    const a = embeddings.get(p.a), b = embeddings.get(p.b);
+    if (!a || !b || negatives.length === 0) continue;
+    A.push(a);
+    P.push(b);
+    N.push(negatives[k++ % negatives.length]);
+  }
+  const margin = options.margin ?? 0.2;
+  const triplet = A.length ? batchTripletLoss(A, P, N, { margin }) : { mean: NaN, active: 0 };
+
+  return {
+    pairs: pairs.length,
+    accuracy: round(scored.accuracy, 4),
+    accuracy_std: round(scored.std, 4),
+    threshold: round(bestThreshold(scored.validD, scored.validS).threshold, 4),
+    auc: round(rocAuc(scored.validD, scored.validS), 5),
+    tar_at_far: tar,
+    thresholds_at_far: thr,
+    far_resolution: round(1 / Math.max(1, scored.validS.filter((x) => !x).length), 6),
+    no_face: noFace.length,
+    no_face_images: noFace,
+    ms_per_image: round(ms / images.length, 1),
+    flip,
+    triplet_loss: {
+      margin,
+      mean: round(triplet.mean, 4),
+      active: triplet.active,
+      triplets: A.length,
+    },
+    model: MODEL_MANIFEST.embedder.id,
+  };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      root: { type: "string" },
+      pairs: { type: "string" },
+      limit: { type: "string" },
+      offset: { type: "string" },
+      flip: { type: "boolean", default: true },
+      "no-flip": { type: "boolean", default: false },
+      margin: { type: "string", default: "0.2" },
+    },
+  });
+  if (!values.root || !values.pairs) {
+    console.error(
+      "usage: deno task eval --root DIR --pairs FILE [--limit N] [--offset N] [--no-flip] [--margin A]",
+    );
+    Deno.exit(2);
+  }
+  let pairs = parsePairs(await Deno.readTextFile(values.pairs)).slice(Number(values.offset ?? 0));
+  if (values.limit) pairs = pairs.slice(0, Number(values.limit));
+  await fetchModels();
+  const encoder = new TextEncoder();
+  const report = await evaluatePairs(values.root.replace(/\/$/, ""), pairs, {
+    flip: values.flip && !values["no-flip"],
+    margin: Number(values.margin),
+    onProgress: (done, total) => {
+      if (done % 25 === 0 || done === total) {
+        Deno.stderr.writeSync(encoder.encode(`\rembedded ${done}/${total}`));
+      }
+    },
+  });
+  console.error("");
+  console.log(JSON.stringify(report, null, 2));
+}
+
+function round(v: number, d: number): number {
+  return Math.round(v * 10 ** d) / 10 ** d;
+}
+
+if (import.meta.main) await main();

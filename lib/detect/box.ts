@@ -1,0 +1,34 @@
+/** An axis-aligned box in image pixels. */
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** A detected face: its box and the detector's confidence in [0, 1]. */
+export interface Detection {
+  box: Box;
+  score: number;
+}
+
+/**
+ * Intersection over union of two boxes (0 when either is empty).
+ * @example
+ * ```ts
+ * import { iou } from "./box.ts";
+ * console.assert(iou({ x: 0, y: 0, width: 2, height: 2 }, { x: 1, y: 0, width: 2, height: 2 }) === 1 / 3);
+ * ```
+ */
+export function iou(a: Box, b: Box): number {
+  const inter = intersection(a, b);
+  const union = a.width * a.height + b.width * b.height - inter;
+  return union > 0 ? inter / union : 0;
+}
+
+/** Area of the intersection of two boxes. */
+export function intersection(a: Box, b: Box): number {
+  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+  return w > 0 && h > 0 ? w * h : 0;
+}

@@ -1,0 +1,98 @@
+/**
+ * Alignment to the ArcFace 112×112 template and embedding with the recognition network.
+ *
+ * @module
+ */
+import type { Raster } from "../image/raster.ts";
+import type { Affine } from "../align/affine.ts";
+import { estimateSimilarity, type Point } from "../align/estimate_similarity.ts";
+import { warpToTensor } from "../align/warp_to_tensor.ts";
+import type { OrtSession } from "./session_cache.ts";
+import { Tensor } from "./session_cache.ts";
+
+/** Side of the aligned face in pixels. */
+export const ALIGNED_SIZE = 112;
+
+/** Options for {@linkcode embedFace}. */
+export interface EmbedFaceOptions {
+  /** Average the embeddings of the face and its mirror image (test-time augmentation). Default: true. */
+  flip?: boolean;
+}
+
+/**
+ * The similarity map from source pixels to the 112×112 template given five landmarks.
+ * @param template five `[x, y]` template points (from the model manifest).
+ */
+export function alignmentTransform(fivePoints: Point[], template: Point[]): Affine {
+  return estimateSimilarity(fivePoints, template);
+}
+
+/** Options for {@linkcode alignedTensor}. */
+export interface AlignedTensorOptions {
+  /** Plane order the network expects (manifest `input.channels`). Default: `"bgr"`. */
+  channels?: "rgb" | "bgr";
+  /** Mirror horizontally. Default: false. */
+  flip?: boolean;
+}
+
+/** The aligned face as a planar tensor normalised `(x − 127.5) / 128`. */
+export function alignedTensor(
+  raster: Raster,
+  transform: Affine,
+  options: AlignedTensorOptions = {},
+): Float32Array {
+  return warpToTensor(raster, transform, ALIGNED_SIZE, ALIGNED_SIZE, {
+    channels: options.channels ?? "bgr",
+    mean: 127.5,
+    std: 128,
+    fill: 127.5,
+    flip: options.flip ?? false,
+  });
+}
+
+/** Scales `v` to unit length in place and returns it (a zero vector stays zero). */
+function normalizeInPlace(v: Float32Array): Float32Array {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
+  const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+  for (let i = 0; i < v.length; i++) v[i] *= inv;
+  return v;
+}
+
+/**
+ * Embeds an aligned face: returns a unit-length vector (`dim` from the model, 512 here).
+ * With `flip`, both the face and its mirror go through the network in one batch of two and the
+ * normalised outputs are averaged and renormalised.
+ */
+export async function embedFace(
+  session: OrtSession,
+  aligned: Float32Array,
+  options: EmbedFaceOptions = {},
+): Promise<Float32Array> {
+  const plane = 3 * ALIGNED_SIZE * ALIGNED_SIZE;
+  if (!(options.flip ?? true)) {
+    const out = await session.run({
+      input: new Tensor("float32", aligned, [1, 3, ALIGNED_SIZE, ALIGNED_SIZE]),
+    });
+    return normalizeInPlace(new Float32Array(out.output.data as Float32Array));
+  }
+  const mirrored = new Float32Array(plane);
+  for (let c = 0; c < 3; c++) {
+    for (let y = 0; y < ALIGNED_SIZE; y++) {
+      const row = c * ALIGNED_SIZE * ALIGNED_SIZE + y * ALIGNED_SIZE;
+      for (let x = 0; x < ALIGNED_SIZE; x++) {
+        mirrored[row + x] = aligned[row + ALIGNED_SIZE - 1 - x];
+      }
+    }
+  }
+  const a = await session.run({
+    input: new Tensor("float32", aligned, [1, 3, ALIGNED_SIZE, ALIGNED_SIZE]),
+  });
+  const b = await session.run({
+    input: new Tensor("float32", mirrored, [1, 3, ALIGNED_SIZE, ALIGNED_SIZE]),
+  });
+  const va = normalizeInPlace(new Float32Array(a.output.data as Float32Array));
+  const vb = normalizeInPlace(new Float32Array(b.output.data as Float32Array));
+  for (let i = 0; i < va.length; i++) va[i] += vb[i];
+  return normalizeInPlace(va);
+}

@@ -1,0 +1,6 @@
+/**
+ * Embedding: ONNX session cache, alignment to the template, the embedding network.
+ * @module
+ */
+export * from "./session_cache.ts";
+export * from "./embed_face.ts";

@@ -1,0 +1,161 @@
+/**
+ * The face pipeline: decode → detect → landmarks → align → embed, with per-stage timings.
+ *
+ * @module
+ */
+import { decodeImage, type DecodeImageOptions } from "../image/mod.ts";
+import type { Raster } from "../image/raster.ts";
+import { FaceError } from "../errors.ts";
+import type { Box } from "../detect/box.ts";
+import { detectFaces, type DetectFacesOptions } from "../detect/ultraface_detector.ts";
+import { detectLandmarks, toFivePoints } from "../landmarks/landmarks.ts";
+import type { Point } from "../align/estimate_similarity.ts";
+import { alignedTensor, alignmentTransform, embedFace } from "../embed/embed_face.ts";
+import type { SessionCache } from "../embed/session_cache.ts";
+import { MODEL_MANIFEST, type ModelManifest } from "../../models/manifest.ts";
+import { assessQuality, type FaceQuality } from "./assess_quality.ts";
+
+/** What the pipeline needs: model sessions and the manifest describing them. */
+export interface PipelineDeps {
+  sessions: SessionCache;
+  /** Default: the committed manifest. */
+  manifest?: ModelManifest;
+}
+
+/** Which detected faces go through landmarks and embedding. */
+export type FaceSelection = "all" | "largest" | "center" | "single";
+
+/** Options for {@linkcode analyzeImage}. */
+export interface AnalyzeImageOptions {
+  /** Decoder limits. Default: the decoder's defaults. */
+  decode?: DecodeImageOptions;
+  /** Detector settings. Default: the detector's defaults. */
+  detect?: DetectFacesOptions;
+  /**
+   * `"all"` processes every face; `"largest"` / `"center"` the largest / most central face;
+   * `"single"` refuses an image with more than one face (`multiple_faces`). Default: `"all"`.
+   */
+  select?: FaceSelection;
+  /** Compute embeddings (false for detect-only). Default: true. */
+  embed?: boolean;
+  /** Flip test-time augmentation for embeddings. Default: true. */
+  flip?: boolean;
+  /** Refuse images without a face with `no_face`. Default: false (return an empty list). */
+  requireFace?: boolean;
+}
+
+/** One analysed face. */
+export interface AnalyzedFace {
+  box: Box;
+  score: number;
+  /** Five points: eye centres (image-left first), nose tip, mouth corners. */
+  landmarks: Point[];
+  quality: FaceQuality;
+  /** Unit-length embedding; absent when `embed: false`. */
+  embedding?: Float32Array;
+}
+
+/** Milliseconds per stage. */
+export interface StageTimings {
+  decode: number;
+  detect: number;
+  landmarks: number;
+  align: number;
+  embed: number;
+  total: number;
+}
+
+/** The pipeline's result for one image. */
+export interface Analysis {
+  width: number;
+  height: number;
+  faces: AnalyzedFace[];
+  /** Faces found by the detector before selection. */
+  detected: number;
+  timings: StageTimings;
+}
+
+function pick(boxes: { box: Box; score: number }[], select: FaceSelection, raster: Raster) {
+  if (select === "all" || boxes.length <= 1) {
+    if (select === "single" && boxes.length > 1) throw multiple(boxes.length);
+    return boxes;
+  }
+  if (select === "single") throw multiple(boxes.length);
+  const area = (b: Box) => b.width * b.height;
+  if (select === "largest") return [boxes.reduce((a, b) => (area(b.box) > area(a.box) ? b : a))];
+  const cx = raster.width / 2, cy = raster.height / 2;
+  const dist = (b: Box) => Math.hypot(b.x + b.width / 2 - cx, b.y + b.height / 2 - cy);
+  return [boxes.reduce((a, b) => (dist(b.box) < dist(a.box) ? b : a))];
+}
+
+function multiple(n: number): FaceError {
+  return new FaceError("multiple_faces", `Cannot pick a face: the image shows ${n} faces`, {
+    details: { faces: n },
+  });
+}
+
+/**
+ * Runs the whole pipeline on encoded image bytes.
+ *
+ * @throws {FaceError} `invalid_image`, `image_too_large`, `unsupported_media_type` from decoding;
+ *   `no_face` when `requireFace` and nothing is found; `multiple_faces` for `select: "single"`;
+ *   `model_unavailable` when a model cannot be loaded.
+ */
+export async function analyzeImage(
+  deps: PipelineDeps,
+  bytes: Uint8Array,
+  options: AnalyzeImageOptions = {},
+): Promise<Analysis> {
+  const manifest = deps.manifest ?? MODEL_MANIFEST;
+  const t: StageTimings = { decode: 0, detect: 0, landmarks: 0, align: 0, embed: 0, total: 0 };
+  const t0 = performance.now();
+  const raster = await decodeImage(bytes, options.decode);
+  const t1 = performance.now();
+  t.decode = t1 - t0;
+
+  const [detector, landmarker] = await Promise.all([
+    deps.sessions.get(manifest.detector),
+    deps.sessions.get(manifest.landmarks),
+  ]);
+  const select = options.select ?? "all";
+  const found = await detectFaces(detector, raster, {
+    channels: manifest.detector.input.channels === "BGR" ? "bgr" : "rgb",
+    tilesOnlyWhenEmpty: select === "largest",
+    ...options.detect,
+  });
+  const t2 = performance.now();
+  t.detect = t2 - t1;
+  if (found.length === 0 && options.requireFace) {
+    throw new FaceError("no_face", "Cannot find a face in the image");
+  }
+  const chosen = pick(found, select, raster);
+  const embedder = options.embed === false ? null : await deps.sessions.get(manifest.embedder);
+  const template = manifest.embedder.template;
+  const embedderChannels = manifest.embedder.input.channels === "RGB" ? "rgb" : "bgr";
+
+  const faces: AnalyzedFace[] = [];
+  for (const det of chosen) {
+    let s = performance.now();
+    const five = toFivePoints(await detectLandmarks(landmarker, raster, det.box));
+    t.landmarks += performance.now() - s;
+    s = performance.now();
+    const transform = alignmentTransform(five, template);
+    const aligned = alignedTensor(raster, transform, { channels: embedderChannels });
+    const quality = assessQuality(det.box, det.score, five, transform, template, aligned);
+    t.align += performance.now() - s;
+    const face: AnalyzedFace = {
+      box: det.box,
+      score: det.score,
+      landmarks: five,
+      quality,
+    };
+    if (embedder) {
+      s = performance.now();
+      face.embedding = await embedFace(embedder, aligned, { flip: options.flip ?? true });
+      t.embed += performance.now() - s;
+    }
+    faces.push(face);
+  }
+  t.total = performance.now() - t0;
+  return { width: raster.width, height: raster.height, faces, detected: found.length, timings: t };
+}
