@@ -80,8 +80,9 @@ export function estimatePose(
   const pitchRatio = (p[2][1] - eyeY) / Math.max(1e-6, mouthY - eyeY) -
     (template[2][1] - tEyeY) / (tMouthY - tEyeY);
   return {
-    yaw: deg(Math.asin(Math.max(-1, Math.min(1, yawRatio * 2)))),
-    pitch: deg(Math.asin(Math.max(-1, Math.min(1, pitchRatio * 2)))),
+    // The nose tip sits ≈ half an eye distance in front of the eyes: offset ≈ 0.5·tan(yaw).
+    yaw: deg(Math.atan(yawRatio * 2)),
+    pitch: deg(Math.atan(pitchRatio * 2)),
     roll,
   };
 }

@@ -1,0 +1,54 @@
+/**
+ * `deno task identify --collection C [--url URL] [--k N] [--threshold T | --far F] IMAGE...`:
+ * prints one JSON line per image (`{image, ...identify response}` or `{image, error}`) on stdout.
+ * Exit code 0 when every request succeeded, 1 otherwise.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { encodePath, imageRequest, openClient, queryString } from "./_client.ts";
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: Deno.args,
+    options: {
+      collection: { type: "string" },
+      url: { type: "string" },
+      k: { type: "string" },
+      threshold: { type: "string" },
+      far: { type: "string" },
+      face: { type: "string" },
+    },
+    allowPositionals: true,
+  });
+  if (!values.collection || positionals.length === 0) {
+    console.error(
+      "usage: deno task identify --collection C [--url URL] [--k N] [--threshold T | --far F] IMAGE...",
+    );
+    return 1;
+  }
+  const client = await openClient(values.url);
+  let ok = true;
+  try {
+    const query = queryString({
+      k: values.k,
+      threshold: values.threshold,
+      far: values.far,
+      face: values.face,
+    });
+    for (const image of positionals) {
+      const res = await client.request(
+        `/v1/collections/${encodePath(values.collection)}/identify${query}`,
+        await imageRequest(image),
+      );
+      const body = await res.json();
+      if (!res.ok) ok = false;
+      console.log(JSON.stringify(res.ok ? { image, ...body } : { image, error: body }));
+    }
+  } finally {
+    await client.close();
+  }
+  return ok ? 0 : 1;
+}
+
+if (import.meta.main) Deno.exit(await main());

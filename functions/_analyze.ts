@@ -1,0 +1,69 @@
+/**
+ * The pipeline calls of the routes, with the configured decoder limits applied.
+ *
+ * @module
+ */
+import {
+  type Analysis,
+  type AnalyzedFace,
+  analyzeImage,
+  type AnalyzeImageOptions,
+  type FaceSelection,
+} from "../lib/pipeline/mod.ts";
+import { FaceError } from "../lib/errors.ts";
+import type { Services } from "./_context.ts";
+
+/** A face that went through the embedder. */
+export type EmbeddedFace = AnalyzedFace & { embedding: Float32Array };
+
+/**
+ * Runs the pipeline with the configured size limits.
+ *
+ * @throws {FaceError} As `analyzeImage` does.
+ */
+export function analyze(
+  s: Services,
+  bytes: Uint8Array,
+  options: AnalyzeImageOptions,
+): Promise<Analysis> {
+  return analyzeImage(s.pipeline, bytes, {
+    ...options,
+    decode: { maxBytes: s.config.maxBodyBytes, maxPixels: s.config.maxPixels, ...options.decode },
+  });
+}
+
+/**
+ * The one embedded face of a probe image, chosen by `face`.
+ *
+ * @param s The services.
+ * @param bytes The encoded image.
+ * @param face The face policy.
+ * @param field When set, a FaceError names this request field (`details.field`, message prefix).
+ * @throws {FaceError} `no_face`, `multiple_faces` (for `single`), and the decoder's errors.
+ */
+export async function embedProbe(
+  s: Services,
+  bytes: Uint8Array,
+  face: FaceSelection,
+  field?: string,
+): Promise<EmbeddedFace> {
+  const { faces } = await analyze(s, bytes, { select: face, requireFace: true }).catch((err) => {
+    if (field === undefined || !(err instanceof FaceError)) throw err;
+    throw new FaceError(err.code, `Image ${field}: ${err.message}`, {
+      cause: err.cause,
+      details: { ...err.details, field },
+    });
+  });
+  return faces[0] as EmbeddedFace;
+}
+
+/** A box rounded to 0.1 px for responses. */
+export function roundBox(box: AnalyzedFace["box"]): AnalyzedFace["box"] {
+  const r = (v: number) => Math.round(v * 10) / 10;
+  return { x: r(box.x), y: r(box.y), width: r(box.width), height: r(box.height) };
+}
+
+/** Cosine similarity of unit vectors at L2 distance `d`: `1 − d²/2`. */
+export function similarityOf(distance: number): number {
+  return 1 - (distance * distance) / 2;
+}

@@ -1,0 +1,71 @@
+/**
+ * Types shared by the app and its sub-apps: the injected dependencies, the Hono environment and
+ * the resolved services every route handler reads.
+ *
+ * @module
+ */
+import type { Config } from "../lib/config.ts";
+import type { PipelineDeps } from "../lib/pipeline/mod.ts";
+import type { FaceStore } from "../lib/store/mod.ts";
+import type { ModelManifest } from "../models/manifest.ts";
+import type { MatchThresholds } from "./_thresholds.ts";
+import type { ApiRegistry } from "./_openapi.ts";
+
+/** Structured log sink: one JSON object per event. Never pass bodies, embeddings or keys. */
+export interface Logger {
+  /** Routine events (one per request). */
+  info(fields: Record<string, unknown>): void;
+  /** Failures; `fields.error` may carry a stack. */
+  error(fields: Record<string, unknown>): void;
+}
+
+/** What {@linkcode createApp} needs; the entry files build it once per isolate. */
+export interface AppDeps {
+  /** Model sessions for the face pipeline. */
+  pipeline: PipelineDeps;
+  /** Where enrolled faces live. */
+  store: FaceStore;
+  /** Parsed configuration. */
+  config: Config;
+  /** Model manifest (ids, thresholds). Default: `pipeline.manifest`, else the committed one. */
+  manifest?: ModelManifest;
+  /** Log sink. Default: JSON lines on stdout (info) and stderr (error). */
+  logger?: Logger;
+  /** Millisecond clock for request durations. Default: `performance.now`. */
+  now?: () => number;
+}
+
+/** Variables set by the app's middleware. */
+export interface AppVariables {
+  /** The request id (from `X-Request-Id` when valid, else generated). */
+  requestId: string;
+}
+
+/** The Hono environment of every facegate (sub-)app. */
+export type AppEnv = { Variables: AppVariables };
+
+/** Dependencies with defaults applied, handed to each sub-app factory. */
+export interface Services {
+  /** Pipeline deps, with the manifest filled in. */
+  pipeline: Required<PipelineDeps>;
+  /** Where enrolled faces live. */
+  store: FaceStore;
+  /** Parsed configuration. */
+  config: Config;
+  /** The model manifest in force. */
+  manifest: ModelManifest;
+  /** The embedder id: scopes every collection and is reported in match responses. */
+  model: string;
+  /** Match thresholds from the manifest (with fallbacks). */
+  thresholds: MatchThresholds;
+  /** Log sink. */
+  logger: Logger;
+  /** Collects the operations that `/openapi.json` documents. */
+  api: ApiRegistry;
+}
+
+/** JSON-lines logger on the console. */
+export const consoleLogger: Logger = {
+  info: (fields) => console.log(JSON.stringify({ level: "info", ...fields })),
+  error: (fields) => console.error(JSON.stringify({ level: "error", ...fields })),
+};

@@ -1,0 +1,156 @@
+/**
+ * Per-request options, read from the query string and (for JSON / multipart bodies) body fields.
+ * A value given in both places must agree.
+ *
+ * @module
+ */
+import { FaceError } from "../lib/errors.ts";
+import type { FaceSelection } from "../lib/pipeline/mod.ts";
+import { FAR_PRESETS, type FarPreset, type MatchThresholds } from "./_thresholds.ts";
+import type { ParameterSpec } from "./_openapi.ts";
+
+/** The parsed options; absent fields were not given. */
+export interface RequestOptions {
+  /** Face policy (`all` only where a route allows it). */
+  face?: FaceSelection;
+  /** Explicit L2 threshold in `(0, 2]`. */
+  threshold?: number;
+  /** FAR preset naming a calibrated threshold. */
+  far?: FarPreset;
+  /** Number of identify candidates, 1..50. */
+  k?: number;
+}
+
+/** Which options a route accepts. */
+export interface ReadOptionsSpec {
+  /** Face policies accepted. Default: `largest`, `center`, `single`. */
+  faces?: readonly FaceSelection[];
+  /** Accepts `threshold` and `far`. Default: false. */
+  threshold?: boolean;
+  /** Accepts `k`. Default: false. */
+  k?: boolean;
+}
+
+const PROBE_FACES: readonly FaceSelection[] = ["largest", "center", "single"];
+
+function bad(field: string, message: string): FaceError {
+  return new FaceError("invalid_request", `Cannot read ${field}: ${message}`, {
+    details: { field },
+  });
+}
+
+/**
+ * Reads the options a route accepts; others are ignored.
+ *
+ * @param query The query string parameters.
+ * @param fields Body fields (JSON members or multipart text fields).
+ * @param spec What the route accepts.
+ * @returns The options given.
+ * @throws {FaceError} `invalid_request` for a bad value, a value that differs between query and
+ *   body, or `threshold` together with `far`.
+ */
+export function readOptions(
+  query: Record<string, string>,
+  fields: Record<string, unknown>,
+  spec: ReadOptionsSpec,
+): RequestOptions {
+  const raw = (name: string): string | undefined => {
+    const q = query[name];
+    const b = fields[name];
+    if (b !== undefined && b !== null && typeof b !== "string" && typeof b !== "number") {
+      throw bad(name, "it must be a string or a number");
+    }
+    const body = b === undefined || b === null ? undefined : String(b);
+    if (q !== undefined && body !== undefined && q !== body) {
+      throw bad(name, `the query says ${JSON.stringify(q)}, the body ${JSON.stringify(body)}`);
+    }
+    return q ?? body;
+  };
+  const out: RequestOptions = {};
+  const faces = spec.faces ?? PROBE_FACES;
+  const face = raw("face");
+  if (face !== undefined) {
+    out.face = faces.find((f) => f === face);
+    if (!out.face) throw bad("face", `it must be one of ${faces.join(", ")}`);
+  }
+  if (spec.threshold) {
+    const t = raw("threshold");
+    if (t !== undefined) {
+      const n = /^\s*[0-9.eE+-]+\s*$/.test(t) ? Number(t) : NaN;
+      if (!(n > 0 && n <= 2)) throw bad("threshold", "it must be a number in (0, 2]");
+      out.threshold = n;
+    }
+    const far = raw("far");
+    if (far !== undefined) {
+      out.far = FAR_PRESETS.find((p) => p === far);
+      if (!out.far) throw bad("far", `it must be one of ${FAR_PRESETS.join(", ")}`);
+      if (out.threshold !== undefined) {
+        throw bad("far", "give either threshold or far, not both");
+      }
+    }
+  }
+  if (spec.k) {
+    const k = raw("k");
+    if (k !== undefined) {
+      const n = /^\d+$/.test(k) ? Number(k) : NaN;
+      if (!(n >= 1 && n <= 50)) throw bad("k", "it must be an integer in 1..50");
+      out.k = n;
+    }
+  }
+  return out;
+}
+
+/**
+ * The threshold a match decision uses: the request's `threshold`, else its `far` preset, else the
+ * calibrated default of the decision kind.
+ *
+ * @throws {FaceError} `invalid_request` when `far` names a preset the manifest has no value for.
+ */
+export function chooseThreshold(
+  options: RequestOptions,
+  thresholds: MatchThresholds,
+  kind: "verify" | "identify",
+): number {
+  if (options.threshold !== undefined) return options.threshold;
+  if (options.far !== undefined) {
+    const t = thresholds.far[options.far];
+    if (t === undefined) {
+      throw new FaceError(
+        "invalid_request",
+        `Cannot use far=${options.far}: the model has no calibrated threshold for it`,
+        { details: { field: "far", available: Object.keys(thresholds.far) } },
+      );
+    }
+    return t;
+  }
+  return thresholds[kind];
+}
+
+/** OpenAPI docs of the options, for route declarations. */
+export const OPTION_PARAMS = {
+  face: (values: readonly string[], fallback: string): ParameterSpec => ({
+    name: "face",
+    in: "query",
+    description: `Which face to use: ${values.join(" | ")} (default ${fallback}). ` +
+      "`single` refuses images with several faces.",
+    schema: { type: "string", enum: [...values] },
+  }),
+  threshold: {
+    name: "threshold",
+    in: "query",
+    description: "L2 distance threshold in (0, 2]; a pair matches when distance <= threshold.",
+    schema: { type: "number", exclusiveMinimum: 0, maximum: 2 },
+  },
+  far: {
+    name: "far",
+    in: "query",
+    description: "Use the calibrated threshold at this false-accept rate (not with threshold).",
+    schema: { type: "string", enum: [...FAR_PRESETS] },
+  },
+  k: {
+    name: "k",
+    in: "query",
+    description: "Number of candidates, 1..50 (default 5).",
+    schema: { type: "integer", minimum: 1, maximum: 50 },
+  },
+} satisfies Record<string, ParameterSpec | ((...args: never[]) => ParameterSpec)>;

@@ -1,0 +1,190 @@
+/**
+ * JSON Schemas of the API's bodies, shared by the route declarations and the generated OpenAPI
+ * document (`components.schemas`).
+ *
+ * @module
+ */
+
+/** A JSON Schema (2020-12, as OpenAPI 3.1 uses it). */
+export type JsonSchema = Record<string, unknown>;
+
+/** A `$ref` to a component schema. */
+export function ref(name: keyof typeof COMPONENT_SCHEMAS): JsonSchema {
+  return { $ref: `#/components/schemas/${name}` };
+}
+
+const num = { type: "number" };
+const str = { type: "string" };
+const obj = (properties: Record<string, JsonSchema>, optional: string[] = []): JsonSchema => ({
+  type: "object",
+  properties,
+  required: Object.keys(properties).filter((k) => !optional.includes(k)),
+});
+const c = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
+
+const base64Image = {
+  type: "string",
+  description: "JPEG or PNG, base64 or a `data:image/...;base64,` URL",
+};
+
+/** Every named schema. */
+export const COMPONENT_SCHEMAS = {
+  Problem: {
+    ...obj({
+      type: str,
+      title: str,
+      status: { type: "integer" },
+      detail: str,
+      instance: str,
+      code: str,
+      request_id: str,
+    }, ["instance"]),
+    description: "RFC 9457 problem details; extra members (e.g. `reasons`) depend on `code`.",
+    additionalProperties: true,
+  },
+  Box: obj({ x: num, y: num, width: num, height: num }),
+  Landmarks: {
+    type: "array",
+    description: "Eye centres (image-left first), nose tip, mouth corners, as [x, y] pixels.",
+    items: { type: "array", items: num, minItems: 2, maxItems: 2 },
+    minItems: 5,
+    maxItems: 5,
+  },
+  Quality: obj({
+    score: num,
+    face_size: num,
+    eye_distance: num,
+    detector_score: num,
+    sharpness: num,
+    pose: obj({ yaw: num, pitch: num, roll: num }),
+  }),
+  DetectResponse: obj({
+    width: { type: "integer" },
+    height: { type: "integer" },
+    faces: {
+      type: "array",
+      items: obj({ box: c("Box"), score: num, landmarks: c("Landmarks"), quality: c("Quality") }),
+    },
+    timings: { type: "object", additionalProperties: num },
+  }, ["timings"]),
+  EmbedResponse: obj({
+    model: str,
+    dim: { type: "integer" },
+    faces: {
+      type: "array",
+      items: obj({ box: c("Box"), embedding: { type: "array", items: num } }),
+    },
+  }),
+  CompareResponse: obj({
+    match: { type: "boolean" },
+    distance: num,
+    similarity: num,
+    threshold: num,
+    confidence: num,
+    model: str,
+  }),
+  EnrollResponse: obj({
+    subject: str,
+    face_id: str,
+    quality: c("Quality"),
+    created_at: str,
+  }),
+  SubjectSummary: obj({
+    subject: str,
+    face_count: { type: "integer" },
+    created_at: str,
+    updated_at: str,
+  }),
+  SubjectPage: obj({
+    subjects: { type: "array", items: c("SubjectSummary") },
+    next_cursor: { type: ["string", "null"] },
+  }),
+  Subject: obj({
+    subject: str,
+    face_count: { type: "integer" },
+    created_at: str,
+    updated_at: str,
+    faces: {
+      type: "array",
+      items: obj({
+        face_id: str,
+        quality: num,
+        created_at: str,
+        metadata: { type: "object" },
+      }, ["metadata"]),
+    },
+  }),
+  DeleteCollectionResponse: obj({ collection: str, deleted_faces: { type: "integer" } }),
+  VerifyResponse: obj({
+    subject: str,
+    match: { type: "boolean" },
+    distance: num,
+    similarity: num,
+    threshold: num,
+    confidence: num,
+    face_id: str,
+    model: str,
+  }),
+  Candidate: obj({ subject: str, distance: num, similarity: num, confidence: num, face_id: str }),
+  IdentifyResponse: obj({
+    match: { oneOf: [c("Candidate"), { type: "null" }] },
+    candidates: { type: "array", items: c("Candidate") },
+    threshold: num,
+    model: str,
+  }),
+  Health: obj({
+    status: str,
+    store: str,
+    model: str,
+    strategy: str,
+    thresholds: obj({ verify: num, identify: num, calibrated: { type: "boolean" } }),
+  }),
+  ImageJson: {
+    ...obj({
+      image: base64Image,
+      face: str,
+      threshold: num,
+      far: str,
+      k: { type: "integer" },
+      metadata: { type: "object" },
+    }, ["face", "threshold", "far", "k", "metadata"]),
+    description: "Options may also be given in the query string (not both with different values).",
+  },
+  ImageMultipart: obj({
+    image: { type: "string", format: "binary" },
+    face: str,
+    threshold: str,
+    far: str,
+    k: str,
+    metadata: { type: "string", description: "A JSON object" },
+  }, ["face", "threshold", "far", "k", "metadata"]),
+  PairJson: obj({ a: base64Image, b: base64Image, face: str, threshold: num, far: str }, [
+    "face",
+    "threshold",
+    "far",
+  ]),
+  PairMultipart: obj({
+    a: { type: "string", format: "binary" },
+    b: { type: "string", format: "binary" },
+    face: str,
+    threshold: str,
+    far: str,
+  }, ["face", "threshold", "far"]),
+} satisfies Record<string, JsonSchema>;
+
+const binary = { type: "string", format: "binary" };
+
+/** Request bodies of single-image routes, by media type. */
+export const IMAGE_BODY: Record<string, JsonSchema> = {
+  "image/jpeg": binary,
+  "image/png": binary,
+  "application/octet-stream": binary,
+  "multipart/form-data": c("ImageMultipart"),
+  "application/json": c("ImageJson"),
+};
+
+/** Request bodies of `/v1/compare`, by media type. */
+export const PAIR_BODY: Record<string, JsonSchema> = {
+  "multipart/form-data": c("PairMultipart"),
+  "application/json": c("PairJson"),
+};

@@ -1,0 +1,128 @@
+/**
+ * `createApp(deps)`: the facegate HTTP API as a Hono app, independent of the runtime. The entry
+ * files (`main.ts`, and later Workers) build the dependencies once and serve `app.fetch`.
+ *
+ * Cross-cutting behaviour: a request id (`X-Request-Id`, echoed or generated), one log line per
+ * request (method, path, status, ms, request id: never bodies, embeddings or keys), the body size
+ * limit (413 `payload_too_large`), and every error as an RFC 9457 problem.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { FaceError } from "../lib/errors.ts";
+import { MODEL_MANIFEST } from "../models/manifest.ts";
+import { type AppDeps, type AppEnv, consoleLogger, type Services } from "./_context.ts";
+import { ApiRegistry } from "./_openapi.ts";
+import { matchThresholds } from "./_thresholds.ts";
+import { problemResponse } from "./problem.ts";
+import { detectRoutes } from "./detect.ts";
+import { embedRoutes } from "./embed.ts";
+import { compareRoutes } from "./compare.ts";
+import { enrollRoutes } from "./enroll.ts";
+import { subjectRoutes } from "./subjects.ts";
+import { collectionRoutes } from "./collections.ts";
+import { verifyRoutes } from "./verify.ts";
+import { identifyRoutes } from "./identify.ts";
+import { metaRoutes } from "./meta.ts";
+
+export type { AppDeps, Logger } from "./_context.ts";
+
+const REQUEST_ID_RE = /^[\w.:=-]{1,128}$/;
+
+/**
+ * Builds the app.
+ *
+ * @param deps See {@linkcode AppDeps}.
+ * @returns The Hono app; serve `app.fetch` or drive it with `app.request(...)` in tests.
+ *
+ * @example
+ * ```ts ignore
+ * import { createApp } from "./app.ts";
+ * const app = createApp({ pipeline: { sessions }, store: new MemoryFaceStore(), config });
+ * const res = await app.request("/healthz");
+ * ```
+ */
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const manifest = deps.manifest ?? deps.pipeline.manifest ?? MODEL_MANIFEST;
+  const logger = deps.logger ?? consoleLogger;
+  const now = deps.now ?? (() => performance.now());
+  const s: Services = {
+    pipeline: { sessions: deps.pipeline.sessions, manifest },
+    store: deps.store,
+    config: deps.config,
+    manifest,
+    model: manifest.embedder.id,
+    thresholds: matchThresholds(manifest),
+    logger,
+    api: new ApiRegistry(),
+  };
+
+  const app = new Hono<AppEnv>();
+  app.use(async (c, next) => {
+    const start = now();
+    const given = c.req.header("x-request-id");
+    const requestId = given && REQUEST_ID_RE.test(given) ? given : crypto.randomUUID();
+    c.set("requestId", requestId);
+    await next();
+    c.res.headers.set("x-request-id", requestId);
+    logger.info({
+      msg: "request",
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round((now() - start) * 10) / 10,
+      request_id: requestId,
+    });
+  });
+  app.use(bodyLimit({
+    maxSize: deps.config.maxBodyBytes,
+    onError: () => {
+      throw new FaceError(
+        "payload_too_large",
+        `Cannot read request: the body exceeds ${deps.config.maxBodyBytes} bytes`,
+        { details: { limit: deps.config.maxBodyBytes } },
+      );
+    },
+  }));
+
+  for (
+    const routes of [
+      detectRoutes,
+      embedRoutes,
+      compareRoutes,
+      enrollRoutes,
+      subjectRoutes,
+      collectionRoutes,
+      verifyRoutes,
+      identifyRoutes,
+      metaRoutes,
+    ]
+  ) app.route("/", routes(s));
+
+  app.notFound((c) =>
+    problemResponse(
+      new FaceError("not_found", `Cannot ${c.req.method} ${c.req.path}: no such route`),
+      c.get("requestId"),
+      { instance: c.req.path },
+    )
+  );
+  app.onError((err, c) => {
+    const requestId = c.get("requestId") ?? crypto.randomUUID();
+    const res = problemResponse(err, requestId, { instance: c.req.path });
+    if (res.status >= 500) {
+      logger.error({
+        msg: "request failed",
+        request_id: requestId,
+        method: c.req.method,
+        path: c.req.path,
+        status: res.status,
+        code: err instanceof FaceError ? err.code : "internal_error",
+        error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+        cause: err instanceof Error && err.cause instanceof Error ? err.cause.message : undefined,
+      });
+    }
+    return res;
+  });
+  return app;
+}

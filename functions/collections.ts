@@ -1,0 +1,41 @@
+/**
+ * `DELETE /v1/collections/{collection}`: removes a whole collection.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import { FaceError } from "../lib/errors.ts";
+import { validateName } from "../lib/store/mod.ts";
+import type { AppEnv, Services } from "./_context.ts";
+import { ref } from "./_schemas.ts";
+
+/** The collections sub-app. */
+export function collectionRoutes(s: Services): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  s.api.route(app, {
+    method: "delete",
+    path: "/v1/collections/:collection",
+    operationId: "deleteCollection",
+    summary: "Delete a collection",
+    description: "Deletes every subject and face of the collection. Collections exist while they " +
+      "hold faces, so an empty or unknown collection is `not_found`.",
+    tag: "collections",
+    status: 200,
+    response: ref("DeleteCollectionResponse"),
+    problems: ["invalid_request", "not_found"],
+  }, async (c) => {
+    const where = {
+      model: s.model,
+      collection: validateName("collection", c.req.param("collection")!),
+    };
+    const deleted = await s.store.deleteCollection(where);
+    if (deleted === 0) {
+      throw new FaceError(
+        "not_found",
+        `Cannot find collection ${where.collection}: it holds no faces`,
+      );
+    }
+    return c.json({ collection: where.collection, deleted_faces: deleted });
+  });
+  return app;
+}

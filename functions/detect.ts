@@ -1,0 +1,56 @@
+/**
+ * `POST /v1/detect`: faces, landmarks and quality of an image, without embeddings.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import type { AppEnv, Services } from "./_context.ts";
+import { readImageInput } from "./_image_input.ts";
+import { OPTION_PARAMS, readOptions } from "./_request_options.ts";
+import { IMAGE_BODY, ref } from "./_schemas.ts";
+import { analyze, roundBox } from "./_analyze.ts";
+
+const FACES = ["all", "largest", "center", "single"] as const;
+
+/** The detect sub-app. */
+export function detectRoutes(s: Services): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  s.api.route(app, {
+    method: "post",
+    path: "/v1/detect",
+    operationId: "detect",
+    summary: "Detect faces",
+    description: "Boxes, five landmarks and quality of the faces in an image. " +
+      "No face is not an error here: `faces` is empty.",
+    tag: "faces",
+    query: [OPTION_PARAMS.face(FACES, "all")],
+    body: IMAGE_BODY,
+    status: 200,
+    response: ref("DetectResponse"),
+    problems: [
+      "invalid_request",
+      "invalid_image",
+      "image_too_large",
+      "unsupported_media_type",
+      "multiple_faces",
+      "model_unavailable",
+    ],
+  }, async (c) => {
+    const { images, fields } = await readImageInput(c.req, ["image"]);
+    const options = readOptions(c.req.query(), fields, { faces: FACES });
+    const result = await analyze(s, images.image, { select: options.face ?? "all", embed: false });
+    const r = (v: number) => Math.round(v * 10) / 10;
+    return c.json({
+      width: result.width,
+      height: result.height,
+      faces: result.faces.map((f) => ({
+        box: roundBox(f.box),
+        score: Math.round(f.score * 1e4) / 1e4,
+        landmarks: f.landmarks.map(([x, y]) => [r(x), r(y)]),
+        quality: f.quality,
+      })),
+      timings: Object.fromEntries(Object.entries(result.timings).map(([k, v]) => [k, r(v)])),
+    });
+  });
+  return app;
+}

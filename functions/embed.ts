@@ -1,0 +1,56 @@
+/**
+ * `POST /v1/embed`: the embedding(s) of the face(s) of an image.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import type { AppEnv, Services } from "./_context.ts";
+import { readImageInput } from "./_image_input.ts";
+import { OPTION_PARAMS, readOptions } from "./_request_options.ts";
+import { IMAGE_BODY, ref } from "./_schemas.ts";
+import { analyze, roundBox } from "./_analyze.ts";
+
+const FACES = ["largest", "center", "single", "all"] as const;
+
+/** The embed sub-app. */
+export function embedRoutes(s: Services): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  s.api.route(app, {
+    method: "post",
+    path: "/v1/embed",
+    operationId: "embed",
+    summary: "Embed faces",
+    description: "Unit-length embeddings of the chosen face (or every face with `face=all`). " +
+      "Embeddings of different models are not comparable: keep `model` with them.",
+    tag: "faces",
+    query: [OPTION_PARAMS.face(FACES, "largest")],
+    body: IMAGE_BODY,
+    status: 200,
+    response: ref("EmbedResponse"),
+    problems: [
+      "invalid_request",
+      "invalid_image",
+      "image_too_large",
+      "unsupported_media_type",
+      "no_face",
+      "multiple_faces",
+      "model_unavailable",
+    ],
+  }, async (c) => {
+    const { images, fields } = await readImageInput(c.req, ["image"]);
+    const options = readOptions(c.req.query(), fields, { faces: FACES });
+    const result = await analyze(s, images.image, {
+      select: options.face ?? "largest",
+      requireFace: true,
+    });
+    return c.json({
+      model: s.model,
+      dim: s.manifest.embedder.dim,
+      faces: result.faces.map((f) => ({
+        box: roundBox(f.box),
+        embedding: Array.from(f.embedding ?? []),
+      })),
+    });
+  });
+  return app;
+}

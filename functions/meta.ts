@@ -1,0 +1,73 @@
+/**
+ * `GET /healthz`, `GET /openapi.json` (generated from the route declarations) and `GET /docs`
+ * (a self-contained page: no CDN, it reads `/openapi.json` and offers a "try it" form).
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import type { AppEnv, Services } from "./_context.ts";
+import { ref } from "./_schemas.ts";
+import { PROBLEMS } from "./problem.ts";
+import { docsPage } from "./_docs_page.ts";
+
+/** Version reported in the OpenAPI document. */
+export const API_VERSION = "1.0.0";
+
+/** The health, OpenAPI and docs sub-app. Mount it after every other sub-app. */
+export function metaRoutes(s: Services): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  s.api.route(app, {
+    method: "get",
+    path: "/healthz",
+    operationId: "health",
+    summary: "Health",
+    description: "Liveness plus what the server runs with; does not touch the store or models.",
+    tag: "meta",
+    status: 200,
+    response: ref("Health"),
+    problems: [],
+  }, (c) =>
+    c.json({
+      status: "ok",
+      store: s.store.kind,
+      model: s.model,
+      strategy: s.config.matchStrategy,
+      thresholds: {
+        verify: s.thresholds.verify,
+        identify: s.thresholds.identify,
+        calibrated: s.thresholds.fallbacks.length === 0,
+      },
+    }));
+  s.api.route(app, {
+    method: "get",
+    path: "/openapi.json",
+    operationId: "openapi",
+    summary: "OpenAPI document",
+    tag: "meta",
+    status: 200,
+    response: { type: "object" },
+    problems: [],
+  }, (c) => c.json(openApiDocument(s)));
+  s.api.route(app, {
+    method: "get",
+    path: "/docs",
+    operationId: "docs",
+    summary: "Interactive API page",
+    tag: "meta",
+    status: 200,
+    response: { type: "string", description: "HTML" },
+    problems: [],
+  }, (c) => c.html(docsPage(PROBLEMS)));
+  return app;
+}
+
+/** The OpenAPI document of every route registered in `s.api`. */
+export function openApiDocument(s: Services): Record<string, unknown> {
+  return s.api.document({
+    title: "facegate",
+    version: API_VERSION,
+    description: "Face detection, verification (1:1) and identification (1:K). Distances are L2 " +
+      `between unit embeddings of model \`${s.model}\`; a pair matches when distance <= ` +
+      `threshold. Errors are RFC 9457 problem documents whose \`type\` links to /docs.`,
+  });
+}

@@ -1,0 +1,74 @@
+/**
+ * `POST /v1/collections/{collection}/subjects/{subject}/verify`: is this the claimed subject (1:1)?
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import { FaceError } from "../lib/errors.ts";
+import { confidence, scoreSubject } from "../lib/match/mod.ts";
+import { validateName } from "../lib/store/mod.ts";
+import type { AppEnv, Services } from "./_context.ts";
+import { readImageInput } from "./_image_input.ts";
+import { chooseThreshold, OPTION_PARAMS, readOptions } from "./_request_options.ts";
+import { IMAGE_BODY, ref } from "./_schemas.ts";
+import { embedProbe, similarityOf } from "./_analyze.ts";
+
+const FACES = ["largest", "center", "single"] as const;
+
+/** The verify sub-app. */
+export function verifyRoutes(s: Services): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  s.api.route(app, {
+    method: "post",
+    path: "/v1/collections/:collection/subjects/:subject/verify",
+    operationId: "verifySubject",
+    summary: "Verify a claimed identity",
+    description: "Scores the probe face against the subject's faces (configured match strategy) " +
+      "and decides at the verify threshold, or `threshold` / `far`.",
+    tag: "match",
+    query: [OPTION_PARAMS.face(FACES, "largest"), OPTION_PARAMS.threshold, OPTION_PARAMS.far],
+    body: IMAGE_BODY,
+    status: 200,
+    response: ref("VerifyResponse"),
+    problems: [
+      "invalid_request",
+      "invalid_image",
+      "image_too_large",
+      "unsupported_media_type",
+      "no_face",
+      "multiple_faces",
+      "subject_not_found",
+      "model_unavailable",
+    ],
+  }, async (c) => {
+    const collection = validateName("collection", c.req.param("collection")!);
+    const subject = validateName("subject", c.req.param("subject")!);
+    const { images, fields } = await readImageInput(c.req, ["image"]);
+    const options = readOptions(c.req.query(), fields, { faces: FACES, threshold: true });
+    const threshold = chooseThreshold(options, s.thresholds, "verify");
+    const record = await s.store.getSubject({ model: s.model, collection }, subject);
+    if (!record || record.faces.length === 0) {
+      throw new FaceError(
+        "subject_not_found",
+        `Cannot verify: subject ${subject} is not enrolled`,
+        {
+          details: { subject },
+        },
+      );
+    }
+    const probe = await embedProbe(s, images.image, options.face ?? "largest");
+    const faces = record.faces.map((f) => f.embedding);
+    const { distance, faceIndex } = scoreSubject(faces, probe.embedding, s.config.matchStrategy);
+    return c.json({
+      subject,
+      match: distance <= threshold,
+      distance,
+      similarity: similarityOf(distance),
+      threshold,
+      confidence: confidence(distance, threshold),
+      face_id: record.faces[faceIndex].id,
+      model: s.model,
+    });
+  });
+  return app;
+}

@@ -1,0 +1,181 @@
+/**
+ * The server's configuration, parsed from an environment map. Pure: the entry files read the
+ * environment once and pass it here; nothing in `lib/` reads `Deno.env`.
+ *
+ * | variable                   | default                                           |
+ * | -------------------------- | ------------------------------------------------- |
+ * | `PORT`                     | `8000` (`0` picks a free port)                    |
+ * | `HOST`                     | `127.0.0.1`                                       |
+ * | `FACEGATE_STORE`           | `kv`, or `upstash` when Upstash credentials are set |
+ * | `FACEGATE_KV_PATH`         | `./data/facegate.kv`                              |
+ * | `UPSTASH_REDIS_REST_URL` / `_TOKEN` (or `KV_REST_API_URL` / `KV_REST_API_TOKEN`) | none |
+ * | `FACEGATE_MAX_BODY_BYTES`  | 20 MiB                                            |
+ * | `FACEGATE_MAX_PIXELS`      | none (the decoder's default)                      |
+ * | `FACEGATE_ORT_THREADS`     | `1`                                               |
+ * | `FACEGATE_MATCH_STRATEGY`  | {@linkcode DEFAULT_MATCH_STRATEGY}                |
+ * | `FACEGATE_AUTH`            | `off` (the only value supported so far)           |
+ *
+ * Empty values count as unset.
+ *
+ * @module
+ */
+import { FaceError } from "./errors.ts";
+import type { MatchStrategy } from "./match/mod.ts";
+
+/**
+ * How a subject with several faces is scored when `FACEGATE_MATCH_STRATEGY` is unset. The one
+ * place this default lives.
+ */
+export const DEFAULT_MATCH_STRATEGY: MatchStrategy = "nearest";
+
+/** Where enrolled faces are kept. `token` is a secret: never log it. */
+export type StoreConfig =
+  | { kind: "kv"; path: string }
+  | { kind: "memory" }
+  | { kind: "upstash"; url: string; token: string };
+
+/** The parsed configuration. */
+export interface Config {
+  /** TCP port; 0 lets the OS choose. Default: 8000. */
+  port: number;
+  /** Interface to listen on. Default: `"127.0.0.1"`. */
+  host: string;
+  /** Store selection. Default: Deno KV at `./data/facegate.kv` (Upstash when its env is set). */
+  store: StoreConfig;
+  /** Largest request body in bytes (also the largest image). Default: 20 MiB. */
+  maxBodyBytes: number;
+  /** Largest decoded image in pixels. Default: undefined (the decoder's own limit). */
+  maxPixels: number | undefined;
+  /** onnxruntime WebAssembly threads. Default: 1. */
+  ortThreads: number;
+  /** Multi-face subject scoring. Default: {@linkcode DEFAULT_MATCH_STRATEGY}. */
+  matchStrategy: MatchStrategy;
+  /** API authentication. Only `"off"` exists so far. Default: `"off"`. */
+  auth: "off";
+}
+
+const MIB = 1024 * 1024;
+const STRATEGIES: readonly MatchStrategy[] = ["nearest", "mean", "top2"];
+const STORES = ["kv", "memory", "upstash"] as const;
+
+/**
+ * Parses and validates the configuration, reporting every bad variable at once.
+ *
+ * @param env Variable name to value (e.g. `Deno.env.toObject()`); empty strings count as unset.
+ * @returns The configuration with defaults applied.
+ * @throws {FaceError} `invalid_request` listing every problem in the message and in
+ *   `details.problems` (values of secret variables are never echoed).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseConfig } from "./config.ts";
+ * const config = parseConfig({ PORT: "9000", FACEGATE_STORE: "memory" });
+ * assert.equal(config.port, 9000);
+ * assert.deepEqual(config.store, { kind: "memory" });
+ * assert.throws(() => parseConfig({ PORT: "x", FACEGATE_ORT_THREADS: "0" }), /PORT.*FACEGATE_ORT_THREADS/s);
+ * ```
+ */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const problems: string[] = [];
+  const get = (name: string): string | undefined => {
+    const v = env[name]?.trim();
+    return v === undefined || v === "" ? undefined : v;
+  };
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = get(name);
+    if (raw === undefined) return fallback;
+    const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) {
+      problems.push(`${name} must be an integer in ${min}..${max}, got ${JSON.stringify(raw)}`);
+      return fallback;
+    }
+    return n;
+  };
+
+  const port = int("PORT", 8000, 0, 65535);
+  const host = get("HOST") ?? "127.0.0.1";
+  const maxBodyBytes = int("FACEGATE_MAX_BODY_BYTES", 20 * MIB, 1, 2 ** 31 - 1);
+  const maxPixels = get("FACEGATE_MAX_PIXELS") === undefined
+    ? undefined
+    : int("FACEGATE_MAX_PIXELS", 0, 1, 1_000_000_000);
+  const ortThreads = int("FACEGATE_ORT_THREADS", 1, 1, 64);
+
+  const strategyRaw = get("FACEGATE_MATCH_STRATEGY") ?? DEFAULT_MATCH_STRATEGY;
+  const matchStrategy = STRATEGIES.find((s) => s === strategyRaw) ?? DEFAULT_MATCH_STRATEGY;
+  if (matchStrategy !== strategyRaw) {
+    problems.push(
+      `FACEGATE_MATCH_STRATEGY must be one of ${STRATEGIES.join(", ")}, got ${
+        JSON.stringify(strategyRaw)
+      }`,
+    );
+  }
+
+  const auth = get("FACEGATE_AUTH") ?? "off";
+  if (auth !== "off") {
+    problems.push(
+      `FACEGATE_AUTH must be "off" (API keys are not supported yet), got ${JSON.stringify(auth)}`,
+    );
+  }
+
+  const store = parseStore(get, problems);
+  if (problems.length > 0) {
+    throw new FaceError(
+      "invalid_request",
+      `Cannot start: ${problems.length} invalid setting(s): ${problems.join("; ")}`,
+      { details: { problems } },
+    );
+  }
+  return { port, host, store, maxBodyBytes, maxPixels, ortThreads, matchStrategy, auth: "off" };
+}
+
+function parseStore(get: (name: string) => string | undefined, problems: string[]): StoreConfig {
+  const upstash = upstashCredentials(get, problems);
+  const kindRaw = get("FACEGATE_STORE") ?? (upstash ? "upstash" : "kv");
+  const kind = STORES.find((s) => s === kindRaw);
+  if (kind === undefined) {
+    problems.push(
+      `FACEGATE_STORE must be one of ${STORES.join(", ")}, got ${JSON.stringify(kindRaw)}`,
+    );
+    return { kind: "memory" };
+  }
+  if (kind === "memory") return { kind };
+  if (kind === "kv") return { kind, path: get("FACEGATE_KV_PATH") ?? "./data/facegate.kv" };
+  if (!upstash) {
+    problems.push(
+      "FACEGATE_STORE=upstash needs UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN " +
+        "(or KV_REST_API_URL and KV_REST_API_TOKEN)",
+    );
+    return { kind: "memory" };
+  }
+  return { kind, ...upstash };
+}
+
+function upstashCredentials(
+  get: (name: string) => string | undefined,
+  problems: string[],
+): { url: string; token: string } | undefined {
+  for (
+    const [urlVar, tokenVar] of [
+      ["UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"],
+      ["KV_REST_API_URL", "KV_REST_API_TOKEN"],
+    ]
+  ) {
+    const url = get(urlVar), token = get(tokenVar);
+    if (url === undefined && token === undefined) continue;
+    if (url === undefined || token === undefined) {
+      problems.push(
+        `${url === undefined ? urlVar : tokenVar} is missing (${
+          url === undefined ? tokenVar : urlVar
+        } is set)`,
+      );
+      return undefined;
+    }
+    if (!/^https?:\/\/[^\s]+$/.test(url)) {
+      problems.push(`${urlVar} must be an http(s) URL`);
+      return undefined;
+    }
+    return { url, token };
+  }
+  return undefined;
+}

@@ -1,0 +1,116 @@
+import assert from "node:assert/strict";
+import { assertProblem, json, makeApp, PHOTOS, postImage } from "./_fixtures.ts";
+
+const { app } = makeApp();
+for (
+  const [subject, photo] of [["serena", PHOTOS.serena1], ["arnold", PHOTOS.arnold1], [
+    "arnold",
+    PHOTOS.arnold2,
+  ]]
+) {
+  await json(
+    await app.request(`/v1/collections/c/subjects/${subject}/faces`, postImage(photo)),
+    201,
+  );
+}
+
+interface Candidate {
+  subject: string;
+  distance: number;
+  similarity: number;
+  confidence: number;
+  face_id: string;
+}
+interface IdentifyBody {
+  match: Candidate | null;
+  candidates: Candidate[];
+  threshold: number;
+  model: string;
+}
+
+Deno.test("POST …/identify names an enrolled person, nearest candidate first", async () => {
+  const body = await json<IdentifyBody>(
+    await app.request("/v1/collections/c/identify", postImage(PHOTOS.serena2)),
+  );
+  assert.equal(body.match?.subject, "serena");
+  assert.deepEqual(body.match, body.candidates[0]);
+  assert.deepEqual(body.candidates.map((c) => c.subject), ["serena", "arnold"]);
+  assert.ok(body.candidates[0].distance <= body.candidates[1].distance);
+  const arnold = await json<IdentifyBody>(
+    await app.request("/v1/collections/c/identify", postImage(PHOTOS.arnold3)),
+  );
+  assert.equal(arnold.match?.subject, "arnold");
+});
+
+Deno.test("POST …/identify decides at the identify threshold, stricter than verify's", async () => {
+  const body = await json<IdentifyBody>(
+    await app.request("/v1/collections/c/identify", postImage(PHOTOS.serena2)),
+  );
+  const health = await json<{ thresholds: { verify: number; identify: number } }>(
+    await app.request("/healthz"),
+  );
+  assert.equal(body.threshold, health.thresholds.identify);
+  assert.ok(body.threshold < health.thresholds.verify);
+});
+
+Deno.test("POST …/identify answers match null for a person never enrolled", async () => {
+  const body = await json<IdentifyBody>(
+    await app.request("/v1/collections/c/identify", postImage(PHOTOS.karzai)),
+  );
+  assert.equal(body.match, null);
+  assert.equal(body.candidates.length, 2);
+  assert.ok(body.candidates.every((c) => c.distance > body.threshold && c.confidence < 0.5));
+});
+
+Deno.test("POST …/identify limits candidates to k and refuses k outside 1..50", async () => {
+  const body = await json<IdentifyBody>(
+    await app.request("/v1/collections/c/identify?k=1", postImage(PHOTOS.serena2)),
+  );
+  assert.equal(body.candidates.length, 1);
+  for (const k of ["0", "51", "two"]) {
+    await assertProblem(
+      await app.request(`/v1/collections/c/identify?k=${k}`, postImage(PHOTOS.serena2)),
+      400,
+      "invalid_request",
+    );
+  }
+});
+
+Deno.test("POST …/identify on an empty collection answers no match and no candidates", async () => {
+  const body = await json<IdentifyBody>(
+    await app.request("/v1/collections/empty/identify", postImage(PHOTOS.serena2)),
+  );
+  assert.deepEqual({ match: body.match, candidates: body.candidates }, {
+    match: null,
+    candidates: [],
+  });
+});
+
+Deno.test("POST …/identify refuses probes without a face or with several faces under face=single", async () => {
+  await assertProblem(
+    await app.request("/v1/collections/c/identify", postImage(PHOTOS.noFace)),
+    422,
+    "no_face",
+  );
+  await assertProblem(
+    await app.request("/v1/collections/c/identify?face=single", postImage(PHOTOS.multi)),
+    422,
+    "multiple_faces",
+  );
+});
+
+Deno.test("POST …/identify no longer finds a subject once it is deleted", async () => {
+  const local = makeApp();
+  await json(
+    await local.app.request("/v1/collections/c/subjects/serena/faces", postImage(PHOTOS.serena1)),
+    201,
+  );
+  assert.equal(
+    (await local.app.request("/v1/collections/c/subjects/serena", { method: "DELETE" })).status,
+    204,
+  );
+  const body = await json<IdentifyBody>(
+    await local.app.request("/v1/collections/c/identify", postImage(PHOTOS.serena2)),
+  );
+  assert.equal(body.match, null);
+});
