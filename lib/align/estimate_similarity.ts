@@ -46,5 +46,8 @@ export function estimateSimilarity(src: Point[], dst: Point[]): Affine {
   }
   if (varSrc < 1e-12) throw new RangeError("Cannot estimate a similarity: source points coincide");
   const a = re / varSrc, d = im / varSrc;
+  if (a * a + d * d < 1e-18) {
+    throw new RangeError("Cannot estimate a similarity: destination points coincide");
+  }
   return [a, -d, dx - (a * sx - d * sy), d, a, dy - (d * sx + a * sy)];
 }

@@ -47,10 +47,12 @@ export function reduceRaster(
     acc.fill(0);
     for (let dy = 0; dy < k; dy++) {
       const sy = Math.min(raster.height - 1, y0 + oy * k + dy);
-      let p = (sy * sw + x0) * 4;
+      const row = sy * sw;
       for (let ox = 0; ox < w; ox++) {
         let r = 0, g = 0, b = 0, a = 0;
-        for (let dx = 0; dx < k; dx++, p += 4) {
+        for (let dx = 0; dx < k; dx++) {
+          // Clamped like y: a region narrower than k replicates its last column.
+          const p = (row + Math.min(sw - 1, x0 + ox * k + dx)) * 4;
           r += src[p];
           g += src[p + 1];
           b += src[p + 2];

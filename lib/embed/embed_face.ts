@@ -61,8 +61,8 @@ function normalizeInPlace(v: Float32Array): Float32Array {
 
 /**
  * Embeds an aligned face: returns a unit-length vector (`dim` from the model, 512 here).
- * With `flip`, both the face and its mirror go through the network in one batch of two and the
- * normalised outputs are averaged and renormalised.
+ * With `flip`, the face and its mirror each go through the network (the model has a fixed batch
+ * of 1) and the normalised outputs are averaged and renormalised.
  */
 export async function embedFace(
   session: OrtSession,

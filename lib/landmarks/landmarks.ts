@@ -22,7 +22,7 @@ export interface DetectLandmarksOptions {
   refine?: boolean;
 }
 
-/** The square crop the landmark model sees for a detector box: side = box height, same centre. */
+/** The square crop the landmark model sees for a detector box: side = the box's longer side, same centre. */
 export function landmarkCrop(box: Box): { cx: number; cy: number; side: number } {
   return {
     cx: box.x + box.width / 2,

@@ -139,7 +139,14 @@ export async function analyzeImage(
     const five = toFivePoints(await detectLandmarks(landmarker, raster, det.box));
     t.landmarks += performance.now() - s;
     s = performance.now();
-    const transform = alignmentTransform(five, template);
+    let transform;
+    try {
+      transform = alignmentTransform(five, template);
+    } catch (err) {
+      // Collapsed landmarks (not a usable face): skip it rather than fail the request.
+      if (err instanceof RangeError) continue;
+      throw err;
+    }
     const aligned = alignedTensor(raster, transform, { channels: embedderChannels });
     const quality = assessQuality(det.box, det.score, five, transform, template, aligned);
     t.align += performance.now() - s;
@@ -155,6 +162,12 @@ export async function analyzeImage(
       t.embed += performance.now() - s;
     }
     faces.push(face);
+  }
+  if (faces.length === 0 && found.length > 0 && options.requireFace) {
+    throw new FaceError(
+      "no_face",
+      "Cannot find a usable face in the image: its landmarks collapsed",
+    );
   }
   t.total = performance.now() - t0;
   return { width: raster.width, height: raster.height, faces, detected: found.length, timings: t };
