@@ -23,18 +23,27 @@ export interface ApiClient {
 /**
  * Opens a client on `url`, or in-process on the local store when `url` is undefined.
  *
+ * Remote requests carry `Authorization: Bearer $FACEGATE_API_KEY` when that variable is set. The
+ * local mode already has the store's credentials, so it runs without API keys or rate limits.
+ *
  * @throws {FaceError} `invalid_request` for bad environment settings (local mode).
  */
 export async function openClient(url: string | undefined): Promise<ApiClient> {
   if (url !== undefined) {
     const base = url.replace(/\/+$/, "");
+    const apiKey = Deno.env.get("FACEGATE_API_KEY");
     return {
       target: base,
-      request: (path, init) => fetch(base + path, init),
+      request: (path, init) => {
+        if (!apiKey) return fetch(base + path, init);
+        const headers = new Headers(init?.headers);
+        headers.set("authorization", `Bearer ${apiKey}`);
+        return fetch(base + path, { ...init, headers });
+      },
       close: () => Promise.resolve(),
     };
   }
-  const config = parseConfig(Deno.env.toObject());
+  const config = { ...parseConfig(Deno.env.toObject()), auth: "off" as const, rateLimit: 0 };
   await fetchModels();
   const deps = await buildDeps(config);
   const app = createApp({ ...deps, logger: { info: () => {}, error: (f) => console.error(f) } });

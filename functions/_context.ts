@@ -7,6 +7,8 @@
 import type { Config } from "../lib/config.ts";
 import type { PipelineDeps } from "../lib/pipeline/mod.ts";
 import type { FaceStore } from "../lib/store/mod.ts";
+import type { KeyStore } from "../lib/auth/mod.ts";
+import type { RateLimiter } from "../lib/ratelimit/mod.ts";
 import type { ModelManifest } from "../models/manifest.ts";
 import type { MatchThresholds } from "./_thresholds.ts";
 import type { ApiRegistry } from "./_openapi.ts";
@@ -33,12 +35,20 @@ export interface AppDeps {
   logger?: Logger;
   /** Millisecond clock for request durations. Default: `performance.now`. */
   now?: () => number;
+  /** API keys, beside the faces. Required when `config.auth` is `"keys"`. */
+  keys?: KeyStore;
+  /**
+   * Per-key rate limiter. Default: in memory, `config.rateLimit` per minute (none when 0).
+   */
+  limiter?: RateLimiter;
 }
 
 /** Variables set by the app's middleware. */
 export interface AppVariables {
   /** The request id (from `X-Request-Id` when valid, else generated). */
   requestId: string;
+  /** The id of the authenticated API key (not secret), when auth is on. */
+  keyId?: string;
 }
 
 /** The Hono environment of every facegate (sub-)app. */

@@ -4,7 +4,8 @@
  *
  * Cross-cutting behaviour: a request id (`X-Request-Id`, echoed or generated), one log line per
  * request (method, path, status, ms, request id: never bodies, embeddings or keys), the body size
- * limit (413 `payload_too_large`), and every error as an RFC 9457 problem.
+ * limit (413 `payload_too_large`), API keys, roles and rate limits before any body is read
+ * (401/403/429, see `_auth.ts`), and every error as an RFC 9457 problem.
  *
  * @module
  */
@@ -16,6 +17,8 @@ import { type AppDeps, type AppEnv, consoleLogger, type Services } from "./_cont
 import { ApiRegistry } from "./_openapi.ts";
 import { matchThresholds } from "./_thresholds.ts";
 import { problemResponse } from "./problem.ts";
+import { authMiddleware } from "./_auth.ts";
+import { redactForLog } from "./_log_safety.ts";
 import { detectRoutes } from "./detect.ts";
 import { embedRoutes } from "./embed.ts";
 import { compareRoutes } from "./compare.ts";
@@ -25,6 +28,7 @@ import { collectionRoutes } from "./collections.ts";
 import { verifyRoutes } from "./verify.ts";
 import { identifyRoutes } from "./identify.ts";
 import { metaRoutes } from "./meta.ts";
+import { webhookRoutes } from "./webhooks.ts";
 
 export type { AppDeps, Logger } from "./_context.ts";
 
@@ -73,8 +77,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       status: c.res.status,
       ms: Math.round((now() - start) * 10) / 10,
       request_id: requestId,
+      ...(c.get("keyId") === undefined ? {} : { key_id: c.get("keyId") }),
     });
   });
+  // Before the body limit and every route: 401/403/429 are answered before any body is read.
+  app.use(authMiddleware(s, deps));
   app.use(bodyLimit({
     maxSize: deps.config.maxBodyBytes,
     onError: () => {
@@ -97,6 +104,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       verifyRoutes,
       identifyRoutes,
       metaRoutes,
+      webhookRoutes,
     ]
   ) app.route("/", routes(s));
 
@@ -118,8 +126,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         path: c.req.path,
         status: res.status,
         code: err instanceof FaceError ? err.code : "internal_error",
-        error: err instanceof Error ? (err.stack ?? err.message) : String(err),
-        cause: err instanceof Error && err.cause instanceof Error ? err.cause.message : undefined,
+        error: redactForLog(err instanceof Error ? (err.stack ?? err.message) : String(err)),
+        cause: err instanceof Error && err.cause instanceof Error
+          ? redactForLog(err.cause.message)
+          : undefined,
       });
     }
     return res;

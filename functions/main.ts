@@ -12,11 +12,14 @@ import {
   MemoryFaceStore,
   UpstashFaceStore,
 } from "../lib/store/mod.ts";
+import { openKeyStore } from "../lib/auth/mod.ts";
+import { type RateLimiter, UpstashRateLimiter } from "../lib/ratelimit/mod.ts";
 import { fetchModels } from "../models/fetch_models.ts";
 import { MODEL_MANIFEST } from "../models/manifest.ts";
 import { type AppDeps, createApp } from "./app.ts";
 import { consoleLogger } from "./_context.ts";
 import { matchThresholds } from "./_thresholds.ts";
+import { authStartupWarning } from "./_auth.ts";
 
 /**
  * Opens the store a configuration names; for Deno KV, creates the file's directory first.
@@ -26,7 +29,9 @@ import { matchThresholds } from "./_thresholds.ts";
 export async function openStore(config: Config): Promise<FaceStore> {
   const store = config.store;
   if (store.kind === "memory") return new MemoryFaceStore();
-  if (store.kind === "upstash") return new UpstashFaceStore({ url: store.url, token: store.token });
+  if (store.kind === "upstash") {
+    return new UpstashFaceStore({ url: store.url, token: store.token, prefix: store.prefix });
+  }
   const slash = store.path.lastIndexOf("/");
   if (store.path !== ":memory:" && slash > 0) {
     await Deno.mkdir(store.path.slice(0, slash), { recursive: true });
@@ -35,8 +40,25 @@ export async function openStore(config: Config): Promise<FaceStore> {
 }
 
 /**
+ * The rate limiter a configuration names: Upstash (`@upstash/ratelimit`, shared by every
+ * isolate) on the Upstash store, else undefined (the app then limits in memory); undefined too
+ * when `FACEGATE_RATE_LIMIT=0`.
+ */
+export function openRateLimiter(config: Config): RateLimiter | undefined {
+  const store = config.store;
+  if (config.rateLimit === 0 || store.kind !== "upstash") return undefined;
+  return new UpstashRateLimiter({
+    url: store.url,
+    token: store.token,
+    prefix: store.prefix,
+    limit: config.rateLimit,
+  });
+}
+
+/**
  * Builds the app's dependencies from a configuration: model sessions (loaded lazily from
- * `models/`) and the store. Used by the server and by the CLIs' local mode.
+ * `models/`), the store, and with `FACEGATE_AUTH=keys` the key store beside it and the rate
+ * limiter. Used by the server and by the CLIs' local mode.
  */
 export async function buildDeps(config: Config): Promise<AppDeps> {
   return {
@@ -46,6 +68,8 @@ export async function buildDeps(config: Config): Promise<AppDeps> {
     },
     store: await openStore(config),
     config,
+    keys: config.auth === "keys" ? await openKeyStore(config.store) : undefined,
+    limiter: openRateLimiter(config),
   };
 }
 
@@ -60,6 +84,8 @@ if (import.meta.main) {
       for: thresholds.fallbacks,
     });
   }
+  const warning = authStartupWarning(config);
+  if (warning) consoleLogger.error(warning);
   const deps = await buildDeps(config);
   const app = createApp(deps);
   const server = Deno.serve({
@@ -74,11 +100,14 @@ if (import.meta.main) {
         strategy: config.matchStrategy,
         verify_threshold: thresholds.verify,
         identify_threshold: thresholds.identify,
+        auth: config.auth,
+        rate_limit: config.rateLimit,
       }),
   }, app.fetch);
   const stop = async () => {
     await server.shutdown();
     await deps.store.close();
+    await deps.keys?.close();
     Deno.exit(0);
   };
   for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, stop);

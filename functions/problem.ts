@@ -35,6 +35,8 @@ export const PROBLEMS: Record<FaceErrorCode, ProblemKind> = {
   no_face: { status: 422, title: "No face found" },
   multiple_faces: { status: 422, title: "Multiple faces found" },
   low_quality: { status: 422, title: "Face quality too low" },
+  unsupported_event: { status: 422, title: "Unsupported webhook event" },
+  url_not_allowed: { status: 422, title: "URL not allowed" },
   rate_limited: { status: 429, title: "Too many requests" },
   upstream_failed: { status: 502, title: "Upstream service failed" },
   model_unavailable: { status: 503, title: "Model unavailable" },

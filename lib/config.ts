@@ -13,7 +13,11 @@
  * | `FACEGATE_MAX_PIXELS`      | none (the decoder's default)                      |
  * | `FACEGATE_ORT_THREADS`     | `1`                                               |
  * | `FACEGATE_MATCH_STRATEGY`  | {@linkcode DEFAULT_MATCH_STRATEGY}                |
- * | `FACEGATE_AUTH`            | `off` (the only value supported so far)           |
+ * | `FACEGATE_AUTH`            | `keys` (API keys required); `off` only for development |
+ * | `FACEGATE_RATE_LIMIT`      | `120` requests per minute per key; `0` disables   |
+ * | `FACEGATE_KEY_PEPPER`      | none (keys hashed with SHA-256); a secret of ≥ 16 chars: HMAC-SHA-256 |
+ * | `FACEGATE_REDIS_PREFIX`    | `facegate:` (prefix of every Redis key)           |
+ * | `FACEGATE_WEBHOOK_*`       | see `lib/webhook/webhook_config.ts`               |
  *
  * Empty values count as unset.
  *
@@ -21,6 +25,7 @@
  */
 import { FaceError } from "./errors.ts";
 import type { MatchStrategy } from "./match/mod.ts";
+import { parseWebhookConfig, type WebhookConfig } from "./webhook/webhook_config.ts";
 
 /**
  * How a subject with several faces is scored when `FACEGATE_MATCH_STRATEGY` is unset. The one
@@ -32,7 +37,7 @@ export const DEFAULT_MATCH_STRATEGY: MatchStrategy = "nearest";
 export type StoreConfig =
   | { kind: "kv"; path: string }
   | { kind: "memory" }
-  | { kind: "upstash"; url: string; token: string };
+  | { kind: "upstash"; url: string; token: string; prefix?: string };
 
 /** The parsed configuration. */
 export interface Config {
@@ -50,8 +55,17 @@ export interface Config {
   ortThreads: number;
   /** Multi-face subject scoring. Default: {@linkcode DEFAULT_MATCH_STRATEGY}. */
   matchStrategy: MatchStrategy;
-  /** API authentication. Only `"off"` exists so far. Default: `"off"`. */
-  auth: "off";
+  /**
+   * API authentication: `"keys"` requires `Authorization: Bearer <key>`; `"off"` (development
+   * only) lets every request in. Default: `"keys"`.
+   */
+  auth: "off" | "keys";
+  /** Requests per minute per API key (per client address with auth off); 0 disables. Default: 120. */
+  rateLimit: number;
+  /** Server secret mixed into key hashes (HMAC-SHA-256); never log it. Default: undefined. */
+  keyPepper: string | undefined;
+  /** The upload-service webhook (`FACEGATE_WEBHOOK_*`). Default: disabled (no secret). */
+  webhook: WebhookConfig;
 }
 
 const MIB = 1024 * 1024;
@@ -111,14 +125,19 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     );
   }
 
-  const auth = get("FACEGATE_AUTH") ?? "off";
-  if (auth !== "off") {
-    problems.push(
-      `FACEGATE_AUTH must be "off" (API keys are not supported yet), got ${JSON.stringify(auth)}`,
-    );
+  const authRaw = get("FACEGATE_AUTH") ?? "keys";
+  const auth = authRaw === "off" ? "off" : "keys";
+  if (authRaw !== "off" && authRaw !== "keys") {
+    problems.push(`FACEGATE_AUTH must be "keys" or "off", got ${JSON.stringify(authRaw)}`);
+  }
+  const rateLimit = int("FACEGATE_RATE_LIMIT", 120, 0, 1_000_000);
+  const keyPepper = get("FACEGATE_KEY_PEPPER");
+  if (keyPepper !== undefined && keyPepper.length < 16) {
+    problems.push("FACEGATE_KEY_PEPPER must be at least 16 characters");
   }
 
   const store = parseStore(get, problems);
+  const webhook = parseWebhookConfig(get, problems);
   if (problems.length > 0) {
     throw new FaceError(
       "invalid_request",
@@ -126,7 +145,19 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       { details: { problems } },
     );
   }
-  return { port, host, store, maxBodyBytes, maxPixels, ortThreads, matchStrategy, auth: "off" };
+  return {
+    port,
+    host,
+    store,
+    maxBodyBytes,
+    maxPixels,
+    ortThreads,
+    matchStrategy,
+    auth,
+    rateLimit,
+    keyPepper,
+    webhook,
+  };
 }
 
 function parseStore(get: (name: string) => string | undefined, problems: string[]): StoreConfig {
@@ -148,7 +179,11 @@ function parseStore(get: (name: string) => string | undefined, problems: string[
     );
     return { kind: "memory" };
   }
-  return { kind, ...upstash };
+  const prefix = get("FACEGATE_REDIS_PREFIX");
+  if (prefix !== undefined && /[{}\s]/.test(prefix)) {
+    problems.push("FACEGATE_REDIS_PREFIX must not contain braces or whitespace");
+  }
+  return prefix === undefined ? { kind, ...upstash } : { kind, ...upstash, prefix };
 }
 
 function upstashCredentials(

@@ -26,7 +26,9 @@ export type FaceErrorCode =
   | "forbidden"
   | "rate_limited"
   | "not_found"
-  | "upstream_failed";
+  | "upstream_failed"
+  | "unsupported_event"
+  | "url_not_allowed";
 
 /** Options for {@linkcode FaceError}. */
 export interface FaceErrorOptions {

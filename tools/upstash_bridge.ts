@@ -13,6 +13,9 @@
  *   base64 of its raw bytes, except a top-level `OK` status. This matches `@upstash/redis`
  *   1.39's `decode()`, which base64-decodes every string except a top-level `"OK"`.
  * - Redis unreachable or too slow (10 s) → status 502 `{"error"}`.
+ * - Script flags that Upstash accepts but redis-server refuses (`#!lua flags=allow-key-locking`,
+ *   used by `@upstash/ratelimit`) are dropped from `EVAL` scripts, and `EVALSHA` of such a
+ *   script's original hash runs the rewritten one (see {@linkcode ScriptCompat}).
  *
  * It speaks RESP2 to redis-server itself (no npm client) over a small connection pool.
  *
@@ -337,6 +340,51 @@ function parseCommand(x: unknown): RespArg[] {
   return x as RespArg[];
 }
 
+/** Script flags only Upstash knows; redis-server refuses a script that declares them. */
+const UPSTASH_ONLY_FLAGS = new Set(["allow-key-locking"]);
+
+async function sha1(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-1", encoder.encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Rewrites scripts that declare Upstash-only flags in their `#!lua` shebang so redis-server
+ * accepts them, and remembers original hash -> rewritten hash for `EVALSHA`.
+ */
+export class ScriptCompat {
+  #shas = new Map<string, string>();
+
+  /** The command as redis-server should receive it. */
+  async rewrite(cmd: RespArg[]): Promise<RespArg[]> {
+    const name = String(cmd[0]).toUpperCase();
+    const body = cmd[1];
+    if (typeof body !== "string") return cmd;
+    if (name === "EVAL" || name === "EVAL_RO") {
+      const fixed = stripUpstashFlags(body);
+      if (fixed === body) return cmd;
+      this.#shas.set(await sha1(body), await sha1(fixed));
+      return [cmd[0], fixed, ...cmd.slice(2)];
+    }
+    if (name === "EVALSHA" || name === "EVALSHA_RO") {
+      const mapped = this.#shas.get(body.toLowerCase());
+      return mapped ? [cmd[0], mapped, ...cmd.slice(2)] : cmd;
+    }
+    return cmd;
+  }
+}
+
+/** Drops {@linkcode UPSTASH_ONLY_FLAGS} from a script's `#!lua flags=...` first line. */
+export function stripUpstashFlags(script: string): string {
+  const m = /^#!lua([^\n]*)/.exec(script);
+  if (!m) return script;
+  const head = m[1].replace(/flags=(\S*)/, (_all, list: string) => {
+    const kept = list.split(",").filter((f) => f && !UPSTASH_ONLY_FLAGS.has(f));
+    return kept.length ? `flags=${kept.join(",")}` : "";
+  }).trimEnd();
+  return `#!lua${head}${script.slice(m[0].length)}`;
+}
+
 function json(body: Json, status = 200): Response {
   return new Response(JSON.stringify(body), {
     status,
@@ -385,6 +433,7 @@ export interface Bridge {
 export function startBridge(options: StartBridgeOptions): Promise<Bridge> {
   const { redisPort, token } = options;
   const pool = new RespPool(redisPort, 16, options.timeoutMs ?? 10_000);
+  const scripts = new ScriptCompat();
 
   async function handle(req: Request): Promise<Response> {
     if (req.headers.get("authorization") !== `Bearer ${token}`) {
@@ -412,6 +461,7 @@ export function startBridge(options: StartBridgeOptions): Promise<Bridge> {
       if (err instanceof BadRequest) return json({ error: err.message }, 400);
       throw err;
     }
+    commands = await Promise.all(commands.map((cmd) => scripts.rewrite(cmd)));
     try {
       if (path === "/") {
         const [reply] = await pool.with((c) => c.pipeline(commands));

@@ -15,6 +15,10 @@
  * | Redis   | `P + "v1:{m|c}:faces:" + s`         | hash face id -> JSON `{quality, created_at, metadata}` |
  * | Redis   | `P + "v1:{m|c}:gallery"`            | hash face id -> packed record (base64)            |
  *
+ * | Deno KV | `[...P, "auth", "v1", "key", id]`  | API key record `{id, name, role, collections, created_at, revoked_at, hash}` |
+ * | Redis   | `P + "auth:v1:keys"`                | hash key id -> API key record JSON                |
+ * | Redis   | `P + "ratelimit:v1:" + id + ":" + w` | request count of identifier `id` in window `w` (`@upstash/ratelimit`) |
+ *
  * The Redis keys of one collection share the hash tag `{m|c}`, so a script touching them is valid
  * on a clustered Redis too. Names never contain `:`, `|`, `{` or `}`, so keys cannot collide.
  *
@@ -153,5 +157,42 @@ export function redisCollectionKeys(ref: CollectionRef, prefix = ""): RedisColle
     base,
     subject: (s) => `${base}subject:${validateName("subject", s)}`,
     faces: (s) => `${base}faces:${validateName("subject", s)}`,
+  };
+}
+
+/**
+ * Deno KV key of one API key record, or the prefix of all of them when `id` is omitted.
+ *
+ * @param prefix Key parts put before everything. Default: `[]`.
+ * @param id Key id (16 hex digits). Default: none (the prefix of every record).
+ * @returns `[...prefix, "auth", SCHEMA_VERSION, "key", id?]`.
+ *
+ * @example
+ * ```ts
+ * import { kvApiKeyKey } from "./keys.ts";
+ * console.assert(kvApiKeyKey(["fg"], "00ff").join("/") === "fg/auth/v1/key/00ff");
+ * ```
+ */
+export function kvApiKeyKey(prefix: readonly Deno.KvKeyPart[] = [], id?: string): Deno.KvKey {
+  const base = [...prefix, "auth", SCHEMA_VERSION, "key"];
+  return id === undefined ? base : [...base, id];
+}
+
+/**
+ * Redis keys of the auth records under `prefix`: the hash of API key records and the prefix of
+ * the rate limiter's counters.
+ *
+ * @param prefix String put before every key. Default: `""`.
+ *
+ * @example
+ * ```ts
+ * import { redisAuthKeys } from "./keys.ts";
+ * console.assert(redisAuthKeys("fg:").apiKeys === "fg:auth:v1:keys");
+ * ```
+ */
+export function redisAuthKeys(prefix = ""): { apiKeys: string; rateLimit: string } {
+  return {
+    apiKeys: `${prefix}auth:${SCHEMA_VERSION}:keys`,
+    rateLimit: `${prefix}ratelimit:${SCHEMA_VERSION}`,
   };
 }

@@ -55,7 +55,10 @@ export type CapturedLog = Record<string, unknown>[];
 
 /** Options for {@linkcode makeApp}. */
 export interface MakeAppOptions {
-  /** Extra environment for `parseConfig`. Default: `{}` (store is always memory). */
+  /**
+   * Extra environment for `parseConfig`. Default: `{}` (store is always memory; auth is off
+   * unless `FACEGATE_AUTH` says otherwise: `tests/functions/auth_test.ts` covers keys).
+   */
   env?: Record<string, string>;
   /** Manifest override. Default: the committed manifest. */
   manifest?: ModelManifest;
@@ -63,7 +66,11 @@ export interface MakeAppOptions {
 
 /** An app on a fresh in-memory store, with its logs captured. */
 export function makeApp(options: MakeAppOptions = {}) {
-  const config: Config = parseConfig({ ...options.env, FACEGATE_STORE: "memory" });
+  const config: Config = parseConfig({
+    FACEGATE_AUTH: "off",
+    ...options.env,
+    FACEGATE_STORE: "memory",
+  });
   const store = new MemoryFaceStore();
   const logs: CapturedLog = [];
   const app = createApp({

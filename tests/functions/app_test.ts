@@ -137,7 +137,7 @@ Deno.test("an unexpected failure answers a generic 500 and logs the stack, not t
   const app = createApp({
     pipeline: { sessions },
     store,
-    config: parseConfig({ FACEGATE_STORE: "memory" }),
+    config: parseConfig({ FACEGATE_STORE: "memory", FACEGATE_AUTH: "off" }),
     logger: { info: (f) => logs.push(f), error: (f) => logs.push(f) },
   });
   const res = await app.request("/v1/collections/c/identify", postImage(PHOTOS.arnold1));
@@ -158,7 +158,7 @@ Deno.test("a failing store answers 503 store_unavailable", async () => {
   const app = createApp({
     pipeline: { sessions },
     store,
-    config: parseConfig({ FACEGATE_STORE: "memory" }),
+    config: parseConfig({ FACEGATE_STORE: "memory", FACEGATE_AUTH: "off" }),
     logger: { info: () => {}, error: () => {} },
   });
   await assertProblem(await app.request("/v1/collections/c/subjects"), 503, "store_unavailable");
@@ -169,7 +169,7 @@ Deno.test("a model that cannot be loaded answers 503 model_unavailable", async (
   const app = createApp({
     pipeline: { sessions: broken },
     store: new MemoryFaceStore(),
-    config: parseConfig({ FACEGATE_STORE: "memory" }),
+    config: parseConfig({ FACEGATE_STORE: "memory", FACEGATE_AUTH: "off" }),
     logger: { info: () => {}, error: () => {} },
   });
   await assertProblem(

@@ -19,6 +19,8 @@ Deno.test("PROBLEMS maps every FaceError code to an error status and a title", (
     no_face: 422,
     multiple_faces: 422,
     low_quality: 422,
+    unsupported_event: 422,
+    url_not_allowed: 422,
     rate_limited: 429,
     upstream_failed: 502,
     model_unavailable: 503,

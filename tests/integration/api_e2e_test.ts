@@ -1,204 +1,28 @@
 /**
- * End to end: the real server (functions/main.ts) as a subprocess on a free loopback port, on a
- * temporary Deno KV file, driven over HTTP with dev-set LFW photos. Prints rank-1 accuracy and
- * false-identification counts to stderr.
+ * End to end on Deno KV: the shared API scenario (`_api_scenario.ts`) against the real server on
+ * a temporary Deno KV file, with API keys on and an admin key made by `cli/keys.ts` in that file.
  *
  * @module
  */
-import assert from "node:assert/strict";
-import { dataDir } from "../_data.ts";
+import { apiScenario, createAdminKey, startServer } from "./_api_scenario.ts";
 
-const DATA = dataDir();
-const ROOT = new URL("../../", import.meta.url);
-/** Enrolled identities (the first ones, by name, with at least two usable photos). */
-const ENROLLED = 24;
-/** Photos enrolled per identity, at most; one more is held out. */
-const PER_SUBJECT = 3;
-/** People with a single photo, never enrolled. */
-const STRANGERS = 16;
-
-interface Person {
-  name: string;
-  photos: string[];
-}
-
-function readManifest(): Person[] {
-  const text = Deno.readTextFileSync(`${DATA}/faces/manifest.csv`);
-  const byName = new Map<string, string[]>();
-  for (const line of text.trim().split("\n").slice(1)) {
-    const [path, identity, source] = line.split(",");
-    if (source !== "lfw-deepfunneled") continue;
-    if (!byName.has(identity)) byName.set(identity, []);
-    byName.get(identity)!.push(path);
-  }
-  return [...byName].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, photos]) => ({
-    name,
-    photos: photos.sort(),
-  }));
-}
-
-/** The server subprocess: its base URL, and a stop function. */
-async function startServer(kvPath: string) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "functions/main.ts"],
-    cwd: ROOT,
-    env: { PORT: "0", HOST: "127.0.0.1", FACEGATE_STORE: "kv", FACEGATE_KV_PATH: kvPath },
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let buffered = "";
-  let url: string | undefined;
-  let requests = 0;
-  // Read until the start line, then keep draining the request log in the background.
-  const drain = (async () => {
-    for (;;) {
-      const { value, done } = await lines.read();
-      if (done) return;
-      buffered += value;
-      let nl;
-      while ((nl = buffered.indexOf("\n")) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        const entry = JSON.parse(line);
-        if (entry.msg === "facegate listening") url = entry.url;
-        if (entry.msg === "request") requests++;
-      }
-    }
-  })();
-  const deadline = Date.now() + 60_000;
-  while (!url) {
-    if (Date.now() > deadline) throw new Error("the server did not start within 60 s");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    url,
-    requests: () => requests,
-    stop: async () => {
-      child.kill("SIGTERM");
-      await child.status;
-      await drain;
-    },
-  };
-}
-
-function post(url: string, photo: string): Promise<Response> {
-  return fetch(url, {
-    method: "POST",
-    headers: { "content-type": "image/jpeg" },
-    body: Deno.readFileSync(`${DATA}/faces/${photo}`),
-  });
-}
-
-async function call(url: string, photo: string) {
-  const res = await post(url, photo);
-  return { status: res.status, body: await res.json() };
-}
-
-Deno.test("the real server enrolls, verifies, identifies and forgets LFW people over HTTP", async (t) => {
-  const people = readManifest();
-  const candidates = people.filter((p) => p.photos.length >= 2);
-  const strangers = people.filter((p) => p.photos.length === 1).slice(0, STRANGERS);
+Deno.test("the real server enrolls, verifies, identifies and forgets LFW people over HTTP (Deno KV)", async (t) => {
   const dir = await Deno.makeTempDir({ prefix: "facegate_e2e_" });
-  const server = await startServer(`${dir}/nested/facegate.kv`);
-  const base = `${server.url}/v1/collections/e2e`;
-  const enrolled: { name: string; heldOut: string }[] = [];
+  const env = {
+    FACEGATE_STORE: "kv",
+    FACEGATE_KV_PATH: `${dir}/nested/facegate.kv`,
+    FACEGATE_AUTH: "keys",
+    FACEGATE_RATE_LIMIT: "100000",
+  };
   try {
-    await t.step("enrolls at least 20 identities, holding one photo of each out", async () => {
-      const refused: string[] = [];
-      for (const person of candidates) {
-        if (enrolled.length === ENROLLED) break;
-        const heldOut = person.photos[person.photos.length - 1];
-        let ok = 0;
-        for (const photo of person.photos.slice(0, -1).slice(0, PER_SUBJECT)) {
-          const { status, body } = await call(`${base}/subjects/${person.name}/faces`, photo);
-          if (status === 201) ok++;
-          else {
-            assert.equal(status, 422, JSON.stringify(body));
-            refused.push(`${photo}: ${body.code}`);
-          }
-        }
-        if (ok > 0) enrolled.push({ name: person.name, heldOut });
-      }
-      console.error(
-        `e2e: enrolled ${enrolled.length} identities; refused ${refused.length} photos`,
-      );
-      assert.ok(enrolled.length >= 20);
-      const page = await (await fetch(`${base}/subjects?limit=1000`)).json();
-      assert.equal(page.subjects.length, enrolled.length);
-    });
-
-    await t.step("verify accepts true claims and rejects false ones", async () => {
-      let trueAccepts = 0, falseAccepts = 0;
-      for (const [i, person] of enrolled.entries()) {
-        const own = await call(`${base}/subjects/${person.name}/verify`, person.heldOut);
-        assert.equal(own.status, 200);
-        if (own.body.match) trueAccepts++;
-        const other = enrolled[(i + 1) % enrolled.length].name;
-        const wrong = await call(`${base}/subjects/${other}/verify`, person.heldOut);
-        if (wrong.body.match) falseAccepts++;
-      }
-      console.error(
-        `e2e: verify true accepts ${trueAccepts}/${enrolled.length}, false accepts ${falseAccepts}/${enrolled.length}`,
-      );
-      assert.ok(trueAccepts >= 0.85 * enrolled.length, `true accepts ${trueAccepts}`);
-      assert.ok(falseAccepts <= 1, `false accepts ${falseAccepts}`);
-    });
-
-    await t.step("identify names enrolled people and answers null for strangers", async () => {
-      let rank1 = 0, matched = 0, wrongMatches = 0;
-      for (const person of enrolled) {
-        const { status, body } = await call(`${base}/identify?k=3`, person.heldOut);
-        assert.equal(status, 200);
-        if (body.candidates[0]?.subject === person.name) rank1++;
-        if (body.match?.subject === person.name) matched++;
-        else if (body.match) wrongMatches++;
-      }
-      let falseIds = 0;
-      for (const stranger of strangers) {
-        const { body } = await call(`${base}/identify`, stranger.photos[0]);
-        if (body.match !== null) falseIds++;
-      }
-      console.error(
-        `e2e: rank-1 accuracy ${
-          (rank1 / enrolled.length).toFixed(3)
-        } (${rank1}/${enrolled.length}); ` +
-          `matched at the identify threshold ${matched}, wrong matches ${wrongMatches}; ` +
-          `false identifications of strangers ${falseIds}/${strangers.length}`,
-      );
-      assert.ok(rank1 >= 0.85 * enrolled.length, `rank-1 ${rank1}`);
-      assert.ok(wrongMatches <= 1, `wrong matches ${wrongMatches}`);
-      assert.ok(falseIds <= 1, `false identifications ${falseIds}`);
-    });
-
-    await t.step("a deleted subject no longer matches its own photos", async () => {
-      const victim = enrolled[0];
-      const del = await fetch(`${base}/subjects/${victim.name}`, { method: "DELETE" });
-      assert.equal(del.status, 204);
-      const { body } = await call(`${base}/identify?k=50`, victim.heldOut);
-      assert.ok(body.candidates.every((c: { subject: string }) => c.subject !== victim.name));
-      assert.notEqual(body.match?.subject, victim.name);
-      const verify = await call(`${base}/subjects/${victim.name}/verify`, victim.heldOut);
-      assert.equal(verify.status, 404);
-      assert.equal(verify.body.code, "subject_not_found");
-    });
-
-    await t.step("the server answers problems over HTTP and logs every request", async () => {
-      const res = await fetch(`${server.url}/v1/detect`, {
-        method: "POST",
-        body: "x",
-        headers: { "content-type": "text/plain" },
-      });
-      assert.equal(res.status, 415);
-      assert.equal(res.headers.get("content-type"), "application/problem+json");
-      assert.ok(res.headers.get("x-request-id"));
-      await res.body?.cancel();
-      const health = await (await fetch(`${server.url}/healthz`)).json();
-      assert.equal(health.store, "kv");
-      assert.ok(server.requests() > 0);
-    });
+    const apiKey = await createAdminKey(env);
+    const server = await startServer(env);
+    try {
+      await apiScenario(t, { server, store: "kv", apiKey });
+    } finally {
+      await server.stop();
+    }
   } finally {
-    await server.stop();
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -2,6 +2,18 @@ import assert from "node:assert/strict";
 import { DEFAULT_MATCH_STRATEGY, parseConfig } from "../../lib/config.ts";
 import { isFaceError } from "../../lib/errors.ts";
 
+/** The webhook settings when no FACEGATE_WEBHOOK_* variable is set (webhooks disabled). */
+const NO_WEBHOOK = {
+  secrets: [],
+  allowedHosts: [],
+  toleranceSeconds: 300,
+  idempotencyTtlSeconds: 86400,
+  fetchTimeoutMs: 10000,
+  maxRedirects: 3,
+  callbackUrl: undefined,
+  allowInsecureLoopback: false,
+};
+
 /** The problems reported by parseConfig(env), or [] when it succeeds. */
 function problems(env: Record<string, string | undefined>): string[] {
   try {
@@ -22,7 +34,10 @@ Deno.test("parseConfig() applies the documented defaults to an empty environment
     maxPixels: undefined,
     ortThreads: 1,
     matchStrategy: DEFAULT_MATCH_STRATEGY,
-    auth: "off",
+    auth: "keys",
+    rateLimit: 120,
+    keyPepper: undefined,
+    webhook: NO_WEBHOOK,
   });
 });
 
@@ -37,6 +52,8 @@ Deno.test("parseConfig() reads every variable", () => {
     FACEGATE_ORT_THREADS: "2",
     FACEGATE_MATCH_STRATEGY: "top2",
     FACEGATE_AUTH: "off",
+    FACEGATE_RATE_LIMIT: "0",
+    FACEGATE_KEY_PEPPER: "0123456789abcdef",
   });
   assert.deepEqual(config, {
     port: 0,
@@ -47,6 +64,9 @@ Deno.test("parseConfig() reads every variable", () => {
     ortThreads: 2,
     matchStrategy: "top2",
     auth: "off",
+    rateLimit: 0,
+    keyPepper: "0123456789abcdef",
+    webhook: NO_WEBHOOK,
   });
 });
 
@@ -82,7 +102,8 @@ Deno.test("parseConfig() reports every bad variable at once", () => {
     FACEGATE_MAX_PIXELS: "-5",
     FACEGATE_ORT_THREADS: "100",
     FACEGATE_MATCH_STRATEGY: "farthest",
-    FACEGATE_AUTH: "keys",
+    FACEGATE_AUTH: "none",
+    FACEGATE_RATE_LIMIT: "lots",
   });
   const names = [
     "PORT",
@@ -91,6 +112,7 @@ Deno.test("parseConfig() reports every bad variable at once", () => {
     "FACEGATE_ORT_THREADS",
     "FACEGATE_MATCH_STRATEGY",
     "FACEGATE_AUTH",
+    "FACEGATE_RATE_LIMIT",
     "FACEGATE_STORE",
   ];
   assert.equal(found.length, names.length, found.join("\n"));
@@ -108,6 +130,27 @@ Deno.test("parseConfig() refuses an Upstash store without credentials and never 
   assert.ok(!bad.join().includes("s3cret"));
 });
 
-Deno.test("parseConfig() refuses FACEGATE_AUTH other than off rather than running unprotected", () => {
-  assert.match(problems({ FACEGATE_AUTH: "keys" })[0], /FACEGATE_AUTH/);
+Deno.test("parseConfig() requires API keys unless FACEGATE_AUTH=off says otherwise", () => {
+  assert.equal(parseConfig({}).auth, "keys");
+  assert.equal(parseConfig({ FACEGATE_AUTH: "keys" }).auth, "keys");
+  assert.equal(parseConfig({ FACEGATE_AUTH: "off" }).auth, "off");
+  for (const bad of ["none", "OFF", "false", "0"]) {
+    assert.match(problems({ FACEGATE_AUTH: bad })[0], /FACEGATE_AUTH must be "keys" or "off"/);
+  }
+});
+
+Deno.test("parseConfig() reads the rate limit, pepper and Redis prefix and never echoes the pepper", () => {
+  assert.equal(parseConfig({ FACEGATE_RATE_LIMIT: "30" }).rateLimit, 30);
+  assert.match(problems({ FACEGATE_RATE_LIMIT: "-1" })[0], /FACEGATE_RATE_LIMIT/);
+  const short = problems({ FACEGATE_KEY_PEPPER: "s3cret" });
+  assert.match(short[0], /FACEGATE_KEY_PEPPER must be at least 16/);
+  assert.ok(!short.join().includes("s3cret"));
+  const redis = { UPSTASH_REDIS_REST_URL: "https://r.example", UPSTASH_REDIS_REST_TOKEN: "t" };
+  assert.deepEqual(parseConfig({ ...redis, FACEGATE_REDIS_PREFIX: "t1:" }).store, {
+    kind: "upstash",
+    url: "https://r.example",
+    token: "t",
+    prefix: "t1:",
+  });
+  assert.match(problems({ ...redis, FACEGATE_REDIS_PREFIX: "a b" })[0], /FACEGATE_REDIS_PREFIX/);
 });

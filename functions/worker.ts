@@ -1,0 +1,179 @@
+/**
+ * The Cloudflare Workers entry: the same app as `main.ts`, built once per isolate from the
+ * Worker's `env` on its first request. `wrangler.toml` deploys the bundle that
+ * `tools/build_worker.ts` makes of this file (`deno task build:worker`).
+ *
+ * Workers refuse to compile WebAssembly from bytes at run time, so every `.wasm` arrives as a
+ * module that wrangler compiled at upload (`CompiledWasm` rule) and the models as `ArrayBuffer`s
+ * (`Data` rule). These files do not exist beside this one: the build copies them beside the
+ * bundle, which keeps these specifiers verbatim.
+ *
+ * - imagescript's JPEG and PNG codecs go to {@linkcode setImageCodecs}.
+ * - onnxruntime-web (its single-file `wasm` build, one thread) instantiates its module through
+ *   emscripten's `instantiateWasm` hook, which the build wires to `ort.env.wasm.instantiateWasm`
+ *   (see `tools/worker/patch_ort_wasm_bundle.ts`); the hook serves the imported module.
+ *
+ * Store: Upstash Redis when `UPSTASH_REDIS_REST_URL` / `_TOKEN` are set (faces, API keys and
+ * rate-limit counters, under `FACEGATE_REDIS_PREFIX`), otherwise memory per isolate
+ * (`FACEGATE_STORE=memory`: enrolments and keys do not survive the isolate, so only useful with
+ * `FACEGATE_AUTH=off` for a demo). Deno KV does not exist on Workers: `FACEGATE_STORE=kv` is
+ * refused.
+ *
+ * @module
+ */
+import type { ExecutionContext, Hono } from "hono";
+import * as ort from "onnxruntime-web";
+import { type Config, parseConfig } from "../lib/config.ts";
+import { FaceError } from "../lib/errors.ts";
+import { type ModelLoader, SessionCache } from "../lib/embed/mod.ts";
+import { setImageCodecs } from "../lib/image/mod.ts";
+import { MemoryFaceStore, UpstashFaceStore } from "../lib/store/mod.ts";
+import { openKeyStore } from "../lib/auth/mod.ts";
+import { UpstashRateLimiter } from "../lib/ratelimit/mod.ts";
+import { MODEL_MANIFEST } from "../models/manifest.ts";
+import { type AppDeps, createApp } from "./app.ts";
+import { type AppEnv, consoleLogger } from "./_context.ts";
+import { authStartupWarning } from "./_auth.ts";
+import { problemResponse } from "./problem.ts";
+// @ts-ignore: a wrangler CompiledWasm module (WebAssembly.Module), copied beside the bundle
+import ortWasm from "./ort-wasm-simd-threaded.wasm";
+// @ts-ignore: a wrangler CompiledWasm module (WebAssembly.Module), copied beside the bundle
+import jpegWasm from "./jpeg.wasm";
+// @ts-ignore: a wrangler CompiledWasm module (WebAssembly.Module), copied beside the bundle
+import pngWasm from "./png.wasm";
+// @ts-ignore: a wrangler Data module (ArrayBuffer), copied beside the bundle
+import detectorOnnx from "./fr_detect.onnx";
+// @ts-ignore: a wrangler Data module (ArrayBuffer), copied beside the bundle
+import landmarksOnnx from "./fr_landmark.onnx";
+// @ts-ignore: a wrangler Data module (ArrayBuffer), copied beside the bundle
+import embedderOnnx from "./fr_feature.onnx";
+
+/** The model files bundled with the Worker, by manifest file name. */
+const MODEL_FILES: Record<string, ArrayBuffer> = {
+  "fr_detect.onnx": detectorOnnx,
+  "fr_landmark.onnx": landmarksOnnx,
+  "fr_feature.onnx": embedderOnnx,
+};
+
+/** Serves the bundled models to the {@linkcode SessionCache}. */
+const bundledModels: ModelLoader = (entry) => {
+  const bytes = MODEL_FILES[entry.file];
+  if (!bytes) return Promise.reject(new Error(`model file ${entry.file} is not in the bundle`));
+  return Promise.resolve(new Uint8Array(bytes));
+};
+
+/** Emscripten's `instantiateWasm(imports, receive)`: instantiates the precompiled module. */
+function instantiateOrt(
+  imports: WebAssembly.Imports,
+  receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void,
+): Record<string, never> {
+  receive(new WebAssembly.Instance(ortWasm as WebAssembly.Module, imports), ortWasm);
+  return {};
+}
+
+setImageCodecs({ jpeg: jpegWasm as WebAssembly.Module, png: pngWasm as WebAssembly.Module });
+// One thread (Workers have no threads for wasm); a non-empty `wasmBinary` makes ort choose its
+// embedded emscripten factory without a script URL (Workers have no `import.meta.url`); the
+// bytes are never compiled, because the hook instantiates the imported module instead.
+Object.assign(ort.env.wasm, {
+  numThreads: 1,
+  proxy: false,
+  wasmBinary: new Uint8Array(8),
+  instantiateWasm: instantiateOrt,
+});
+
+/** The string variables of a Worker's `env` (bindings of other types are left out). */
+function stringVars(env: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => typeof e[1] === "string"),
+  );
+}
+
+/**
+ * Builds the app's dependencies from the Worker's `env`, as `main.ts` does for Deno: the
+ * configuration, the store, and with `FACEGATE_AUTH=keys` the key store beside it; the rate
+ * limiter is Upstash's when the store is (else the app limits in memory, per isolate).
+ *
+ * @throws {FaceError} `invalid_request` for bad settings, including `FACEGATE_STORE=kv`.
+ */
+export async function buildWorkerDeps(env: Record<string, unknown>): Promise<AppDeps> {
+  const vars = stringVars(env);
+  const parsed = parseConfig(vars);
+  if (parsed.store.kind === "kv" && vars.FACEGATE_STORE?.trim()) {
+    throw new FaceError(
+      "invalid_request",
+      "Cannot start: FACEGATE_STORE=kv is not available on Workers; set " +
+        "UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN, or FACEGATE_STORE=memory",
+    );
+  }
+  // Unset FACEGATE_STORE without Upstash credentials means the embedded store: memory here.
+  const config: Config = {
+    ...parsed,
+    store: parsed.store.kind === "kv" ? { kind: "memory" } : parsed.store,
+    ortThreads: 1,
+  };
+  const store = config.store;
+  const upstash = store.kind === "upstash" ? store : undefined;
+  const warning = authStartupWarning(config);
+  if (warning) consoleLogger.error(warning);
+  return {
+    pipeline: {
+      sessions: new SessionCache(bundledModels, { threads: 1 }),
+      manifest: MODEL_MANIFEST,
+    },
+    store: upstash
+      ? new UpstashFaceStore({ url: upstash.url, token: upstash.token, prefix: upstash.prefix })
+      : new MemoryFaceStore(),
+    config,
+    keys: config.auth === "keys" ? await openKeyStore(store) : undefined,
+    limiter: upstash && config.rateLimit > 0
+      ? new UpstashRateLimiter({
+        url: upstash.url,
+        token: upstash.token,
+        prefix: upstash.prefix,
+        limit: config.rateLimit,
+      })
+      : undefined,
+  };
+}
+
+let app: Promise<Hono<AppEnv>> | undefined;
+
+async function startApp(env: Record<string, unknown>): Promise<Hono<AppEnv>> {
+  const deps = await buildWorkerDeps(env);
+  consoleLogger.info({
+    msg: "facegate worker started",
+    store: deps.store.kind,
+    auth: deps.config.auth,
+    model: MODEL_MANIFEST.embedder.id,
+  });
+  return createApp(deps);
+}
+
+/**
+ * The Worker: the env is read once per isolate, on the first request. When the app cannot
+ * start (bad configuration) the reason is logged, the request answers a generic 500 problem and
+ * the next request tries again.
+ */
+export default {
+  async fetch(
+    request: Request,
+    env: Record<string, unknown>,
+    ctx: ExecutionContext,
+  ): Promise<Response> {
+    let ready: Hono<AppEnv>;
+    try {
+      ready = await (app ??= startApp(env));
+    } catch (err) {
+      app = undefined;
+      const requestId = crypto.randomUUID();
+      consoleLogger.error({
+        msg: "facegate worker cannot start",
+        request_id: requestId,
+        error: err instanceof Error ? err.message : String(err),
+      });
+      return problemResponse(new Error("startup failed"), requestId);
+    }
+    return await ready.fetch(request, env, ctx);
+  },
+};

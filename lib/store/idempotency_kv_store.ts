@@ -1,0 +1,163 @@
+/**
+ * {@linkcode IdempotencyStore} on Deno KV. `claim` is an atomic check-and-set on the key's
+ * versionstamp; records are written with `expireIn` (lease or TTL) and also carry `expires_at`,
+ * because Deno KV deletes expired keys lazily.
+ *
+ * @module
+ */
+import { FaceError } from "../errors.ts";
+import {
+  type IdempotencyClaim,
+  type IdempotencyRef,
+  type IdempotencyStore,
+  kvIdempotencyKey,
+  type StoredIdempotency,
+  type StoredResponse,
+} from "./idempotency_store.ts";
+import { unavailable } from "./_store_common.ts";
+
+/** Options for {@linkcode KvIdempotencyStore}. */
+export interface KvIdempotencyStoreOptions {
+  /** Key parts put before every key. Default: `["facegate"]`. */
+  prefix?: Deno.KvKeyPart[];
+  /** Clock in ms since the epoch. Default: `Date.now`. */
+  now?: () => number;
+  /** Whether `close()` closes the handle. Default: false (true from `open`). */
+  ownsKv?: boolean;
+}
+
+const ATTEMPTS = 10;
+
+/**
+ * An {@linkcode IdempotencyStore} on Deno KV.
+ *
+ * @example
+ * ```ts ignore
+ * import { KvIdempotencyStore } from "./idempotency_kv_store.ts";
+ * const store = await KvIdempotencyStore.open(":memory:");
+ * const claim = await store.claim({ scope: "webhook", key: "msg_1" }, "fp", 60_000);
+ * await store.close();
+ * ```
+ */
+export class KvIdempotencyStore implements IdempotencyStore {
+  /** Always `"kv"`. */
+  readonly kind = "kv";
+  #kv: Deno.Kv;
+  #prefix: Deno.KvKeyPart[];
+  #now: () => number;
+  #ownsKv: boolean;
+  #closed = false;
+
+  /**
+   * Wraps an open handle.
+   *
+   * @param kv The handle; closed by `close()` only when `options.ownsKv` is true.
+   * @param options See {@linkcode KvIdempotencyStoreOptions}.
+   */
+  constructor(kv: Deno.Kv, options: KvIdempotencyStoreOptions = {}) {
+    this.#kv = kv;
+    this.#prefix = options.prefix ?? ["facegate"];
+    this.#now = options.now ?? Date.now;
+    this.#ownsKv = options.ownsKv ?? false;
+  }
+
+  /**
+   * Opens Deno KV at `path` and returns a store owning the handle.
+   *
+   * @throws {FaceError} `store_unavailable` when the database cannot be opened.
+   */
+  static async open(
+    path?: string,
+    options: KvIdempotencyStoreOptions = {},
+  ): Promise<KvIdempotencyStore> {
+    try {
+      return new KvIdempotencyStore(await Deno.openKv(path), { ownsKv: true, ...options });
+    } catch (cause) {
+      throw unavailable("kv", "open the Deno KV database", cause);
+    }
+  }
+
+  /** Takes the key for `leaseMs` when absent (atomic), else returns its record. */
+  async claim(
+    ref: IdempotencyRef,
+    fingerprint: string,
+    leaseMs: number,
+  ): Promise<IdempotencyClaim> {
+    const key = kvIdempotencyKey(ref, this.#prefix);
+    return await this.#call("claim an idempotency key", async () => {
+      for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+        const entry = await this.#kv.get<StoredIdempotency>(key);
+        const now = this.#now();
+        if (entry.value !== null && entry.value.expires_at > now) {
+          return { claimed: false, record: entry.value.record };
+        }
+        const token = crypto.randomUUID();
+        const value: StoredIdempotency = {
+          record: { state: "pending", fingerprint, started_at: new Date(now).toISOString() },
+          token,
+          expires_at: now + leaseMs,
+        };
+        const res = await this.#kv.atomic().check(entry).set(key, value, { expireIn: leaseMs })
+          .commit();
+        if (res.ok) return { claimed: true, token };
+      }
+      throw new FaceError("conflict", "Cannot claim idempotency key: too many concurrent writes");
+    });
+  }
+
+  /** Replaces the caller's lease by the response for `ttlMs` (atomic). */
+  async complete(
+    ref: IdempotencyRef,
+    token: string,
+    response: StoredResponse,
+    ttlMs: number,
+  ): Promise<boolean> {
+    const key = kvIdempotencyKey(ref, this.#prefix);
+    return await this.#call("complete an idempotency key", async () => {
+      const entry = await this.#kv.get<StoredIdempotency>(key);
+      const v = entry.value;
+      const now = this.#now();
+      if (v === null || v.expires_at <= now || v.record.state !== "pending" || v.token !== token) {
+        return false;
+      }
+      const value: StoredIdempotency = {
+        record: {
+          state: "done",
+          fingerprint: v.record.fingerprint,
+          response,
+          completed_at: new Date(now).toISOString(),
+        },
+        token: "",
+        expires_at: now + ttlMs,
+      };
+      return (await this.#kv.atomic().check(entry).set(key, value, { expireIn: ttlMs }).commit())
+        .ok;
+    });
+  }
+
+  /** Drops the caller's lease (atomic). */
+  async release(ref: IdempotencyRef, token: string): Promise<boolean> {
+    const key = kvIdempotencyKey(ref, this.#prefix);
+    return await this.#call("release an idempotency key", async () => {
+      const entry = await this.#kv.get<StoredIdempotency>(key);
+      const v = entry.value;
+      if (v === null || v.record.state !== "pending" || v.token !== token) return false;
+      return (await this.#kv.atomic().check(entry).delete(key).commit()).ok;
+    });
+  }
+
+  /** Closes the handle when owned; idempotent. */
+  close(): Promise<void> {
+    if (this.#ownsKv && !this.#closed) this.#kv.close();
+    this.#closed = true;
+    return Promise.resolve();
+  }
+
+  async #call<T>(action: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw unavailable("kv", action, err);
+    }
+  }
+}

@@ -1,0 +1,93 @@
+import assert from "node:assert/strict";
+import { UpstashIdempotencyStore } from "../../lib/store/mod.ts";
+import { RespConnection } from "../../tools/upstash_bridge.ts";
+import { IDEMPOTENCY_CASES } from "../lib/store/_idempotency_contract.ts";
+import { withRedis } from "./_redis_fixture.ts";
+
+/** Deletes every key matching `pattern`; returns how many there were. */
+async function purge(port: number, pattern: string): Promise<number> {
+  const conn = await RespConnection.connect(port);
+  try {
+    let n = 0;
+    let cursor = "0";
+    do {
+      const [next, keys] = await conn.call("SCAN", cursor, "MATCH", pattern, "COUNT", 1000) as [
+        Uint8Array,
+        Uint8Array[],
+      ];
+      if (keys.length > 0) await conn.call("DEL", ...keys.map((k) => new TextDecoder().decode(k)));
+      n += keys.length;
+      cursor = new TextDecoder().decode(next);
+    } while (cursor !== "0");
+    return n;
+  } finally {
+    conn.close();
+  }
+}
+
+Deno.test("UpstashIdempotencyStore satisfies the IdempotencyStore contract through the bridge to redis-server", async (t) => {
+  await withRedis(async ({ redis, bridge }) => {
+    const run = `test:${crypto.randomUUID()}:`;
+    let n = 0;
+    for (const [title, body] of IDEMPOTENCY_CASES) {
+      await t.step(title, async () => {
+        const prefix = `${run}${n++}:`;
+        const store = new UpstashIdempotencyStore({ url: bridge.url, token: bridge.token, prefix });
+        try {
+          await body(store);
+          assert.ok((await purge(redis.port, `${prefix}*`)) >= 0);
+        } finally {
+          await store.close();
+        }
+      });
+    }
+    await purge(redis.port, `${run}*`);
+    const conn = await RespConnection.connect(redis.port);
+    try {
+      const [, keys] = await conn.call("SCAN", "0", "MATCH", `${run}*`, "COUNT", 1000) as [
+        Uint8Array,
+        Uint8Array[],
+      ];
+      assert.equal(keys.length, 0, "cleanup must leave no keys");
+    } finally {
+      conn.close();
+    }
+  });
+});
+
+Deno.test("UpstashIdempotencyStore keeps records as versioned keys with a TTL", async () => {
+  await withRedis(async ({ redis, bridge }) => {
+    const prefix = `test:${crypto.randomUUID()}:`;
+    const store = new UpstashIdempotencyStore({ url: bridge.url, token: bridge.token, prefix });
+    const ref = { scope: "webhook", key: "msg_1" };
+    const claim = await store.claim(ref, "fp", 60_000);
+    assert.ok(claim.claimed);
+    const conn = await RespConnection.connect(redis.port);
+    try {
+      const ttl = Number(await conn.call("PTTL", `${prefix}v1:idempotency:webhook:msg_1`));
+      assert.ok(ttl > 0 && ttl <= 60_000, `PTTL ${ttl}`);
+      await store.complete(
+        ref,
+        claim.token,
+        { status: 200, content_type: "x", body: "" },
+        3_600_000,
+      );
+      const after = Number(await conn.call("PTTL", `${prefix}v1:idempotency:webhook:msg_1`));
+      assert.ok(after > 60_000 && after <= 3_600_000, `PTTL ${after}`);
+    } finally {
+      conn.close();
+    }
+    assert.equal(await purge(redis.port, `${prefix}*`), 1);
+  });
+});
+
+Deno.test("UpstashIdempotencyStore reports an unreachable Redis as store_unavailable", async () => {
+  const store = new UpstashIdempotencyStore({
+    url: "http://127.0.0.1:9",
+    token: "t",
+    timeoutMs: 2000,
+  });
+  await assert.rejects(store.claim({ scope: "webhook", key: "k" }, "fp", 1000), {
+    code: "store_unavailable",
+  });
+});

@@ -1,0 +1,354 @@
+/**
+ * End to end on workerd: the Cloudflare Workers entry (functions/worker.ts, bundled by
+ * tools/build_worker.ts) under `wrangler dev --local` on a free loopback port, storing faces, the
+ * API key and rate-limit counters in a real redis-server behind the Upstash REST bridge. Drives
+ * enroll → verify → identify → delete over HTTP with LFW photos, checks that the worker's
+ * embeddings equal the Deno path's, and prints the bundle size and cold start to stderr.
+ *
+ * wrangler runs a copy of wrangler.toml without `[build]` (the test builds first): its watcher
+ * would otherwise rebuild and restart the worker mid-test whenever a source file changes.
+ *
+ * Needs `npm install` (wrangler) and redis-server (fails loudly without it unless
+ * FACEGATE_SKIP_REDIS=1). Every wait is bounded; the wrangler/workerd process group is killed.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { createApiKey, UpstashKeyStore } from "../../lib/auth/mod.ts";
+import { analyzeImage } from "../../lib/pipeline/mod.ts";
+import { buildWorker } from "../../tools/build_worker.ts";
+import { freePort } from "../../tools/redis_harness.ts";
+import { dataDir, sessions } from "../_data.ts";
+import { withRedis } from "./_redis_fixture.ts";
+
+const ROOT = new URL("../../", import.meta.url);
+const WRANGLER = new URL("node_modules/wrangler/bin/wrangler.js", ROOT);
+/** Longest wait for `wrangler dev` to start workerd. */
+const START_TIMEOUT_MS = 180_000;
+/** Longest wait for one request (the first one loads three models). */
+const REQUEST_TIMEOUT_MS = 60_000;
+/** Enrolled people; each has one or two enrolled photos and a held-out one. */
+const PEOPLE = 3;
+/** The collection the test enrolls into (the API key is scoped to it). */
+const COLLECTION = "worker-e2e";
+
+/** A running `wrangler dev`: its base URL, its output so far, and `stop()`. */
+interface WorkerProcess {
+  url: string;
+  /** Milliseconds from spawning wrangler to "Ready" (workerd start, modules compiled). */
+  readyMs: number;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Writes wrangler.toml, minus `[build]` and with absolute paths, into `dir`.
+ *
+ * @returns The copy's path.
+ */
+async function wranglerConfigWithoutBuild(dir: string): Promise<string> {
+  let toml = await Deno.readTextFile(new URL("wrangler.toml", ROOT));
+  toml = toml.replace(/^\[build\]\n(?:(?!\[).*\n)*/m, "");
+  for (const key of ["main", "base_dir"]) {
+    const re = new RegExp(`^${key} = "([^"]+)"$`, "m");
+    const rel = toml.match(re)?.[1];
+    assert.ok(rel, `wrangler.toml has no ${key}`);
+    toml = toml.replace(re, `${key} = ${JSON.stringify(new URL(rel, ROOT).pathname)}`);
+  }
+  assert.ok(!/^\[build\]/m.test(toml), "wrangler.toml: [build] not removed");
+  const path = `${dir}/wrangler.toml`;
+  await Deno.writeTextFile(path, toml);
+  return path;
+}
+
+/** Starts `wrangler dev --local` in its own process group with `vars` as Worker variables. */
+async function startWorker(vars: Record<string, string>): Promise<WorkerProcess> {
+  try {
+    await Deno.stat(WRANGLER);
+  } catch (cause) {
+    throw new Error("wrangler is not installed: run `npm install` first", { cause });
+  }
+  const port = freePort();
+  const persist = await Deno.makeTempDir({ prefix: "facegate_wrangler_" });
+  const config = await wranglerConfigWithoutBuild(persist).catch(async (err) => {
+    await Deno.remove(persist, { recursive: true });
+    throw err;
+  });
+  const started = performance.now();
+  const child = new Deno.Command("node", {
+    args: [
+      WRANGLER.pathname,
+      "dev",
+      "--config",
+      config,
+      "--local",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--inspector-port",
+      String(freePort()),
+      "--persist-to",
+      `${persist}/state`,
+      "--show-interactive-dev-session=false",
+      "--log-level",
+      "info",
+      ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+    ],
+    cwd: ROOT,
+    env: {
+      CLOUDFLARE_CF_FETCH_ENABLED: "false",
+      WRANGLER_SEND_METRICS: "false",
+      NO_COLOR: "1",
+      CI: "true",
+    },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    detached: true,
+  }).spawn();
+  let output = "";
+  const drain = (stream: ReadableStream<Uint8Array>) =>
+    (async () => {
+      for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+        output = (output + text).slice(-200_000);
+      }
+    })();
+  const drained = Promise.all([drain(child.stdout), drain(child.stderr)]);
+  let exited = false;
+  const status = child.status.finally(() => exited = true);
+  const signalGroup = (signal: Deno.Signal) => {
+    try {
+      Deno.kill(-child.pid, signal);
+    } catch {
+      // the group is gone
+    }
+  };
+  const stop = async () => {
+    signalGroup("SIGTERM");
+    const timer = setTimeout(() => signalGroup("SIGKILL"), 5000);
+    await status;
+    clearTimeout(timer);
+    signalGroup("SIGKILL"); // workerd children that outlived wrangler
+    await drained;
+    await Deno.remove(persist, { recursive: true }).catch(() => {});
+  };
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  const ready = new RegExp(`Ready on (http://127\\.0\\.0\\.1:${port})`);
+  for (;;) {
+    const match = output.match(ready);
+    if (match) {
+      return { url: match[1], readyMs: performance.now() - started, output: () => output, stop };
+    }
+    if (exited || Date.now() > deadline) {
+      await stop();
+      throw new Error(
+        `wrangler dev did not start within ${START_TIMEOUT_MS} ms (exited: ${exited}):\n` +
+          output.slice(-4000),
+      );
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+interface Person {
+  name: string;
+  photos: string[];
+}
+
+/** LFW people (by name) with at least three photos: their first three. */
+function pickPeople(dir: string): Person[] {
+  const byName = new Map<string, string[]>();
+  const lines = Deno.readTextFileSync(`${dir}/faces/manifest.csv`).trim().split("\n").slice(1);
+  for (const line of lines) {
+    const [path, identity, source] = line.split(",");
+    if (source !== "lfw-deepfunneled") continue;
+    byName.set(identity, [...(byName.get(identity) ?? []), path]);
+  }
+  return [...byName].filter(([, photos]) => photos.length >= 3)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([name, photos]) => ({ name, photos: photos.sort().slice(0, 3) }));
+}
+
+/** HTTP calls to the worker with an API key; every call is bounded. */
+function apiClient(key: string) {
+  const headers = { authorization: `Bearer ${key}` };
+  const signal = () => AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+  return {
+    /** POSTs a photo as raw image/jpeg; returns status, JSON body and milliseconds taken. */
+    async post(url: string, photo: Uint8Array) {
+      const start = performance.now();
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { ...headers, "content-type": "image/jpeg" },
+        body: photo as BodyInit,
+        signal: signal(),
+      });
+      const text = await res.text();
+      let body;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        throw new Error(`${url} answered ${res.status} with non-JSON: ${text.slice(0, 2000)}`);
+      }
+      return { status: res.status, body, ms: performance.now() - start };
+    },
+    /** GETs JSON. */
+    async get(url: string) {
+      const res = await fetch(url, { headers, signal: signal() });
+      return { status: res.status, body: await res.json() };
+    },
+    /** DELETEs; returns the status. */
+    async delete(url: string): Promise<number> {
+      const res = await fetch(url, { method: "DELETE", headers, signal: signal() });
+      await res.body?.cancel();
+      return res.status;
+    },
+  };
+}
+
+Deno.test("the Workers entry on workerd enrolls, verifies, identifies and forgets through Upstash REST", async (t) => {
+  const dir = dataDir();
+  const candidates = pickPeople(dir);
+  assert.ok(candidates.length >= 2 * PEOPLE, "the data set has too few people with three photos");
+  const photo = (path: string) => Deno.readFileSync(`${dir}/faces/${path}`);
+  const size = await buildWorker();
+  const { files: _, ...total } = size;
+  console.error(`worker e2e: bundle ${JSON.stringify(total)}`);
+  assert.ok(size.within_limit, "the worker bundle exceeds Cloudflare's 10 MiB gzip limit");
+
+  await withRedis(async ({ bridge }) => {
+    // A random prefix for every key of this run; the API key is created beside the faces, as
+    // the key CLI would, and the worker must find it there.
+    const prefix = `e2e${crypto.randomUUID().slice(0, 8)}:`;
+    const keys = new UpstashKeyStore({ url: bridge.url, token: bridge.token, prefix });
+    const { key } = await createApiKey(keys, {
+      name: "worker-e2e",
+      role: "enroll",
+      collections: [COLLECTION],
+    }).finally(() => keys.close());
+    const api = apiClient(key);
+    const worker = await startWorker({
+      UPSTASH_REDIS_REST_URL: bridge.url,
+      UPSTASH_REDIS_REST_TOKEN: bridge.token,
+      FACEGATE_REDIS_PREFIX: prefix,
+      FACEGATE_AUTH: "keys",
+    });
+    const base = `${worker.url}/v1/collections/${COLLECTION}`;
+    try {
+      const enrolled: Person[] = [];
+      const steps = [
+        ["POST /v1/embed on workerd equals the Deno pipeline's embedding", async () => {
+          const image = photo(candidates[0].photos[0]);
+          const cold = await api.post(`${worker.url}/v1/embed`, image);
+          assert.equal(cold.status, 200, JSON.stringify(cold.body));
+          const warm: number[] = [];
+          for (let i = 0; i < 3; i++) {
+            warm.push((await api.post(`${worker.url}/v1/embed`, image)).ms);
+          }
+          console.error(JSON.stringify({
+            worker_cold_start: {
+              wrangler_ready_ms: Math.round(worker.readyMs),
+              first_request_ms: Math.round(cold.ms),
+              warm_request_ms: Math.round(warm.sort((a, b) => a - b)[1]),
+              note:
+                "first POST /v1/embed of a fresh worker: env, ort instantiation, 3 model loads, 1 image",
+            },
+          }));
+          const local = await analyzeImage({ sessions }, image, {
+            select: "largest",
+            requireFace: true,
+          });
+          const want = local.faces[0].embedding!;
+          const got: number[] = cold.body.faces[0].embedding;
+          assert.equal(got.length, want.length);
+          let maxDiff = 0;
+          for (let i = 0; i < got.length; i++) {
+            maxDiff = Math.max(maxDiff, Math.abs(got[i] - want[i]));
+          }
+          console.error(
+            `worker e2e: max |embedding diff| workerd vs Deno = ${maxDiff.toExponential(2)}`,
+          );
+          assert.ok(maxDiff < 1e-4, `max abs diff ${maxDiff}`);
+          const health = await api.get(`${worker.url}/healthz`);
+          assert.equal(health.body.store, "upstash");
+        }],
+        ["refuses a request without an API key (401 problem)", async () => {
+          // A GET: wrangler's dev proxy breaks its connection to the worker when a worker answers
+          // before reading a request body, so the next request would fail with its own 503.
+          const res = await fetch(`${base}/subjects`, {
+            signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+          });
+          assert.equal(res.status, 401);
+          assert.equal(res.headers.get("content-type"), "application/problem+json");
+          assert.equal((await res.json()).code, "unauthorized");
+        }],
+        ["enrolls up to two photos of each of three people (201)", async () => {
+          for (const person of candidates) {
+            if (enrolled.length === PEOPLE) break;
+            let ok = 0;
+            for (const path of person.photos.slice(0, 2)) {
+              const url = `${base}/subjects/${person.name}/faces?face=largest`;
+              const { status, body } = await api.post(url, photo(path));
+              if (status === 201) ok++;
+              else assert.equal(status, 422, JSON.stringify(body)); // low_quality: a refusal
+            }
+            if (ok > 0) enrolled.push(person);
+          }
+          assert.equal(enrolled.length, PEOPLE);
+        }],
+        ["verify accepts held-out photos and rejects other people's", async () => {
+          let trueAccepts = 0;
+          for (const [i, person] of enrolled.entries()) {
+            const heldOut = photo(person.photos[2]);
+            const own = await api.post(`${base}/subjects/${person.name}/verify`, heldOut);
+            assert.equal(own.status, 200, JSON.stringify(own.body));
+            if (own.body.match === true) trueAccepts++;
+            const other = enrolled[(i + 1) % enrolled.length].name;
+            const wrong = await api.post(`${base}/subjects/${other}/verify`, heldOut);
+            assert.equal(wrong.status, 200, JSON.stringify(wrong.body));
+            assert.equal(wrong.body.match, false, `${person.name} verified as ${other}`);
+            assert.ok(wrong.body.distance > own.body.distance, `${person.name}: ${other} closer`);
+          }
+          assert.ok(trueAccepts >= PEOPLE - 1, `true accepts ${trueAccepts}/${PEOPLE}`);
+        }],
+        ["identify ranks each person first from a held-out photo", async () => {
+          for (const person of enrolled) {
+            const url = `${base}/identify?k=3`;
+            const { status, body } = await api.post(url, photo(person.photos[2]));
+            assert.equal(status, 200, JSON.stringify(body));
+            assert.equal(body.candidates[0]?.subject, person.name, JSON.stringify(body));
+            assert.ok(body.match === null || body.match.subject === person.name);
+          }
+        }],
+        ["a deleted subject is gone from verify and identify", async () => {
+          const victim = enrolled[0];
+          const held = photo(victim.photos[2]);
+          assert.equal(await api.delete(`${base}/subjects/${victim.name}`), 204);
+          const verify = await api.post(`${base}/subjects/${victim.name}/verify`, held);
+          assert.equal(verify.status, 404);
+          assert.equal(verify.body.code, "subject_not_found");
+          const identify = await api.post(`${base}/identify?k=10`, held);
+          assert.equal(identify.status, 200);
+          assert.ok(
+            identify.body.candidates.every((c: { subject: string }) => c.subject !== victim.name),
+          );
+          for (const person of enrolled.slice(1)) {
+            assert.equal(await api.delete(`${base}/subjects/${person.name}`), 204);
+          }
+        }],
+      ] as const;
+      for (const [name, fn] of steps) {
+        if (!(await t.step(name, fn))) {
+          console.error(`wrangler output:\n${worker.output().slice(-4000)}`);
+          break; // later steps depend on earlier ones
+        }
+      }
+    } catch (err) {
+      console.error(`wrangler output:\n${worker.output().slice(-4000)}`);
+      throw err;
+    } finally {
+      await worker.stop();
+    }
+  });
+});
