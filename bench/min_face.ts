@@ -20,16 +20,25 @@ const channels = MODEL_MANIFEST.detector.input.channels === "BGR" ? "bgr" : "rgb
 const root = `${dataDir()}/faces`;
 const people = ["Serena_Williams", "Hamid_Karzai", "Nancy_Pelosi", "Jean_Charest", "Javier_Solana"];
 const faces: Raster[] = [];
-for (const p of people) faces.push(await decodeImage(await Deno.readFile(`${root}/${p}/${p}_0001.jpg`)));
+for (const p of people) {
+  faces.push(await decodeImage(await Deno.readFile(`${root}/${p}/${p}_0001.jpg`)));
+}
 
 function paste(canvasW: number, canvasH: number, face: Raster, size: number): Raster {
   // LFW deep-funneled faces are ~0.4 of the 250 px frame wide.
   const scale = size / (0.4 * face.width);
-  const small = resizeBilinear(face, Math.max(1, Math.round(face.width * scale)), Math.max(1, Math.round(face.height * scale)));
+  const small = resizeBilinear(
+    face,
+    Math.max(1, Math.round(face.width * scale)),
+    Math.max(1, Math.round(face.height * scale)),
+  );
   const data = new Uint8Array(canvasW * canvasH * 4).fill(128);
   const ox = Math.floor((canvasW - small.width) / 3), oy = Math.floor((canvasH - small.height) / 3);
   for (let y = 0; y < small.height; y++) {
-    data.set(small.data.subarray(y * small.width * 4, (y + 1) * small.width * 4), ((oy + y) * canvasW + ox) * 4);
+    data.set(
+      small.data.subarray(y * small.width * 4, (y + 1) * small.width * 4),
+      ((oy + y) * canvasW + ox) * 4,
+    );
   }
   return { width: canvasW, height: canvasH, data };
 }
@@ -42,7 +51,10 @@ for (const [w, h] of [[640, 480], [1920, 1440]]) {
     for (const size of [12, 16, 20, 24, 32, 40, 48, 64, 96]) {
       let hit = 0;
       for (const face of faces) {
-        const found = await detectFaces(detector, paste(w, h, face, size), { channels, maxTiles: tiles });
+        const found = await detectFaces(detector, paste(w, h, face, size), {
+          channels,
+          maxTiles: tiles,
+        });
         if (found.length > 0) hit++;
       }
       result[key][`${size}px`] = hit / faces.length;

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { decodeImage, type DecodeImageOptions } from "../image/mod.ts";
+import { decodeImage, type DecodeImageOptions, readImageSize } from "../image/mod.ts";
 import type { Raster } from "../image/raster.ts";
 import { FaceError } from "../errors.ts";
 import type { Box } from "../detect/box.ts";
@@ -42,6 +42,29 @@ export interface AnalyzeImageOptions {
   flip?: boolean;
   /** Refuse images without a face with `no_face`. Default: false (return an empty list). */
   requireFace?: boolean;
+  /**
+   * Large JPEGs are decoded scaled down in the DCT domain (1/2, 1/4, 1/8) to a longer side of at
+   * least this many pixels for detection, which then sees the same detail as at full size (its
+   * finest tile level needs only ~640 px); a face smaller than 224 px there is re-decoded at the
+   * finest needed scale before landmarks and alignment. Boxes, landmarks and quality are always
+   * reported in full-size pixels. Ignored when `decode.maxDimension` is set; 0 disables.
+   * Default: 960.
+   */
+  workingSize?: number;
+}
+
+/** A face smaller than this (px) in a reduced decode is re-decoded finer: 2× the aligned side. */
+const MIN_WORKING_FACE = 224;
+
+/** Power-of-two factor between the full-size image and a decoded raster (1 = full size). */
+function decodeFactor(full: { width: number; height: number } | undefined, raster: Raster): number {
+  if (!full) return 1;
+  const ratio = Math.max(full.width, full.height) / Math.max(raster.width, raster.height);
+  return ratio < 1.5 ? 1 : 2 ** Math.round(Math.log2(ratio));
+}
+
+function scaleBox(b: Box, f: number): Box {
+  return { x: b.x * f, y: b.y * f, width: b.width * f, height: b.height * f };
 }
 
 /** One analysed face. */
@@ -109,10 +132,20 @@ export async function analyzeImage(
   const manifest = deps.manifest ?? MODEL_MANIFEST;
   const t: StageTimings = { decode: 0, detect: 0, landmarks: 0, align: 0, embed: 0, total: 0 };
   const t0 = performance.now();
-  const raster = await decodeImage(bytes, options.decode);
+  const working = options.workingSize ?? 960;
+  const scaled = options.decode?.maxDimension === undefined && working > 0;
+  const full = scaled ? readImageSize(bytes) : undefined;
+  const reduce = full !== undefined && Math.max(full.width, full.height) >= 2 * working;
+  let raster = await decodeImage(
+    bytes,
+    reduce ? { ...options.decode, maxDimension: working } : options.decode,
+  );
+  const detectFactor = decodeFactor(reduce ? full : undefined, raster);
   const t1 = performance.now();
   t.decode = t1 - t0;
 
+  // Start loading the embedder now so a cold isolate reads all three models at once.
+  const embedderLoad = options.embed === false ? null : deps.sessions.get(manifest.embedder);
   const [detector, landmarker] = await Promise.all([
     deps.sessions.get(manifest.detector),
     deps.sessions.get(manifest.landmarks),
@@ -128,8 +161,26 @@ export async function analyzeImage(
   if (found.length === 0 && options.requireFace) {
     throw new FaceError("no_face", "Cannot find a face in the image");
   }
-  const chosen = pick(found, select, raster);
-  const embedder = options.embed === false ? null : await deps.sessions.get(manifest.embedder);
+  let chosen = pick(found, select, raster);
+  // Landmarks and alignment need the face at ≥ MIN_WORKING_FACE px: decode finer when it is not.
+  let factor = detectFactor;
+  if (factor > 1 && chosen.length > 0) {
+    const side = Math.min(...chosen.map((d) => Math.min(d.box.width, d.box.height)));
+    let want = factor;
+    while (want > 1 && (side * factor) / want < MIN_WORKING_FACE) want /= 2;
+    if (want < factor) {
+      const s = performance.now();
+      raster = await decodeImage(bytes, {
+        ...options.decode,
+        maxDimension: Math.ceil(Math.max(full!.width, full!.height) / want),
+      });
+      const f = decodeFactor(full, raster);
+      chosen = chosen.map((d) => ({ ...d, box: scaleBox(d.box, factor / f) }));
+      factor = f;
+      t.decode += performance.now() - s;
+    }
+  }
+  const embedder = await embedderLoad;
   const template = manifest.embedder.template;
   const embedderChannels = manifest.embedder.input.channels === "RGB" ? "rgb" : "bgr";
 
@@ -148,14 +199,19 @@ export async function analyzeImage(
       throw err;
     }
     const aligned = alignedTensor(raster, transform, { channels: embedderChannels });
-    const quality = assessQuality(det.box, det.score, five, transform, template, aligned);
+    // Report in full-size pixels (a no-op when the raster is full size).
+    const box = factor === 1 ? det.box : scaleBox(det.box, factor);
+    const points = factor === 1 ? five : five.map(([x, y]): Point => [x * factor, y * factor]);
+    const quality = assessQuality(
+      box,
+      det.score,
+      points,
+      factor === 1 ? transform : alignmentTransform(points, template),
+      template,
+      aligned,
+    );
     t.align += performance.now() - s;
-    const face: AnalyzedFace = {
-      box: det.box,
-      score: det.score,
-      landmarks: five,
-      quality,
-    };
+    const face: AnalyzedFace = { box, score: det.score, landmarks: points, quality };
     if (embedder) {
       s = performance.now();
       face.embedding = await embedFace(embedder, aligned, { flip: options.flip ?? true });
@@ -170,5 +226,6 @@ export async function analyzeImage(
     );
   }
   t.total = performance.now() - t0;
-  return { width: raster.width, height: raster.height, faces, detected: found.length, timings: t };
+  const size = factor === 1 ? raster : full!;
+  return { width: size.width, height: size.height, faces, detected: found.length, timings: t };
 }

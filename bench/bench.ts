@@ -1,0 +1,96 @@
+/**
+ * Benchmarks CLI: `deno task bench <speed|http|scale|accuracy|all> [--quick]`.
+ *
+ * Prints one JSON object (the sections run) on stdout, merges it into `bench/results.json` and
+ * regenerates `BENCHMARKS.md` and `bench/plots/*.svg` from the merged results, so running one
+ * section keeps the others' latest numbers. Progress goes to stderr. `--quick` shrinks every
+ * section (fewer rounds, smaller galleries) for a smoke run.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { fetchModels } from "../models/fetch_models.ts";
+import { runSpeed, type SpeedReport } from "./_speed.ts";
+import { type HttpReport, runHttp } from "./_http.ts";
+import { runScale, type ScaleReport } from "./_scale.ts";
+import { type AccuracyReport, runAccuracy } from "./_accuracy.ts";
+import { writeBenchmarksMd } from "./_report.ts";
+
+/** Every section's latest result. */
+export interface BenchResults {
+  environment?: Record<string, unknown>;
+  speed?: SpeedReport & { measured_at: string };
+  http?: HttpReport & { measured_at: string };
+  scale?: ScaleReport & { measured_at: string };
+  accuracy?: AccuracyReport & { measured_at: string };
+}
+
+const MODES = ["speed", "http", "scale", "accuracy", "all"] as const;
+
+function environment(): Record<string, unknown> {
+  let cpu = "unknown";
+  try {
+    cpu = /model name\s*:\s*(.*)/.exec(Deno.readTextFileSync("/proc/cpuinfo"))?.[1] ?? cpu;
+  } catch { /* not Linux */ }
+  return {
+    deno: Deno.version.deno,
+    v8: Deno.version.v8,
+    os: `${Deno.build.os}-${Deno.build.arch}`,
+    cpu,
+    cores: navigator.hardwareConcurrency,
+    note: "shared machine: other jobs ran concurrently, so compare ratios measured in one run",
+  };
+}
+
+if (import.meta.main) {
+  const { positionals, values } = parseArgs({
+    args: Deno.args,
+    allowPositionals: true,
+    options: { quick: { type: "boolean", default: false } },
+  });
+  const mode = positionals[0] as typeof MODES[number];
+  if (!MODES.includes(mode)) {
+    console.error(`usage: deno task bench <${MODES.join("|")}> [--quick]`);
+    Deno.exit(2);
+  }
+  await fetchModels();
+  const q = values.quick;
+  const at = new Date().toISOString();
+  const out: BenchResults = { environment: environment() };
+  const run = (m: string) => mode === "all" || mode === m;
+  if (run("speed")) {
+    out.speed = {
+      ...(await runSpeed(q ? { rounds: 1, iterations: 2 } : { rounds: 3, iterations: 6 })),
+      measured_at: at,
+    };
+  }
+  if (run("scale")) {
+    out.scale = {
+      ...(await runScale(
+        q
+          ? { sizes: [10_000, 100_000], redisSizes: [2_000], probes: 5 }
+          : { sizes: [10_000, 100_000, 1_000_000], redisSizes: [10_000, 100_000], probes: 20 },
+      )),
+      measured_at: at,
+    };
+  }
+  if (run("http")) {
+    out.http = { ...(await runHttp(q ? { seconds: 5, subjects: 10 } : {})), measured_at: at };
+  }
+  if (run("accuracy")) out.accuracy = { ...(await runAccuracy()), measured_at: at };
+
+  const file = new URL("./results.json", import.meta.url);
+  let merged: BenchResults = {};
+  try {
+    merged = JSON.parse(await Deno.readTextFile(file));
+  } catch { /* first run */ }
+  merged = { ...merged, ...out };
+  await Deno.writeTextFile(file, JSON.stringify(merged, null, 1) + "\n");
+  await writeBenchmarksMd(merged);
+  // Keep the generated files in `deno fmt` style so `deno task ok` stays green.
+  const generated = ["../BENCHMARKS.md", "./results.json", "./plots/"].map((p) =>
+    new URL(p, import.meta.url).pathname
+  );
+  await new Deno.Command(Deno.execPath(), { args: ["fmt", "-q", ...generated] }).output();
+  console.log(JSON.stringify(out, null, 2));
+}
