@@ -36,3 +36,4 @@ export * from "./score_subject.ts";
 export * from "./search_gallery.ts";
 export * from "./quantize_int8.ts";
 export * from "./dequantize_int8.ts";
+export * from "./gallery_index.ts";
