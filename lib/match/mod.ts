@@ -37,3 +37,4 @@ export * from "./search_gallery.ts";
 export * from "./quantize_int8.ts";
 export * from "./dequantize_int8.ts";
 export * from "./gallery_index.ts";
+export * from "./gallery_cache.ts";
