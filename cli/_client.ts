@@ -9,6 +9,7 @@ import { parseConfig } from "../lib/config.ts";
 import { fetchModels } from "../models/fetch_models.ts";
 import { createApp } from "../functions/app.ts";
 import { buildDeps } from "../functions/main.ts";
+import { closeAppDeps } from "../functions/_deps.ts";
 
 /** A handle on the API. */
 export interface ApiClient {
@@ -16,7 +17,7 @@ export interface ApiClient {
   readonly target: string;
   /** Sends a request to `path` (with query string). */
   request(path: string, init?: RequestInit): Promise<Response>;
-  /** Releases the local store, if any. */
+  /** Releases the local stores, if any. */
   close(): Promise<void>;
 }
 
@@ -50,7 +51,7 @@ export async function openClient(url: string | undefined): Promise<ApiClient> {
   return {
     target: `local ${deps.store.kind} store`,
     request: async (path, init) => await app.request(path, init),
-    close: () => deps.store.close(),
+    close: () => closeAppDeps(deps),
   };
 }
 

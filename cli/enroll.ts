@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseCollectionArgs } from "./_args.ts";
 import { encodePath, imageRequest, openClient, queryString } from "./_client.ts";
 
 /** One image to enroll. */
@@ -40,22 +40,14 @@ function bar(done: number, total: number, width = 28): string {
 }
 
 async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: Deno.args,
-    options: {
-      collection: { type: "string" },
-      url: { type: "string" },
-      face: { type: "string" },
-      max: { type: "string" },
-    },
-    allowPositionals: true,
-  });
-  if (!values.collection || positionals.length !== 1) {
-    console.error(
-      "usage: deno task enroll --collection C [--url URL] [--face largest] [--max N] DIR",
-    );
-    return 1;
-  }
+  const args = parseCollectionArgs(
+    Deno.args,
+    ["max"],
+    "enroll --collection C [--url URL] [--face largest] [--max N] DIR",
+    (n) => n === 1,
+  );
+  if (!args) return 1;
+  const { values, positionals } = args;
   const jobs = await listEnrollJobs(positionals[0], values.max ? Number(values.max) : Infinity);
   const client = await openClient(values.url);
   const refused = new Map<string, string[]>();

@@ -5,28 +5,18 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseCollectionArgs } from "./_args.ts";
 import { encodePath, imageRequest, openClient, queryString } from "./_client.ts";
 
 async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: Deno.args,
-    options: {
-      collection: { type: "string" },
-      url: { type: "string" },
-      k: { type: "string" },
-      threshold: { type: "string" },
-      far: { type: "string" },
-      face: { type: "string" },
-    },
-    allowPositionals: true,
-  });
-  if (!values.collection || positionals.length === 0) {
-    console.error(
-      "usage: deno task identify --collection C [--url URL] [--k N] [--threshold T | --far F] IMAGE...",
-    );
-    return 1;
-  }
+  const args = parseCollectionArgs(
+    Deno.args,
+    ["k", "threshold", "far"],
+    "identify --collection C [--url URL] [--k N] [--threshold T | --far F] IMAGE...",
+    (n) => n > 0,
+  );
+  if (!args) return 1;
+  const { values, positionals } = args;
   const client = await openClient(values.url);
   let ok = true;
   try {

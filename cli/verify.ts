@@ -4,28 +4,18 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseCollectionArgs } from "./_args.ts";
 import { encodePath, imageRequest, openClient, queryString } from "./_client.ts";
 
 async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: Deno.args,
-    options: {
-      collection: { type: "string" },
-      url: { type: "string" },
-      threshold: { type: "string" },
-      far: { type: "string" },
-      face: { type: "string" },
-    },
-    allowPositionals: true,
-  });
-  if (!values.collection || positionals.length !== 2) {
-    console.error(
-      "usage: deno task verify --collection C [--url URL] [--threshold T | --far F] SUBJECT IMAGE",
-    );
-    return 2;
-  }
-  const [subject, image] = positionals;
+  const args = parseCollectionArgs(
+    Deno.args,
+    ["threshold", "far"],
+    "verify --collection C [--url URL] [--threshold T | --far F] SUBJECT IMAGE",
+    (n) => n === 2,
+  );
+  if (!args) return 2;
+  const { values, positionals: [subject, image] } = args;
   const client = await openClient(values.url);
   try {
     const query = queryString({ threshold: values.threshold, far: values.far, face: values.face });

@@ -10,7 +10,8 @@ import {
   type AnalyzeImageOptions,
   type FaceSelection,
 } from "../lib/pipeline/mod.ts";
-import { FaceError } from "../lib/errors.ts";
+import { confidence } from "../lib/match/mod.ts";
+import { FaceError, type FaceErrorCode } from "../lib/errors.ts";
 import type { Services } from "./_context.ts";
 
 /** A face that went through the embedder. */
@@ -66,4 +67,49 @@ export function roundBox(box: AnalyzedFace["box"]): AnalyzedFace["box"] {
 /** Cosine similarity of unit vectors at L2 distance `d`: `1 − d²/2`. */
 export function similarityOf(distance: number): number {
   return 1 - (distance * distance) / 2;
+}
+
+/**
+ * The problems of a route that reads a probe image and embeds its face: reading the request,
+ * decoding, finding the face, loading the models; `extra` (the route's own) go before the last.
+ *
+ * @param extra The route's own error codes, in documentation order.
+ * @returns The codes for `OperationSpec.problems`.
+ */
+export function probeProblems(...extra: FaceErrorCode[]): FaceErrorCode[] {
+  return [
+    "invalid_request",
+    "invalid_image",
+    "image_too_large",
+    "unsupported_media_type",
+    "no_face",
+    "multiple_faces",
+    ...extra,
+    "model_unavailable",
+  ];
+}
+
+/** A 1:1 match decision as the routes answer it. */
+export interface MatchDecision {
+  /** Whether `distance <= threshold`. */
+  match: boolean;
+  /** L2 distance of the two embeddings. */
+  distance: number;
+  /** Cosine similarity at that distance. */
+  similarity: number;
+  /** The threshold the decision used. */
+  threshold: number;
+  /** Confidence of the decision (see `confidence`). */
+  confidence: number;
+}
+
+/** The decision on `distance` at `threshold`, in the response order of compare and verify. */
+export function matchDecision(distance: number, threshold: number): MatchDecision {
+  return {
+    match: distance <= threshold,
+    distance,
+    similarity: similarityOf(distance),
+    threshold,
+    confidence: confidence(distance, threshold),
+  };
 }

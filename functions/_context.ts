@@ -6,7 +6,7 @@
  */
 import type { Config } from "../lib/config.ts";
 import type { PipelineDeps } from "../lib/pipeline/mod.ts";
-import type { FaceStore } from "../lib/store/mod.ts";
+import type { FaceStore, IdempotencyStore } from "../lib/store/mod.ts";
 import type { KeyStore } from "../lib/auth/mod.ts";
 import type { RateLimiter } from "../lib/ratelimit/mod.ts";
 import type { ModelManifest } from "../models/manifest.ts";
@@ -41,6 +41,11 @@ export interface AppDeps {
    * Per-key rate limiter. Default: in memory, `config.rateLimit` per minute (none when 0).
    */
   limiter?: RateLimiter;
+  /**
+   * Idempotency records of the upload webhook, beside the faces. Required when webhooks are on
+   * (`FACEGATE_WEBHOOK_SECRET`) with a store other than memory; default: in memory, per app.
+   */
+  idempotency?: IdempotencyStore;
 }
 
 /** Variables set by the app's middleware. */

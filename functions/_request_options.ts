@@ -4,10 +4,12 @@
  *
  * @module
  */
+import type { HonoRequest } from "hono";
 import { FaceError } from "../lib/errors.ts";
 import type { FaceSelection } from "../lib/pipeline/mod.ts";
 import { FAR_PRESETS, type FarPreset, type MatchThresholds } from "./_thresholds.ts";
 import type { ParameterSpec } from "./_openapi.ts";
+import { type ImageInput, readImageInput } from "./_image_input.ts";
 
 /** The parsed options; absent fields were not given. */
 export interface RequestOptions {
@@ -98,6 +100,30 @@ export function readOptions(
     }
   }
   return out;
+}
+
+/** The images of a request with its options. */
+export interface ImageRequest extends ImageInput {
+  /** The options given (see {@linkcode readOptions}). */
+  options: RequestOptions;
+}
+
+/**
+ * Reads the images of an image route and the options it accepts, from the query string and the
+ * body's other fields.
+ *
+ * @param req The request.
+ * @param names Required image fields, e.g. `["image"]` or `["a", "b"]`.
+ * @param spec What the route accepts.
+ * @throws {FaceError} As `readImageInput` and {@linkcode readOptions} do.
+ */
+export async function readImageRequest(
+  req: HonoRequest,
+  names: string[],
+  spec: ReadOptionsSpec,
+): Promise<ImageRequest> {
+  const { images, fields } = await readImageInput(req, names);
+  return { images, fields, options: readOptions(req.query(), fields, spec) };
 }
 
 /**

@@ -104,9 +104,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       verifyRoutes,
       identifyRoutes,
       metaRoutes,
-      webhookRoutes,
     ]
   ) app.route("/", routes(s));
+  app.route("/", webhookRoutes(s, { idempotency: deps.idempotency }));
 
   app.notFound((c) =>
     problemResponse(

@@ -5,8 +5,7 @@
  */
 import { Hono } from "hono";
 import type { AppEnv, Services } from "./_context.ts";
-import { readImageInput } from "./_image_input.ts";
-import { OPTION_PARAMS, readOptions } from "./_request_options.ts";
+import { OPTION_PARAMS, readImageRequest } from "./_request_options.ts";
 import { IMAGE_BODY, ref } from "./_schemas.ts";
 import { analyze, roundBox } from "./_analyze.ts";
 
@@ -36,8 +35,7 @@ export function detectRoutes(s: Services): Hono<AppEnv> {
       "model_unavailable",
     ],
   }, async (c) => {
-    const { images, fields } = await readImageInput(c.req, ["image"]);
-    const options = readOptions(c.req.query(), fields, { faces: FACES });
+    const { images, options } = await readImageRequest(c.req, ["image"], { faces: FACES });
     const result = await analyze(s, images.image, { select: options.face ?? "all", embed: false });
     const r = (v: number) => Math.round(v * 10) / 10;
     return c.json({

@@ -5,10 +5,9 @@
  */
 import { Hono } from "hono";
 import type { AppEnv, Services } from "./_context.ts";
-import { readImageInput } from "./_image_input.ts";
-import { OPTION_PARAMS, readOptions } from "./_request_options.ts";
+import { OPTION_PARAMS, readImageRequest } from "./_request_options.ts";
 import { IMAGE_BODY, ref } from "./_schemas.ts";
-import { analyze, roundBox } from "./_analyze.ts";
+import { analyze, probeProblems, roundBox } from "./_analyze.ts";
 
 const FACES = ["largest", "center", "single", "all"] as const;
 
@@ -27,18 +26,9 @@ export function embedRoutes(s: Services): Hono<AppEnv> {
     body: IMAGE_BODY,
     status: 200,
     response: ref("EmbedResponse"),
-    problems: [
-      "invalid_request",
-      "invalid_image",
-      "image_too_large",
-      "unsupported_media_type",
-      "no_face",
-      "multiple_faces",
-      "model_unavailable",
-    ],
+    problems: probeProblems(),
   }, async (c) => {
-    const { images, fields } = await readImageInput(c.req, ["image"]);
-    const options = readOptions(c.req.query(), fields, { faces: FACES });
+    const { images, options } = await readImageRequest(c.req, ["image"], { faces: FACES });
     const result = await analyze(s, images.image, {
       select: options.face ?? "largest",
       requireFace: true,

@@ -14,10 +14,9 @@ import { FaceError } from "../lib/errors.ts";
 import { qualityFailures } from "../lib/pipeline/mod.ts";
 import { validateName } from "../lib/store/mod.ts";
 import type { AppEnv, Services } from "./_context.ts";
-import { readImageInput } from "./_image_input.ts";
-import { OPTION_PARAMS, readOptions } from "./_request_options.ts";
+import { OPTION_PARAMS, readImageRequest } from "./_request_options.ts";
 import { IMAGE_BODY, ref } from "./_schemas.ts";
-import { embedProbe } from "./_analyze.ts";
+import { embedProbe, probeProblems } from "./_analyze.ts";
 
 const FACES = ["single", "largest", "center"] as const;
 
@@ -38,22 +37,13 @@ export function enrollRoutes(s: Services): Hono<AppEnv> {
     body: IMAGE_BODY,
     status: 201,
     response: ref("EnrollResponse"),
-    problems: [
-      "invalid_request",
-      "invalid_image",
-      "image_too_large",
-      "unsupported_media_type",
-      "no_face",
-      "multiple_faces",
-      "low_quality",
-      "conflict",
-      "model_unavailable",
-    ],
+    problems: probeProblems("low_quality", "conflict"),
   }, async (c) => {
     const collection = validateName("collection", c.req.param("collection")!);
     const subject = validateName("subject", c.req.param("subject")!);
-    const { images, fields } = await readImageInput(c.req, ["image"]);
-    const options = readOptions(c.req.query(), fields, { faces: FACES });
+    const { images, fields, options } = await readImageRequest(c.req, ["image"], {
+      faces: FACES,
+    });
     const face = await embedProbe(s, images.image, options.face ?? "single");
     const reasons = qualityFailures(face.quality);
     if (reasons.length > 0) {

@@ -8,10 +8,9 @@ import { FaceError } from "../lib/errors.ts";
 import { confidence, searchGallery } from "../lib/match/mod.ts";
 import { validateName } from "../lib/store/mod.ts";
 import type { AppEnv, Services } from "./_context.ts";
-import { readImageInput } from "./_image_input.ts";
-import { chooseThreshold, OPTION_PARAMS, readOptions } from "./_request_options.ts";
+import { chooseThreshold, OPTION_PARAMS, readImageRequest } from "./_request_options.ts";
 import { IMAGE_BODY, ref } from "./_schemas.ts";
-import { embedProbe } from "./_analyze.ts";
+import { embedProbe, probeProblems } from "./_analyze.ts";
 
 const FACES = ["largest", "center", "single"] as const;
 
@@ -36,20 +35,10 @@ export function identifyRoutes(s: Services): Hono<AppEnv> {
     body: IMAGE_BODY,
     status: 200,
     response: ref("IdentifyResponse"),
-    problems: [
-      "invalid_request",
-      "invalid_image",
-      "image_too_large",
-      "unsupported_media_type",
-      "no_face",
-      "multiple_faces",
-      "model_mismatch",
-      "model_unavailable",
-    ],
+    problems: probeProblems("model_mismatch"),
   }, async (c) => {
     const collection = validateName("collection", c.req.param("collection")!);
-    const { images, fields } = await readImageInput(c.req, ["image"]);
-    const options = readOptions(c.req.query(), fields, {
+    const { images, options } = await readImageRequest(c.req, ["image"], {
       faces: FACES,
       threshold: true,
       k: true,

@@ -5,72 +5,22 @@
  * @module
  */
 import { type Config, parseConfig } from "../lib/config.ts";
-import { fileModelLoader, SessionCache } from "../lib/embed/mod.ts";
-import {
-  type FaceStore,
-  KvFaceStore,
-  MemoryFaceStore,
-  UpstashFaceStore,
-} from "../lib/store/mod.ts";
-import { openKeyStore } from "../lib/auth/mod.ts";
-import { type RateLimiter, UpstashRateLimiter } from "../lib/ratelimit/mod.ts";
+import { fileModelLoader } from "../lib/embed/mod.ts";
 import { fetchModels } from "../models/fetch_models.ts";
 import { MODEL_MANIFEST } from "../models/manifest.ts";
 import { type AppDeps, createApp } from "./app.ts";
 import { consoleLogger } from "./_context.ts";
 import { matchThresholds } from "./_thresholds.ts";
 import { authStartupWarning } from "./_auth.ts";
+import { buildAppDeps, closeAppDeps } from "./_deps.ts";
 
 /**
- * Opens the store a configuration names; for Deno KV, creates the file's directory first.
- *
- * @throws {FaceError} `store_unavailable` when the store cannot be opened.
+ * Builds the app's dependencies on Deno ({@linkcode buildAppDeps}), the models loaded lazily from
+ * `models/`. Used by the server and by the CLIs' local mode; release them with
+ * {@linkcode closeAppDeps}.
  */
-export async function openStore(config: Config): Promise<FaceStore> {
-  const store = config.store;
-  if (store.kind === "memory") return new MemoryFaceStore();
-  if (store.kind === "upstash") {
-    return new UpstashFaceStore({ url: store.url, token: store.token, prefix: store.prefix });
-  }
-  const slash = store.path.lastIndexOf("/");
-  if (store.path !== ":memory:" && slash > 0) {
-    await Deno.mkdir(store.path.slice(0, slash), { recursive: true });
-  }
-  return await KvFaceStore.open(store.path);
-}
-
-/**
- * The rate limiter a configuration names: Upstash (`@upstash/ratelimit`, shared by every
- * isolate) on the Upstash store, else undefined (the app then limits in memory); undefined too
- * when `FACEGATE_RATE_LIMIT=0`.
- */
-export function openRateLimiter(config: Config): RateLimiter | undefined {
-  const store = config.store;
-  if (config.rateLimit === 0 || store.kind !== "upstash") return undefined;
-  return new UpstashRateLimiter({
-    url: store.url,
-    token: store.token,
-    prefix: store.prefix,
-    limit: config.rateLimit,
-  });
-}
-
-/**
- * Builds the app's dependencies from a configuration: model sessions (loaded lazily from
- * `models/`), the store, and with `FACEGATE_AUTH=keys` the key store beside it and the rate
- * limiter. Used by the server and by the CLIs' local mode.
- */
-export async function buildDeps(config: Config): Promise<AppDeps> {
-  return {
-    pipeline: {
-      sessions: new SessionCache(fileModelLoader(), { threads: config.ortThreads }),
-      manifest: MODEL_MANIFEST,
-    },
-    store: await openStore(config),
-    config,
-    keys: config.auth === "keys" ? await openKeyStore(config.store) : undefined,
-    limiter: openRateLimiter(config),
-  };
+export function buildDeps(config: Config): Promise<AppDeps> {
+  return buildAppDeps(config, { modelLoader: fileModelLoader() });
 }
 
 if (import.meta.main) {
@@ -106,8 +56,7 @@ if (import.meta.main) {
   }, app.fetch);
   const stop = async () => {
     await server.shutdown();
-    await deps.store.close();
-    await deps.keys?.close();
+    await closeAppDeps(deps);
     Deno.exit(0);
   };
   for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, stop);

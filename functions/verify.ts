@@ -5,13 +5,12 @@
  */
 import { Hono } from "hono";
 import { FaceError } from "../lib/errors.ts";
-import { confidence, scoreSubject } from "../lib/match/mod.ts";
+import { scoreSubject } from "../lib/match/mod.ts";
 import { validateName } from "../lib/store/mod.ts";
 import type { AppEnv, Services } from "./_context.ts";
-import { readImageInput } from "./_image_input.ts";
-import { chooseThreshold, OPTION_PARAMS, readOptions } from "./_request_options.ts";
+import { chooseThreshold, OPTION_PARAMS, readImageRequest } from "./_request_options.ts";
 import { IMAGE_BODY, ref } from "./_schemas.ts";
-import { embedProbe, similarityOf } from "./_analyze.ts";
+import { embedProbe, matchDecision, probeProblems } from "./_analyze.ts";
 
 const FACES = ["largest", "center", "single"] as const;
 
@@ -30,21 +29,14 @@ export function verifyRoutes(s: Services): Hono<AppEnv> {
     body: IMAGE_BODY,
     status: 200,
     response: ref("VerifyResponse"),
-    problems: [
-      "invalid_request",
-      "invalid_image",
-      "image_too_large",
-      "unsupported_media_type",
-      "no_face",
-      "multiple_faces",
-      "subject_not_found",
-      "model_unavailable",
-    ],
+    problems: probeProblems("subject_not_found"),
   }, async (c) => {
     const collection = validateName("collection", c.req.param("collection")!);
     const subject = validateName("subject", c.req.param("subject")!);
-    const { images, fields } = await readImageInput(c.req, ["image"]);
-    const options = readOptions(c.req.query(), fields, { faces: FACES, threshold: true });
+    const { images, options } = await readImageRequest(c.req, ["image"], {
+      faces: FACES,
+      threshold: true,
+    });
     const threshold = chooseThreshold(options, s.thresholds, "verify");
     const record = await s.store.getSubject({ model: s.model, collection }, subject);
     if (!record || record.faces.length === 0) {
@@ -61,11 +53,7 @@ export function verifyRoutes(s: Services): Hono<AppEnv> {
     const { distance, faceIndex } = scoreSubject(faces, probe.embedding, s.config.matchStrategy);
     return c.json({
       subject,
-      match: distance <= threshold,
-      distance,
-      similarity: similarityOf(distance),
-      threshold,
-      confidence: confidence(distance, threshold),
+      ...matchDecision(distance, threshold),
       face_id: record.faces[faceIndex].id,
       model: s.model,
     });

@@ -23,7 +23,7 @@ import { FaceError } from "../lib/errors.ts";
 import {
   type IdempotencyRecord,
   type IdempotencyStore,
-  openIdempotencyStore,
+  MemoryIdempotencyStore,
   type StoredResponse,
 } from "../lib/store/mod.ts";
 import {
@@ -40,7 +40,10 @@ import { problemResponse } from "./problem.ts";
 
 /** Injected dependencies of {@linkcode webhookRoutes}; tests and other entries may set them. */
 export interface WebhookRoutesOptions {
-  /** Idempotency records. Default: opened from `config.store` on first use. */
+  /**
+   * Idempotency records (`AppDeps.idempotency`). Required when webhooks are on with a store other
+   * than memory; default: in memory, per app.
+   */
   idempotency?: IdempotencyStore;
   /** Outbound fetch. Default: `globalThis.fetch`. */
   fetch?: typeof fetch;
@@ -56,18 +59,28 @@ export const MAX_WEBHOOK_BODY_BYTES = 64 * 1024;
 export const WEBHOOK_LEASE_MS = 120_000;
 const SCOPE = "webhook";
 
-/** The webhook sub-app. */
+/**
+ * The webhook sub-app.
+ *
+ * @throws {TypeError} When webhooks are on with a store other than memory and
+ *   `options.idempotency` is missing.
+ */
 export function webhookRoutes(s: Services, options: WebhookRoutesOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const wh = s.config.webhook;
   const now = options.now ?? Date.now;
   const run = uploadActionRunner(s);
   const ttlMs = wh.idempotencyTtlSeconds * 1000;
-  let opened: Promise<IdempotencyStore> | undefined;
-  const idempotency = () =>
-    opened ??= options.idempotency
-      ? Promise.resolve(options.idempotency)
-      : openIdempotencyStore(s.config.store);
+  if (
+    options.idempotency === undefined && wh.secrets.length > 0 && s.config.store.kind !== "memory"
+  ) {
+    throw new TypeError(
+      `createApp: webhooks are on with the ${s.config.store.kind} store but no idempotency store ` +
+        "was given (deps.idempotency); open one with openIdempotencyStore(config.store) from " +
+        "lib/store/mod.ts",
+    );
+  }
+  const idempotency = options.idempotency ?? new MemoryIdempotencyStore();
   if (wh.allowInsecureLoopback) {
     s.logger.info({
       level: "warn",
@@ -137,8 +150,7 @@ export function webhookRoutes(s: Services, options: WebhookRoutesOptions = {}): 
     const fingerprint = toBase64(
       new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body))),
     );
-    const store = await idempotency();
-    const claim = await store.claim(ref, fingerprint, WEBHOOK_LEASE_MS);
+    const claim = await idempotency.claim(ref, fingerprint, WEBHOOK_LEASE_MS);
     if (!claim.claimed) return replay(claim.record, fingerprint, c.get("requestId"), c.req.path);
 
     const outcome = await (async () => {
@@ -154,14 +166,14 @@ export function webhookRoutes(s: Services, options: WebhookRoutesOptions = {}): 
     if ("error" in outcome) {
       const res = problemResponse(outcome.error, c.get("requestId"), { instance: c.req.path });
       if (res.status >= 500) {
-        await store.release(ref, claim.token);
+        await idempotency.release(ref, claim.token);
         throw outcome.error;
       }
-      await store.complete(ref, claim.token, await stored(res.clone()), ttlMs);
+      await idempotency.complete(ref, claim.token, await stored(res.clone()), ttlMs);
       return res;
     }
     const res = c.json(outcome.ok, 200);
-    await store.complete(ref, claim.token, await stored(res.clone()), ttlMs);
+    await idempotency.complete(ref, claim.token, await stored(res.clone()), ttlMs);
     if (wh.callbackUrl !== undefined) await callback(outcome.ok);
     return res;
   });

@@ -25,16 +25,14 @@ import type { ExecutionContext, Hono } from "hono";
 import * as ort from "onnxruntime-web";
 import { type Config, parseConfig } from "../lib/config.ts";
 import { FaceError } from "../lib/errors.ts";
-import { type ModelLoader, SessionCache } from "../lib/embed/mod.ts";
+import type { ModelLoader } from "../lib/embed/mod.ts";
 import { setImageCodecs } from "../lib/image/mod.ts";
-import { MemoryFaceStore, UpstashFaceStore } from "../lib/store/mod.ts";
-import { openKeyStore } from "../lib/auth/mod.ts";
-import { UpstashRateLimiter } from "../lib/ratelimit/mod.ts";
 import { MODEL_MANIFEST } from "../models/manifest.ts";
 import { type AppDeps, createApp } from "./app.ts";
 import { type AppEnv, consoleLogger } from "./_context.ts";
 import { authStartupWarning } from "./_auth.ts";
 import { problemResponse } from "./problem.ts";
+import { buildAppDeps } from "./_deps.ts";
 // @ts-ignore: a wrangler CompiledWasm module (WebAssembly.Module), copied beside the bundle
 import ortWasm from "./ort-wasm-simd-threaded.wasm";
 // @ts-ignore: a wrangler CompiledWasm module (WebAssembly.Module), copied beside the bundle
@@ -90,9 +88,10 @@ function stringVars(env: Record<string, unknown>): Record<string, string> {
 }
 
 /**
- * Builds the app's dependencies from the Worker's `env`, as `main.ts` does for Deno: the
- * configuration, the store, and with `FACEGATE_AUTH=keys` the key store beside it; the rate
- * limiter is Upstash's when the store is (else the app limits in memory, per isolate).
+ * Builds the app's dependencies from the Worker's `env` with {@linkcode buildAppDeps}, as
+ * `main.ts` does for Deno, from the bundled models; one ort thread, and the embedded store is
+ * memory (per isolate). The rate limiter is Upstash's when the store is (else the app limits in
+ * memory, per isolate).
  *
  * @throws {FaceError} `invalid_request` for bad settings, including `FACEGATE_STORE=kv`.
  */
@@ -112,29 +111,9 @@ export async function buildWorkerDeps(env: Record<string, unknown>): Promise<App
     store: parsed.store.kind === "kv" ? { kind: "memory" } : parsed.store,
     ortThreads: 1,
   };
-  const store = config.store;
-  const upstash = store.kind === "upstash" ? store : undefined;
   const warning = authStartupWarning(config);
   if (warning) consoleLogger.error(warning);
-  return {
-    pipeline: {
-      sessions: new SessionCache(bundledModels, { threads: 1 }),
-      manifest: MODEL_MANIFEST,
-    },
-    store: upstash
-      ? new UpstashFaceStore({ url: upstash.url, token: upstash.token, prefix: upstash.prefix })
-      : new MemoryFaceStore(),
-    config,
-    keys: config.auth === "keys" ? await openKeyStore(store) : undefined,
-    limiter: upstash && config.rateLimit > 0
-      ? new UpstashRateLimiter({
-        url: upstash.url,
-        token: upstash.token,
-        prefix: upstash.prefix,
-        limit: config.rateLimit,
-      })
-      : undefined,
-  };
+  return await buildAppDeps(config, { modelLoader: bundledModels });
 }
 
 let app: Promise<Hono<AppEnv>> | undefined;

@@ -26,6 +26,7 @@
 import { FaceError } from "./errors.ts";
 import type { MatchStrategy } from "./match/mod.ts";
 import { parseWebhookConfig, type WebhookConfig } from "./webhook/webhook_config.ts";
+import { intReader } from "./_env.ts";
 
 /**
  * How a subject with several faces is scored when `FACEGATE_MATCH_STRATEGY` is unset. The one
@@ -96,16 +97,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     const v = env[name]?.trim();
     return v === undefined || v === "" ? undefined : v;
   };
-  const int = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = get(name);
-    if (raw === undefined) return fallback;
-    const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
-    if (!Number.isSafeInteger(n) || n < min || n > max) {
-      problems.push(`${name} must be an integer in ${min}..${max}, got ${JSON.stringify(raw)}`);
-      return fallback;
-    }
-    return n;
-  };
+  const int = intReader(get, problems);
 
   const port = int("PORT", 8000, 0, 65535);
   const host = get("HOST") ?? "127.0.0.1";

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { Redis } from "@upstash/redis";
+import type { Redis } from "@upstash/redis";
 import { FaceError } from "../errors.ts";
-import { redisAuthKeys } from "../store/mod.ts";
+import { redisAuthKeys, upstashRedis } from "../store/mod.ts";
 import type { ApiKeyRecord } from "./api_key.ts";
 import { byCreation, type KeyStore } from "./key_store.ts";
 
@@ -42,17 +42,8 @@ export class UpstashKeyStore implements KeyStore {
   /** Creates the client; no request is made until the first call. */
   constructor(options: UpstashKeyStoreOptions) {
     this.#hash = redisAuthKeys(options.prefix ?? "facegate:").apiKeys;
-    const timeoutMs = options.timeoutMs ?? 10_000;
-    this.#redis = new Redis({
-      url: options.url,
-      token: options.token,
-      retry: { retries: 2, backoff: (n) => Math.min(1000, 50 * 2 ** n) },
-      signal: () => AbortSignal.timeout(timeoutMs),
-      responseEncoding: false,
-      automaticDeserialization: false,
-      enableTelemetry: false,
-      enableAutoPipelining: false,
-    });
+    const { url, token, timeoutMs } = options;
+    this.#redis = upstashRedis({ url, token, timeoutMs });
   }
 
   /** Stores a new record; `conflict` when the id exists. */

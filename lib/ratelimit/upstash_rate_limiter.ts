@@ -7,9 +7,8 @@
  * @module
  */
 import { Ratelimit } from "@upstash/ratelimit";
-import { Redis } from "@upstash/redis";
 import { FaceError } from "../errors.ts";
-import { redisAuthKeys } from "../store/mod.ts";
+import { redisAuthKeys, upstashRedis } from "../store/mod.ts";
 import { type RateLimitDecision, type RateLimiter, retryAfterSeconds } from "./rate_limiter.ts";
 
 /** Options for {@linkcode UpstashRateLimiter}. */
@@ -44,17 +43,13 @@ export class UpstashRateLimiter implements RateLimiter {
   /** @throws {RangeError} When `limit` < 1. */
   constructor(options: UpstashRateLimiterOptions) {
     if (!(options.limit >= 1)) throw new RangeError("UpstashRateLimiter limit must be ≥ 1");
-    const timeoutMs = options.timeoutMs ?? 10_000;
-    const redis = new Redis({
-      url: options.url,
-      token: options.token,
-      retry: { retries: 2, backoff: (n) => Math.min(1000, 50 * 2 ** n) },
-      signal: () => AbortSignal.timeout(timeoutMs),
-      enableTelemetry: false,
-      enableAutoPipelining: false,
-    });
     this.#ratelimit = new Ratelimit({
-      redis,
+      redis: upstashRedis({
+        url: options.url,
+        token: options.token,
+        timeoutMs: options.timeoutMs,
+        raw: false,
+      }),
       limiter: Ratelimit.slidingWindow(options.limit, `${options.windowMs ?? 60_000} ms`),
       prefix: redisAuthKeys(options.prefix ?? "facegate:").rateLimit,
       analytics: false,

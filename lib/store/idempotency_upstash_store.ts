@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Redis } from "@upstash/redis";
+import type { Redis } from "@upstash/redis";
 import {
   type IdempotencyClaim,
   type IdempotencyRecord,
@@ -15,6 +15,7 @@ import {
   type StoredResponse,
 } from "./idempotency_store.ts";
 import { unavailable } from "./_store_common.ts";
+import { upstashRedis } from "./upstash_redis.ts";
 import { FaceError } from "../errors.ts";
 
 /** Options for {@linkcode UpstashIdempotencyStore}. */
@@ -64,17 +65,8 @@ export class UpstashIdempotencyStore implements IdempotencyStore {
   constructor(options: UpstashIdempotencyStoreOptions) {
     this.#prefix = options.prefix ?? "facegate:";
     this.#now = options.now ?? Date.now;
-    const timeoutMs = options.timeoutMs ?? 10_000;
-    this.#redis = new Redis({
-      url: options.url,
-      token: options.token,
-      retry: { retries: 2, backoff: (n) => Math.min(1000, 50 * 2 ** n) },
-      signal: () => AbortSignal.timeout(timeoutMs),
-      responseEncoding: false,
-      automaticDeserialization: false,
-      enableTelemetry: false,
-      enableAutoPipelining: false,
-    });
+    const { url, token, timeoutMs } = options;
+    this.#redis = upstashRedis({ url, token, timeoutMs });
     this.#swap = this.#redis.createScript(SWAP);
     this.#drop = this.#redis.createScript(DROP);
   }

@@ -17,7 +17,7 @@
  * @module
  */
 
-import { Redis } from "@upstash/redis";
+import type { Redis } from "@upstash/redis";
 import type {
   CollectionRef,
   FaceRecord,
@@ -30,6 +30,7 @@ import type {
 } from "./face_store.ts";
 import { redisCollectionKeys, validateName } from "./keys.ts";
 import { packGalleryRecord, unpackGalleryRecord } from "./embedding_codec.ts";
+import { upstashRedis } from "./upstash_redis.ts";
 import {
   checkNewFace,
   decodeCursor,
@@ -182,20 +183,8 @@ export class UpstashFaceStore implements FaceStore {
     }
     this.#now = options.now ?? (() => new Date());
     this.#galleryBatch = options.galleryBatch ?? 2000;
-    const timeoutMs = options.timeoutMs ?? 10_000;
-    this.#redis = new Redis({
-      url: options.url,
-      token: options.token,
-      retry: {
-        retries: options.retries ?? 2,
-        backoff: (n) => Math.min(1000, 50 * 2 ** n),
-      },
-      signal: () => AbortSignal.timeout(timeoutMs),
-      responseEncoding: false,
-      automaticDeserialization: false,
-      enableTelemetry: false,
-      enableAutoPipelining: false,
-    });
+    const { url, token, timeoutMs, retries } = options;
+    this.#redis = upstashRedis({ url, token, timeoutMs, retries });
   }
 
   /**

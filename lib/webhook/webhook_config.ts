@@ -16,6 +16,7 @@
  * @module
  */
 import { decodeWebhookSecret } from "./webhook_secret.ts";
+import { intReader } from "../_env.ts";
 
 /** Webhook settings. `secrets` are secret: never log them. */
 export interface WebhookConfig {
@@ -60,16 +61,7 @@ export function parseWebhookConfig(
   get: (name: string) => string | undefined,
   problems: string[],
 ): WebhookConfig {
-  const int = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = get(name);
-    if (raw === undefined) return fallback;
-    const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
-    if (!Number.isSafeInteger(n) || n < min || n > max) {
-      problems.push(`${name} must be an integer in ${min}..${max}, got ${JSON.stringify(raw)}`);
-      return fallback;
-    }
-    return n;
-  };
+  const int = intReader(get, problems);
   const list = (name: string) => (get(name) ?? "").split(",").map((s) => s.trim()).filter(Boolean);
 
   const secrets = list("FACEGATE_WEBHOOK_SECRET");

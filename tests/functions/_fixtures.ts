@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { type Config, parseConfig } from "../../lib/config.ts";
-import { MemoryFaceStore } from "../../lib/store/mod.ts";
+import { type FaceStore, MemoryFaceStore } from "../../lib/store/mod.ts";
 import { MODEL_MANIFEST, type ModelManifest } from "../../models/manifest.ts";
 import { createApp } from "../../functions/app.ts";
 import type { ProblemBody } from "../../functions/problem.ts";
@@ -62,16 +62,18 @@ export interface MakeAppOptions {
   env?: Record<string, string>;
   /** Manifest override. Default: the committed manifest. */
   manifest?: ModelManifest;
+  /** The store (e.g. one with a failing method). Default: a fresh `MemoryFaceStore`. */
+  store?: FaceStore;
 }
 
-/** An app on a fresh in-memory store, with its logs captured. */
+/** An app on a fresh in-memory store (or `options.store`), with its logs captured. */
 export function makeApp(options: MakeAppOptions = {}) {
   const config: Config = parseConfig({
     FACEGATE_AUTH: "off",
     ...options.env,
     FACEGATE_STORE: "memory",
   });
-  const store = new MemoryFaceStore();
+  const store = options.store ?? new MemoryFaceStore();
   const logs: CapturedLog = [];
   const app = createApp({
     pipeline: { sessions },

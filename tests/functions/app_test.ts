@@ -133,13 +133,7 @@ Deno.test("GET /docs is a self-contained HTML page that loads nothing from elsew
 Deno.test("an unexpected failure answers a generic 500 and logs the stack, not the client", async () => {
   const store = new MemoryFaceStore();
   store.gallery = () => Promise.reject(new Error("secret connection string"));
-  const logs: Record<string, unknown>[] = [];
-  const app = createApp({
-    pipeline: { sessions },
-    store,
-    config: parseConfig({ FACEGATE_STORE: "memory", FACEGATE_AUTH: "off" }),
-    logger: { info: (f) => logs.push(f), error: (f) => logs.push(f) },
-  });
+  const { app, logs } = makeApp({ store });
   const res = await app.request("/v1/collections/c/identify", postImage(PHOTOS.arnold1));
   assert.equal(res.status, 500);
   assert.equal(res.headers.get("content-type"), "application/problem+json");

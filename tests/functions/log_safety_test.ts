@@ -2,9 +2,7 @@ import assert from "node:assert/strict";
 import { redactForLog } from "../../functions/_log_safety.ts";
 import { FaceError } from "../../lib/errors.ts";
 import { MemoryFaceStore } from "../../lib/store/mod.ts";
-import { createApp } from "../../functions/app.ts";
-import { parseConfig } from "../../lib/config.ts";
-import { assertProblem, PHOTOS, postImage, sessions } from "./_fixtures.ts";
+import { assertProblem, makeApp, PHOTOS, postImage } from "./_fixtures.ts";
 
 Deno.test("redactForLog() drops a Redis command echoed in an error and masks API keys", () => {
   assert.equal(
@@ -29,13 +27,7 @@ Deno.test("a store failure echoing its Redis command logs neither the command no
         ),
       }),
     );
-  const logs: Record<string, unknown>[] = [];
-  const app = createApp({
-    pipeline: { sessions },
-    store,
-    config: parseConfig({ FACEGATE_STORE: "memory", FACEGATE_AUTH: "off" }),
-    logger: { info: (f) => logs.push(f), error: (f) => logs.push(f) },
-  });
+  const { app, logs } = makeApp({ store });
   const res = await app.request("/v1/collections/c/subjects/s/faces", postImage(PHOTOS.arnold1));
   const body = await assertProblem(res, 503, "store_unavailable");
   assert.ok(!JSON.stringify(body).includes("EMBEDDING"));

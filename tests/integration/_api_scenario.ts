@@ -124,6 +124,23 @@ export async function startServer(env: Record<string, string>): Promise<ServerPr
   };
 }
 
+/**
+ * Makes an admin key on the store `env` configures, starts the server with `env`, runs `fn` with
+ * both and stops the server.
+ */
+export async function withServer(
+  env: Record<string, string>,
+  fn: (server: ServerProcess, apiKey: string) => Promise<void>,
+): Promise<void> {
+  const apiKey = await createAdminKey(env);
+  const server = await startServer(env);
+  try {
+    await fn(server, apiKey);
+  } finally {
+    await server.stop();
+  }
+}
+
 /** What {@linkcode apiScenario} runs against. */
 export interface ScenarioTarget {
   /** The running server. */

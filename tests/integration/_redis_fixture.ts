@@ -1,12 +1,12 @@
 /**
  * Starts redis-server (tools/redis_harness.ts) and the Upstash bridge for one test, or explains
- * loudly why it cannot.
+ * loudly why it cannot; lists and deletes a test's keys straight on the server.
  *
  * @module
  */
 
 import { type RedisProcess, startRedis } from "../../tools/redis_harness.ts";
-import { type Bridge, startBridge } from "../../tools/upstash_bridge.ts";
+import { type Bridge, RespConnection, startBridge } from "../../tools/upstash_bridge.ts";
 
 /** A running redis-server with a bridge in front of it. */
 export interface RedisFixture {
@@ -45,4 +45,28 @@ export async function withRedis(fn: (fx: RedisFixture) => Promise<void>): Promis
     await bridge?.close();
     await redis.stop();
   }
+}
+
+/** The keys matching `pattern` on the redis-server at `port` (`KEYS`: test servers only). */
+export async function redisKeys(port: number, pattern: string): Promise<string[]> {
+  const conn = await RespConnection.connect(port);
+  try {
+    const keys = await conn.call("KEYS", pattern) as Uint8Array[];
+    return keys.map((k) => new TextDecoder().decode(k));
+  } finally {
+    conn.close();
+  }
+}
+
+/** Deletes every key matching `pattern`; returns how many there were. */
+export async function deleteRedisKeys(port: number, pattern: string): Promise<number> {
+  const keys = await redisKeys(port, pattern);
+  if (keys.length === 0) return 0;
+  const conn = await RespConnection.connect(port);
+  try {
+    await conn.call("DEL", ...keys);
+  } finally {
+    conn.close();
+  }
+  return keys.length;
 }

@@ -9,19 +9,8 @@
  */
 import assert from "node:assert/strict";
 import { UpstashFaceStore } from "../../lib/store/mod.ts";
-import { RespConnection } from "../../tools/upstash_bridge.ts";
-import { apiScenario, createAdminKey, startServer } from "./_api_scenario.ts";
-import { withRedis } from "./_redis_fixture.ts";
-
-async function keysUnder(port: number, prefix: string): Promise<string[]> {
-  const conn = await RespConnection.connect(port);
-  try {
-    const keys = await conn.call("KEYS", `${prefix}*`) as Uint8Array[];
-    return keys.map((k) => new TextDecoder().decode(k));
-  } finally {
-    conn.close();
-  }
-}
+import { apiScenario, withServer } from "./_api_scenario.ts";
+import { redisKeys, withRedis } from "./_redis_fixture.ts";
 
 Deno.test("the real server enrolls, verifies, identifies and forgets LFW people over HTTP (Upstash Redis)", async (t) => {
   await withRedis(async ({ redis, bridge }) => {
@@ -35,19 +24,15 @@ Deno.test("the real server enrolls, verifies, identifies and forgets LFW people 
       FACEGATE_RATE_LIMIT: "100000",
     };
     try {
-      const apiKey = await createAdminKey(env);
-      const server = await startServer(env);
-      try {
+      await withServer(env, async (server, apiKey) => {
         await apiScenario(t, { server, store: "upstash", apiKey });
-        const keys = await keysUnder(redis.port, prefix);
+        const keys = await redisKeys(redis.port, `${prefix}*`);
         assert.ok(keys.some((k) => k.startsWith(`${prefix}auth:v1:keys`)), keys.join());
         assert.ok(keys.some((k) => k.startsWith(`${prefix}ratelimit:v1:key:`)), keys.join());
-      } finally {
-        await server.stop();
-      }
+      });
     } finally {
       await new UpstashFaceStore({ url: bridge.url, token: bridge.token, prefix }).purge();
     }
-    assert.deepEqual(await keysUnder(redis.port, prefix), [], "cleanup must leave no keys");
+    assert.deepEqual(await redisKeys(redis.port, `${prefix}*`), [], "cleanup must leave no keys");
   });
 });

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { apiScenario, createAdminKey, startServer } from "./_api_scenario.ts";
+import { apiScenario, withServer } from "./_api_scenario.ts";
 
 Deno.test("the real server enrolls, verifies, identifies and forgets LFW people over HTTP (Deno KV)", async (t) => {
   const dir = await Deno.makeTempDir({ prefix: "facegate_e2e_" });
@@ -15,13 +15,7 @@ Deno.test("the real server enrolls, verifies, identifies and forgets LFW people 
     FACEGATE_RATE_LIMIT: "100000",
   };
   try {
-    const apiKey = await createAdminKey(env);
-    const server = await startServer(env);
-    try {
-      await apiScenario(t, { server, store: "kv", apiKey });
-    } finally {
-      await server.stop();
-    }
+    await withServer(env, (server, apiKey) => apiScenario(t, { server, store: "kv", apiKey }));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

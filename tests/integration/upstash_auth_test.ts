@@ -2,19 +2,9 @@ import assert from "node:assert/strict";
 import { UpstashKeyStore } from "../../lib/auth/mod.ts";
 import { MemoryRateLimiter, UpstashRateLimiter } from "../../lib/ratelimit/mod.ts";
 import { UpstashFaceStore } from "../../lib/store/mod.ts";
-import { RespConnection, stripUpstashFlags } from "../../tools/upstash_bridge.ts";
+import { stripUpstashFlags } from "../../tools/upstash_bridge.ts";
 import { keyStoreContractSteps } from "../lib/auth/_key_store_contract.ts";
-import { withRedis } from "./_redis_fixture.ts";
-
-async function keyCount(port: number, pattern: string): Promise<number> {
-  const conn = await RespConnection.connect(port);
-  try {
-    const keys = await conn.call("KEYS", pattern) as Uint8Array[];
-    return keys.length;
-  } finally {
-    conn.close();
-  }
-}
+import { redisKeys, withRedis } from "./_redis_fixture.ts";
 
 Deno.test("UpstashKeyStore satisfies the KeyStore contract through the bridge to redis-server", async (t) => {
   await withRedis(async ({ redis, bridge }) => {
@@ -29,14 +19,14 @@ Deno.test("UpstashKeyStore satisfies the KeyStore contract through the bridge to
           new UpstashKeyStore({ url: bridge.url, token: bridge.token, prefix }),
         );
       });
-      assert.ok(await keyCount(redis.port, `${run}*auth:v1:keys`) > 0);
+      assert.ok((await redisKeys(redis.port, `${run}*auth:v1:keys`)).length > 0);
     } finally {
       // The face store's purge removes everything under the shared prefix, keys included.
       for (const prefix of prefixes) {
         await new UpstashFaceStore({ url: bridge.url, token: bridge.token, prefix }).purge();
       }
     }
-    assert.equal(await keyCount(redis.port, `${run}*`), 0, "cleanup must leave no keys");
+    assert.equal((await redisKeys(redis.port, `${run}*`)).length, 0, "cleanup must leave no keys");
   });
 });
 
@@ -63,11 +53,11 @@ Deno.test("UpstashRateLimiter (@upstash/ratelimit sliding window) allows the lim
         assert.ok(refused.retryAfterSeconds >= 1 && refused.retryAfterSeconds <= 60);
       }
       assert.equal((await limiter.limit("key:b")).allowed, true);
-      assert.ok(await keyCount(redis.port, `${prefix}ratelimit:v1:key:a:*`) >= 1);
+      assert.ok((await redisKeys(redis.port, `${prefix}ratelimit:v1:key:a:*`)).length >= 1);
     } finally {
       await new UpstashFaceStore({ url: bridge.url, token: bridge.token, prefix }).purge();
     }
-    assert.equal(await keyCount(redis.port, `${prefix}*`), 0);
+    assert.equal((await redisKeys(redis.port, `${prefix}*`)).length, 0);
   });
 });
 

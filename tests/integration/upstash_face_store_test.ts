@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { isFaceError } from "../../lib/errors.ts";
 import type { CollectionRef, FaceStore } from "../../lib/store/face_store.ts";
 import { UpstashFaceStore } from "../../lib/store/upstash_face_store.ts";
-import { RespConnection, startBridge } from "../../tools/upstash_bridge.ts";
+import { startBridge } from "../../tools/upstash_bridge.ts";
 import { faceStoreContractSteps, rejectsWithCode, unitVector } from "../lib/store/_contract.ts";
-import { withRedis } from "./_redis_fixture.ts";
+import { redisKeys, withRedis } from "./_redis_fixture.ts";
 
 const ref: CollectionRef = { model: "m@1", collection: "c" };
 const face = () => ({ embedding: unitVector(64), quality: 0.5 });
@@ -30,25 +30,6 @@ async function assertConsistent(store: FaceStore, r: CollectionRef): Promise<Set
   return ids;
 }
 
-async function keyCount(port: number, pattern: string): Promise<number> {
-  const conn = await RespConnection.connect(port);
-  try {
-    let n = 0;
-    let cursor = "0";
-    do {
-      const [next, keys] = await conn.call("SCAN", cursor, "MATCH", pattern, "COUNT", 1000) as [
-        Uint8Array,
-        Uint8Array[],
-      ];
-      n += keys.length;
-      cursor = new TextDecoder().decode(next);
-    } while (cursor !== "0");
-    return n;
-  } finally {
-    conn.close();
-  }
-}
-
 Deno.test("UpstashFaceStore satisfies the FaceStore contract through the bridge to redis-server", async (t) => {
   await withRedis(async ({ redis, bridge }) => {
     const run = `test:${crypto.randomUUID()}:`;
@@ -67,7 +48,7 @@ Deno.test("UpstashFaceStore satisfies the FaceStore contract through the bridge 
         },
       });
     });
-    assert.equal(await keyCount(redis.port, `${run}*`), 0, "cleanup must leave no keys");
+    assert.equal((await redisKeys(redis.port, `${run}*`)).length, 0, "cleanup must leave no keys");
   });
 });
 

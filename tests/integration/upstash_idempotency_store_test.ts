@@ -2,28 +2,7 @@ import assert from "node:assert/strict";
 import { UpstashIdempotencyStore } from "../../lib/store/mod.ts";
 import { RespConnection } from "../../tools/upstash_bridge.ts";
 import { IDEMPOTENCY_CASES } from "../lib/store/_idempotency_contract.ts";
-import { withRedis } from "./_redis_fixture.ts";
-
-/** Deletes every key matching `pattern`; returns how many there were. */
-async function purge(port: number, pattern: string): Promise<number> {
-  const conn = await RespConnection.connect(port);
-  try {
-    let n = 0;
-    let cursor = "0";
-    do {
-      const [next, keys] = await conn.call("SCAN", cursor, "MATCH", pattern, "COUNT", 1000) as [
-        Uint8Array,
-        Uint8Array[],
-      ];
-      if (keys.length > 0) await conn.call("DEL", ...keys.map((k) => new TextDecoder().decode(k)));
-      n += keys.length;
-      cursor = new TextDecoder().decode(next);
-    } while (cursor !== "0");
-    return n;
-  } finally {
-    conn.close();
-  }
-}
+import { deleteRedisKeys, redisKeys, withRedis } from "./_redis_fixture.ts";
 
 Deno.test("UpstashIdempotencyStore satisfies the IdempotencyStore contract through the bridge to redis-server", async (t) => {
   await withRedis(async ({ redis, bridge }) => {
@@ -35,23 +14,14 @@ Deno.test("UpstashIdempotencyStore satisfies the IdempotencyStore contract throu
         const store = new UpstashIdempotencyStore({ url: bridge.url, token: bridge.token, prefix });
         try {
           await body(store);
-          assert.ok((await purge(redis.port, `${prefix}*`)) >= 0);
+          assert.ok((await deleteRedisKeys(redis.port, `${prefix}*`)) >= 0);
         } finally {
           await store.close();
         }
       });
     }
-    await purge(redis.port, `${run}*`);
-    const conn = await RespConnection.connect(redis.port);
-    try {
-      const [, keys] = await conn.call("SCAN", "0", "MATCH", `${run}*`, "COUNT", 1000) as [
-        Uint8Array,
-        Uint8Array[],
-      ];
-      assert.equal(keys.length, 0, "cleanup must leave no keys");
-    } finally {
-      conn.close();
-    }
+    await deleteRedisKeys(redis.port, `${run}*`);
+    assert.equal((await redisKeys(redis.port, `${run}*`)).length, 0, "cleanup must leave no keys");
   });
 });
 
@@ -77,7 +47,7 @@ Deno.test("UpstashIdempotencyStore keeps records as versioned keys with a TTL", 
     } finally {
       conn.close();
     }
-    assert.equal(await purge(redis.port, `${prefix}*`), 1);
+    assert.equal(await deleteRedisKeys(redis.port, `${prefix}*`), 1);
   });
 });
 
