@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { GalleryCache } from "../lib/match/mod.ts";
 import type { Config } from "../lib/config.ts";
 import type { PipelineDeps } from "../lib/pipeline/mod.ts";
 import type { FaceStore, IdempotencyStore } from "../lib/store/mod.ts";
@@ -77,6 +78,8 @@ export interface Services {
   logger: Logger;
   /** Collects the operations that `/openapi.json` documents. */
   api: ApiRegistry;
+  /** Per-isolate gallery indexes, validated by the store's gallery version. */
+  galleries: GalleryCache;
 }
 
 /** JSON-lines logger on the console. */

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { GalleryCache } from "../lib/match/mod.ts";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { FaceError } from "../lib/errors.ts";
@@ -60,6 +61,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     thresholds: matchThresholds(manifest),
     logger,
     api: new ApiRegistry(),
+    galleries: new GalleryCache(),
   };
 
   const app = new Hono<AppEnv>();

@@ -5,7 +5,7 @@
  */
 import { Hono } from "hono";
 import { FaceError } from "../lib/errors.ts";
-import { confidence, searchGallery } from "../lib/match/mod.ts";
+import { confidence, type GalleryCandidate, searchGallery } from "../lib/match/mod.ts";
 import { validateName } from "../lib/store/mod.ts";
 import type { AppEnv, Services } from "./_context.ts";
 import { chooseThreshold, OPTION_PARAMS, readImageRequest } from "./_request_options.ts";
@@ -13,6 +13,40 @@ import { IMAGE_BODY, ref } from "./_schemas.ts";
 import { embedProbe, probeProblems } from "./_analyze.ts";
 
 const FACES = ["largest", "center", "single"] as const;
+
+/**
+ * The `k` nearest subjects of a collection. With the `nearest` strategy the gallery is searched
+ * through the per-isolate int8 index (cached until the store's gallery version changes: a warm
+ * request costs one version read, not a gallery read); `mean` / `top2` scan the float32 gallery.
+ */
+async function searchCollection(
+  s: Services,
+  collection: string,
+  embedding: Float32Array,
+  k: number,
+): Promise<GalleryCandidate[]> {
+  const ref = { model: s.model, collection };
+  const mismatch = (dim: number) =>
+    new FaceError(
+      "model_mismatch",
+      `Cannot identify: the gallery holds ${dim}-d embeddings, the model makes ${embedding.length}-d`,
+    );
+  if (s.config.matchStrategy === "nearest") {
+    const version = s.store.galleryVersion ? await s.store.galleryVersion(ref) : null;
+    const index = await s.galleries.get(
+      `${ref.model}|${collection}`,
+      version,
+      () => s.store.gallery(ref),
+    );
+    if (index.size === 0) return [];
+    if (index.dim !== embedding.length) throw mismatch(index.dim);
+    return index.search(embedding, k);
+  }
+  const gallery = await s.store.gallery(ref);
+  if (gallery.faceIds.length === 0) return [];
+  if (gallery.dim !== embedding.length) throw mismatch(gallery.dim);
+  return searchGallery(gallery, embedding, { k, strategy: s.config.matchStrategy });
+}
 
 /** The identify sub-app. */
 export function identifyRoutes(s: Services): Hono<AppEnv> {
@@ -45,17 +79,7 @@ export function identifyRoutes(s: Services): Hono<AppEnv> {
     });
     const threshold = chooseThreshold(options, s.thresholds, "identify");
     const probe = await embedProbe(s, images.image, options.face ?? "largest");
-    const gallery = await s.store.gallery({ model: s.model, collection });
-    if (gallery.faceIds.length > 0 && gallery.dim !== probe.embedding.length) {
-      throw new FaceError(
-        "model_mismatch",
-        `Cannot identify: the gallery holds ${gallery.dim}-d embeddings, the model makes ${probe.embedding.length}-d`,
-      );
-    }
-    const found = gallery.faceIds.length === 0 ? [] : searchGallery(gallery, probe.embedding, {
-      k: options.k ?? 5,
-      strategy: s.config.matchStrategy,
-    });
+    const found = await searchCollection(s, collection, probe.embedding, options.k ?? 5);
     const candidates = found.map((cand) => ({
       subject: cand.subject,
       distance: cand.distance,

@@ -104,6 +104,11 @@ export interface FaceStore {
   deleteCollection(ref: CollectionRef): Promise<number>;
   /** Every face of the collection, packed (O(1) round trips for remote stores). */
   gallery(ref: CollectionRef): Promise<Gallery>;
+  /**
+   * A token that changes with every write of the collection (one cheap read), or null when the
+   * collection has never been written: lets callers cache the gallery per isolate.
+   */
+  galleryVersion?(ref: CollectionRef): Promise<string | null>;
   /** Releases connections/handles. */
   close(): Promise<void>;
 }

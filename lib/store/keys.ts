@@ -76,6 +76,8 @@ export interface KvCollectionKeys {
   subjects: Deno.KvKey;
   /** Prefix of the faces; `[...faces, subject, faceId]` is one face. */
   faces: Deno.KvKey;
+  /** Set to a fresh random token by every write of the collection (gallery cache validation). */
+  version: Deno.KvKey;
   /** Key of one subject summary. */
   subject(subject: string): Deno.KvKey;
   /** Prefix of the faces of one subject. */
@@ -112,6 +114,7 @@ export function kvCollectionKeys(
     collection: base,
     subjects,
     faces,
+    version: [...base, "version"],
     subject: (s) => [...subjects, validateName("subject", s)],
     subjectFaces: (s) => [...faces, validateName("subject", s)],
     face: (s, f) => [...faces, validateName("subject", s), validateName("face id", f)],
@@ -124,6 +127,8 @@ export interface RedisCollectionKeys {
   subjects: string;
   /** Hash face id -> packed gallery record. */
   gallery: string;
+  /** String set to a fresh random token by every write of the collection. */
+  version: string;
   /** Common start of the per-subject keys: `subjectPrefix + "subject:" + name`. */
   base: string;
   /** Hash of one subject's summary fields. */
@@ -154,6 +159,7 @@ export function redisCollectionKeys(ref: CollectionRef, prefix = ""): RedisColle
   return {
     subjects: `${base}subjects`,
     gallery: `${base}gallery`,
+    version: `${base}version`,
     base,
     subject: (s) => `${base}subject:${validateName("subject", s)}`,
     faces: (s) => `${base}faces:${validateName("subject", s)}`,

@@ -164,7 +164,11 @@ export class KvFaceStore implements FaceStore {
         };
         const res = await this.#call(
           "add a face",
-          () => commit(this.#kv.atomic().check(meta).set(subjectKey, next).set(faceKey, stored)),
+          () =>
+            commit(
+              this.#kv.atomic().check(meta).set(subjectKey, next).set(faceKey, stored)
+                .set(keys.version, crypto.randomUUID()),
+            ),
         );
         if (res) return toRecord(ref.model, subject, id, stored);
         await backoff(attempt);
@@ -231,7 +235,8 @@ export class KvFaceStore implements FaceStore {
         const ok = await this.#call("delete a subject", async () => {
           const meta = await this.#kv.get<SubjectMeta>(subjectKey);
           if (meta.value === null) return null;
-          const op = this.#kv.atomic().check(meta).delete(subjectKey);
+          const op = this.#kv.atomic().check(meta).delete(subjectKey)
+            .set(keys.version, crypto.randomUUID());
           for await (const e of this.#kv.list({ prefix: facesPrefix }, { batchSize: LIST_BATCH })) {
             op.delete(e.key);
           }
@@ -258,7 +263,8 @@ export class KvFaceStore implements FaceStore {
             faceKey,
           ]);
           if (meta.value === null || face.value === null) return null;
-          const op = this.#kv.atomic().check(meta, face).delete(faceKey);
+          const op = this.#kv.atomic().check(meta, face).delete(faceKey)
+            .set(keys.version, crypto.randomUUID());
           if (meta.value.face_count <= 1) op.delete(subjectKey);
           else {
             op.set(subjectKey, {
@@ -290,7 +296,7 @@ export class KvFaceStore implements FaceStore {
       const batch = await this.#call("delete a collection", async () => {
         const op = this.#kv.atomic();
         let checks = 0;
-        let mutations = 0;
+        let mutations = 1; // the version token
         let faces = 0;
         const iter = this.#kv.list<SubjectMeta>({ prefix: keys.subjects }, { limit: MAX_CHECKS });
         for await (const meta of iter) {
@@ -306,6 +312,7 @@ export class KvFaceStore implements FaceStore {
           mutations += cost;
         }
         if (checks === 0) return null;
+        op.set(keys.version, crypto.randomUUID());
         return (await commit(op)) ? faces : -1;
       });
       if (batch === null) return removed;
@@ -316,6 +323,16 @@ export class KvFaceStore implements FaceStore {
       if (++conflicts >= this.#maxAttempts) throw contended("delete a collection", ref.collection);
       await backoff(conflicts);
     }
+  }
+
+  /** The collection's write token (one read), or null when it was never written. */
+  async galleryVersion(ref: CollectionRef): Promise<string | null> {
+    const keys = kvCollectionKeys(ref, this.#prefix);
+    const entry = await this.#call(
+      "read the gallery version",
+      () => this.#kv.get<string>(keys.version),
+    );
+    return entry.value;
   }
 
   /** Every face of the collection, packed, read in batched `kv.list` calls of 500 faces. */

@@ -65,6 +65,8 @@ export class MemoryFaceStore implements FaceStore {
   /** Always `"memory"`. */
   readonly kind = "memory";
   #collections = new Map<string, Map<string, StoredSubject>>();
+  /** Write token per collection (see `galleryVersion`). */
+  #versions = new WeakMap<Map<string, StoredSubject>, string>();
   #now: () => Date;
 
   /** Creates an empty store. */
@@ -115,6 +117,7 @@ export class MemoryFaceStore implements FaceStore {
       };
       state.faces.set(stored.id, stored);
       state.updated_at = now;
+      this.#versions.set(coll, crypto.randomUUID());
       return toRecord(ref.model, subject, stored);
     });
   }
@@ -165,7 +168,10 @@ export class MemoryFaceStore implements FaceStore {
   deleteSubject(ref: CollectionRef, subject: string): Promise<boolean> {
     return attempt(() => {
       validateName("subject", subject);
-      return this.#collection(ref, false)?.delete(subject) ?? false;
+      const coll = this.#collection(ref, false);
+      if (!coll?.delete(subject)) return false;
+      this.#versions.set(coll, crypto.randomUUID());
+      return true;
     });
   }
 
@@ -179,6 +185,7 @@ export class MemoryFaceStore implements FaceStore {
       if (!state || !state.faces.delete(faceId)) return false;
       if (state.faces.size === 0) coll!.delete(subject);
       else state.updated_at = this.#now().toISOString();
+      this.#versions.set(coll!, crypto.randomUUID());
       return true;
     });
   }
@@ -190,7 +197,16 @@ export class MemoryFaceStore implements FaceStore {
       let n = 0;
       for (const state of coll?.values() ?? []) n += state.faces.size;
       coll?.clear();
+      if (coll) this.#versions.set(coll, crypto.randomUUID());
       return n;
+    });
+  }
+
+  /** The collection's write token, or null when it was never written. */
+  galleryVersion(ref: CollectionRef): Promise<string | null> {
+    return attempt(() => {
+      const coll = this.#collection(ref, false);
+      return (coll && this.#versions.get(coll)) ?? null;
     });
   }
 

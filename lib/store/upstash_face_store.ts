@@ -73,11 +73,13 @@ end
 redis.call('HSET', KEYS[2], 'updated_at', ARGV[5], 'face_count', n + 1)
 redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
 redis.call('HSET', KEYS[4], ARGV[2], ARGV[4])
+redis.call('SET', KEYS[5], ARGV[7])
 return 'ok'`;
 
 const DELETE_FACE = `
 if redis.call('HDEL', KEYS[3], ARGV[2]) == 0 then return 0 end
 redis.call('HDEL', KEYS[4], ARGV[2])
+redis.call('SET', KEYS[5], ARGV[4])
 local n = redis.call('HINCRBY', KEYS[2], 'face_count', -1)
 if n <= 0 then
   redis.call('DEL', KEYS[2], KEYS[3])
@@ -99,12 +101,14 @@ end`;
 
 const DELETE_SUBJECT = `${DROP_SUBJECT}
 if redis.call('EXISTS', KEYS[2]) == 0 then return -1 end
+redis.call('SET', KEYS[5], ARGV[2])
 local n = drop(KEYS[4], KEYS[2], KEYS[3])
 redis.call('ZREM', KEYS[1], ARGV[1])
 return n`;
 
 const DELETE_SUBJECTS = `${DROP_SUBJECT}
 local names = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+if #names > 0 then redis.call('SET', KEYS[3], ARGV[3]) end
 local removed = 0
 for _, s in ipairs(names) do
   removed = removed + drop(KEYS[2], ARGV[1] .. 'subject:' .. s, ARGV[1] .. 'faces:' .. s)
@@ -205,6 +209,7 @@ export class UpstashFaceStore implements FaceStore {
       keys.subject(subject),
       keys.faces(subject),
       keys.gallery,
+      keys.version,
     ], [
       subject,
       id,
@@ -212,6 +217,7 @@ export class UpstashFaceStore implements FaceStore {
       packGalleryRecord(subject, checked.embedding),
       now,
       MAX_FACES_PER_SUBJECT,
+      crypto.randomUUID(),
     ]);
     if (status === "full") throw tooManyFaces(subject);
     const record: FaceRecord = {
@@ -292,7 +298,8 @@ export class UpstashFaceStore implements FaceStore {
       keys.subject(subject),
       keys.faces(subject),
       keys.gallery,
-    ], [subject]);
+      keys.version,
+    ], [subject, crypto.randomUUID()]);
     return Number(n) >= 0;
   }
 
@@ -305,7 +312,8 @@ export class UpstashFaceStore implements FaceStore {
       keys.subject(subject),
       keys.faces(subject),
       keys.gallery,
-    ], [subject, faceId, this.#now().toISOString()]);
+      keys.version,
+    ], [subject, faceId, this.#now().toISOString(), crypto.randomUUID()]);
     return Number(n) === 1;
   }
 
@@ -321,9 +329,21 @@ export class UpstashFaceStore implements FaceStore {
       const [faces, subjects] = await this.#run("DELETE_SUBJECTS", "delete a collection", [
         keys.subjects,
         keys.gallery,
-      ], [keys.base, 100]) as [number, number];
+        keys.version,
+      ], [keys.base, 100, crypto.randomUUID()]) as [number, number];
       removed += faces;
       if (subjects === 0) return removed;
+    }
+  }
+
+  /** The collection's write token (one GET), or null when it was never written. */
+  async galleryVersion(ref: CollectionRef): Promise<string | null> {
+    const keys = redisCollectionKeys(ref, this.#prefix);
+    try {
+      const v = await this.#redis.get<string>(keys.version);
+      return v === null || v === undefined ? null : String(v);
+    } catch (err) {
+      throw unavailable("upstash", "read the gallery version", err);
     }
   }
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { assertProblem, json, makeApp, PHOTOS, postImage } from "./_fixtures.ts";
+import { MemoryFaceStore } from "../../lib/store/mod.ts";
 
 const { app } = makeApp();
 for (
@@ -113,4 +114,33 @@ Deno.test("POST …/identify no longer finds a subject once it is deleted", asyn
     await local.app.request("/v1/collections/c/identify", postImage(PHOTOS.serena2)),
   );
   assert.equal(body.match, null);
+});
+
+Deno.test("POST …/identify reads the gallery once per version: a warm request costs one version read", async () => {
+  const store = new MemoryFaceStore();
+  let galleryReads = 0;
+  const read = store.gallery.bind(store);
+  store.gallery = (ref) => (galleryReads++, read(ref));
+  const { app: cached } = makeApp({ store });
+  await json(
+    await cached.request("/v1/collections/g/subjects/serena/faces", postImage(PHOTOS.serena1)),
+    201,
+  );
+  const identify = async () =>
+    (await json<IdentifyBody>(
+      await cached.request("/v1/collections/g/identify", postImage(PHOTOS.arnold3)),
+    )).candidates.map((c) => c.subject);
+  assert.deepEqual(await identify(), ["serena"]);
+  assert.deepEqual(await identify(), ["serena"]);
+  assert.equal(galleryReads, 1, "the second identify used the cached index");
+  await json(
+    await cached.request("/v1/collections/g/subjects/arnold/faces", postImage(PHOTOS.arnold1)),
+    201,
+  );
+  assert.deepEqual(await identify(), ["arnold", "serena"], "an enroll invalidates the cache");
+  assert.equal(galleryReads, 2);
+  const del = await cached.request("/v1/collections/g/subjects/arnold", { method: "DELETE" });
+  assert.equal(del.status, 204);
+  assert.deepEqual(await identify(), ["serena"], "a delete invalidates the cache");
+  assert.equal(galleryReads, 3);
 });

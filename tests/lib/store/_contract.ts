@@ -329,6 +329,40 @@ const cases: Case[] = [
     assert.deepEqual((await store.listSubjects(ref())).subjects, []);
   }],
 
+  [
+    "galleryVersion() is null until a write and changes with every write, never with a read",
+    async (store) => {
+      assert.ok(store.galleryVersion, "every store offers a gallery version");
+      const version = () => store.galleryVersion!(ref());
+      assert.equal(await version(), null);
+      const a = await store.addFace(ref(), "ann", face());
+      const v1 = await version();
+      assert.equal(typeof v1, "string");
+      await store.gallery(ref());
+      await store.getSubject(ref(), "ann");
+      await store.listSubjects(ref());
+      assert.equal(await version(), v1, "reads keep the version");
+      assert.equal(await store.galleryVersion!(ref("other")), null, "collections are separate");
+      await store.addFace(ref(), "ann", face());
+      const v2 = await version();
+      assert.notEqual(v2, v1);
+      assert.equal(await store.deleteFace(ref(), "ann", "nosuchface"), false);
+      assert.equal(await version(), v2, "a delete that removes nothing keeps the version");
+      await store.deleteFace(ref(), "ann", a.id);
+      const v3 = await version();
+      assert.notEqual(v3, v2);
+      await store.addFace(ref(), "bob", face());
+      const v4 = await version();
+      await store.deleteSubject(ref(), "bob");
+      const v5 = await version();
+      assert.notEqual(v5, v4);
+      await store.deleteCollection(ref());
+      const v6 = await version();
+      assert.notEqual(v6, v5);
+      assert.equal((await store.gallery(ref())).faceIds.length, 0);
+    },
+  ],
+
   ["addFace() rejects a malformed embedding or quality with RangeError", async (store) => {
     await assert.rejects(store.addFace(ref(), "ann", face(0)), RangeError);
     await assert.rejects(
