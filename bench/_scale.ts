@@ -6,8 +6,16 @@
  *
  * @module
  */
-import { l2Distance, normalize, rocAuc, searchGallery } from "../lib/match/mod.ts";
-import { dequantizeInt8, quantizeInt8 } from "../lib/match/mod.ts";
+import {
+  dequantizeInt8,
+  GalleryCache,
+  GalleryIndex,
+  l2Distance,
+  normalize,
+  quantizeInt8,
+  rocAuc,
+  searchGallery,
+} from "../lib/match/mod.ts";
 import { UpstashFaceStore } from "../lib/store/mod.ts";
 import { startRedis } from "../tools/redis_harness.ts";
 import { RespConnection, startBridge } from "../tools/upstash_bridge.ts";
@@ -15,7 +23,6 @@ import { parsePairs, scorePairs } from "./eval.ts";
 import { embedDataset } from "./_embed_dataset.ts";
 import { dataDir } from "./_data.ts";
 import { gaussian, noisy, prng, syntheticGallery } from "./_synthetic_gallery.ts";
-import { quantizeGallery, WasmInt8Index } from "./_int8_gallery.ts";
 import { percentile, round } from "./_stats.ts";
 
 /** Options for {@linkcode runScale}. */
@@ -54,8 +61,12 @@ export interface RedisScaleRow {
   /** `store.gallery()` (HSCAN through the REST bridge + unpacking), p50 ms. */
   gallery_p50_ms: number;
   search_p50_ms: number;
-  /** gallery + search, what one identify request costs today, p50 ms. */
+  /** gallery + float32 search: an identify without the cache, p50 ms. */
   identify_p50_ms: number;
+  /** First identify through the route's GalleryCache: version + gallery + int8 index build + search, ms. */
+  cold_cached_identify_ms: number;
+  /** Warm identify through the GalleryCache: one version read + int8 index search, p50 ms. */
+  warm_cached_identify_p50_ms: number;
   redis_used_memory_bytes_per_face: number;
 }
 
@@ -155,8 +166,7 @@ export function memoryScale(faces: number, genuineDistance: number, probes = 20)
     if (r[0].subject === p.subject) top1f++;
   }
   const rssF = Deno.memoryUsage().rss;
-  const q = quantizeGallery(g);
-  const idx = new WasmInt8Index(q);
+  const idx = GalleryIndex.build(g);
   for (const [k, p] of ps.entries()) {
     const t = performance.now();
     const r = idx.search(p.vector, 5);
@@ -236,8 +246,27 @@ export async function redisScale(sizes: number[], genuineDistance: number, probe
         searchGallery(gallery, p.vector, { k: 5 });
         ts.push(performance.now() - t);
       }
+      // What the identify route does: the store's gallery version validates a per-isolate index.
+      const cache = new GalleryCache();
+      const cachedSearch = async (p: Float32Array) => {
+        const version = await store.galleryVersion(ref);
+        const index = await cache.get("bench|scale", version, () => store.gallery(ref));
+        return index.search(p, 5);
+      };
+      const probeList = probesFor(g, probes, 13);
+      let t1 = performance.now();
+      await cachedSearch(probeList[0].vector);
+      const coldCached = performance.now() - t1;
+      const tw: number[] = [];
+      for (const p of probeList) {
+        t1 = performance.now();
+        await cachedSearch(p.vector);
+        tw.push(performance.now() - t1);
+      }
       rows.push({
         faces,
+        cold_cached_identify_ms: round(coldCached, 1),
+        warm_cached_identify_p50_ms: round(percentile(tw, 50), 1),
         load_s: round(loadS, 1),
         load_faces_per_s: round(faces / loadS, 0),
         gallery_p50_ms: round(percentile(tg, 50), 1),

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { memoryScale } from "../../bench/_scale.ts";
 import { noiseForDistance, syntheticGallery } from "../../bench/_synthetic_gallery.ts";
-import { quantizeGallery, searchInt8, WasmInt8Index } from "../../bench/_int8_gallery.ts";
+import { GalleryIndex } from "../../lib/match/mod.ts";
 import { searchGallery } from "../../lib/match/mod.ts";
 import { l2Distance } from "../../lib/match/mod.ts";
 import { barChart, lineChart } from "../../bench/_svg.ts";
@@ -30,12 +30,13 @@ Deno.test("syntheticGallery() gives same-subject distances near the requested me
 
 Deno.test("the int8 SIMD index ranks like the JS int8 scan and float32 searchGallery", () => {
   const g = syntheticGallery({ faces: 500, dim: 64, seed: 5 });
-  const q = quantizeGallery(g);
-  const idx = new WasmInt8Index(q);
+  const idx = GalleryIndex.build(g);
+  const js = GalleryIndex.build(g, { simd: false });
+  assert.ok(idx.simd && !js.simd);
   for (const si of [0, 17, 101]) {
     const probe = g.centres.subarray(si * 64, (si + 1) * 64);
     const a = idx.search(probe, 3),
-      b = searchInt8(q, probe, 3),
+      b = js.search(probe, 3),
       c = searchGallery(g, probe, { k: 3 });
     assert.deepEqual(a.map((x) => x.subject), b.map((x) => x.subject));
     assert.equal(a[0].subject, c[0].subject);
