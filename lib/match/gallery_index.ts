@@ -93,10 +93,21 @@ export class GalleryIndex {
       rows = new Int8Array(n * dim);
     }
     const scales = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      const q = quantizeInt8(gallery.vectors.subarray(i * dim, (i + 1) * dim));
-      rows.set(q.data, i * dim);
-      scales[i] = q.scale;
+    const v = gallery.vectors;
+    // quantizeInt8 row by row, written in place (no per-face allocation).
+    for (let i = 0, off = 0; i < n; i++, off += dim) {
+      let max = 0;
+      for (let j = off; j < off + dim; j++) {
+        const a = Math.abs(v[j]);
+        if (a > max) max = a;
+      }
+      if (!Number.isFinite(max)) {
+        throw new RangeError(`Cannot index gallery: face ${i} is not finite`);
+      }
+      if (max === 0) continue;
+      const inv = 127 / max;
+      for (let j = off; j < off + dim; j++) rows[j] = Math.round(v[j] * inv);
+      scales[i] = max / 127;
     }
     return new GalleryIndex(gallery, rows, scales, kernel);
   }
