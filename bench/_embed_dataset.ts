@@ -27,7 +27,7 @@ export async function embedDataset(options: { flip?: boolean } = {}): Promise<Em
   const cacheDir = new URL("./.cache/", import.meta.url);
   await Deno.mkdir(cacheDir, { recursive: true });
   const cacheFile = new URL(
-    `embeddings-${MODEL_MANIFEST.embedder.id.replace(/[^A-Za-z0-9.-]/g, "_")}-${
+    `embeddings-primary-${MODEL_MANIFEST.embedder.id.replace(/[^A-Za-z0-9.-]/g, "_")}-${
       flip ? "flip" : "noflip"
     }-${MODEL_MANIFEST.embedder.input.channels}.json`,
     cacheDir,
@@ -46,7 +46,7 @@ export async function embedDataset(options: { flip?: boolean } = {}): Promise<Em
     } else {
       try {
         const res = await analyzeImage({ sessions }, await Deno.readFile(`${root}/${path}`), {
-          select: "largest",
+          select: "primary",
           flip,
         });
         emb = res.faces[0]?.embedding ?? null;

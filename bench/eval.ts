@@ -112,11 +112,16 @@ export interface EvaluatePairsOptions {
   margin?: number;
   /** Model sessions. Default: a new cache reading `models/`. */
   sessions?: SessionCache;
+  /**
+   * Which face of a photo with several is the subject's: `"primary"` (largest area weighted by
+   * closeness to the centre), `"center"` or `"largest"`. Default: `"primary"`.
+   */
+  face?: "primary" | "center" | "largest";
   /** Progress callback (done, total). Default: none. */
   onProgress?: (done: number, total: number) => void;
 }
 
-/** Embeds each image of `pairs` once (largest face) and scores the pairs. */
+/** Embeds each image of `pairs` once (the subject's face, see `face`) and scores the pairs. */
 export async function evaluatePairs(
   root: string,
   pairs: Pair[],
@@ -132,7 +137,10 @@ export async function evaluatePairs(
     const bytes = await Deno.readFile(`${root}/${path}`);
     const t = performance.now();
     try {
-      const res = await analyzeImage({ sessions }, bytes, { select: "largest", flip });
+      const res = await analyzeImage({ sessions }, bytes, {
+        select: options.face ?? "primary",
+        flip,
+      });
       const face = res.faces[0];
       embeddings.set(path, face?.embedding ?? null);
       if (!face) noFace.push(path);
@@ -208,11 +216,12 @@ async function main(): Promise<void> {
       flip: { type: "boolean", default: true },
       "no-flip": { type: "boolean", default: false },
       margin: { type: "string", default: "0.2" },
+      face: { type: "string", default: "primary" },
     },
   });
   if (!values.root || !values.pairs) {
     console.error(
-      "usage: deno task eval --root DIR --pairs FILE [--limit N] [--offset N] [--no-flip] [--margin A]",
+      "usage: deno task eval --root DIR --pairs FILE [--limit N] [--offset N] [--no-flip] [--margin A] [--face primary|center|largest]",
     );
     Deno.exit(2);
   }
@@ -223,6 +232,7 @@ async function main(): Promise<void> {
   const report = await evaluatePairs(values.root.replace(/\/$/, ""), pairs, {
     flip: values.flip && !values["no-flip"],
     margin: Number(values.margin),
+    face: values.face === "largest" || values.face === "center" ? values.face : "primary",
     onProgress: (done, total) => {
       if (done % 25 === 0 || done === total) {
         Deno.stderr.writeSync(encoder.encode(`\rembedded ${done}/${total}`));

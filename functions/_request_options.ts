@@ -33,7 +33,7 @@ export interface ReadOptionsSpec {
   k?: boolean;
 }
 
-const PROBE_FACES: readonly FaceSelection[] = ["largest", "center", "single"];
+const PROBE_FACES: readonly FaceSelection[] = ["largest", "center", "primary", "single"];
 
 function bad(field: string, message: string): FaceError {
   return new FaceError("invalid_request", `Cannot read ${field}: ${message}`, {
@@ -158,7 +158,8 @@ export const OPTION_PARAMS = {
     name: "face",
     in: "query",
     description: `Which face to use: ${values.join(" | ")} (default ${fallback}). ` +
-      "`single` refuses images with several faces.",
+      "`single` refuses images with several faces; `primary` takes the largest face weighted by " +
+      "closeness to the centre (the subject of a portrait even when a bystander's face is bigger).",
     schema: { type: "string", enum: [...values] },
   }),
   threshold: {

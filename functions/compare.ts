@@ -10,7 +10,7 @@ import { chooseThreshold, OPTION_PARAMS, readImageRequest } from "./_request_opt
 import { PAIR_BODY, ref } from "./_schemas.ts";
 import { embedProbe, matchDecision, probeProblems } from "./_analyze.ts";
 
-const FACES = ["largest", "center", "single"] as const;
+const FACES = ["largest", "center", "primary", "single"] as const;
 
 /** The compare sub-app. */
 export function compareRoutes(s: Services): Hono<AppEnv> {

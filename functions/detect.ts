@@ -9,7 +9,7 @@ import { OPTION_PARAMS, readImageRequest } from "./_request_options.ts";
 import { IMAGE_BODY, ref } from "./_schemas.ts";
 import { analyze, roundBox } from "./_analyze.ts";
 
-const FACES = ["all", "largest", "center", "single"] as const;
+const FACES = ["all", "largest", "center", "primary", "single"] as const;
 
 /** The detect sub-app. */
 export function detectRoutes(s: Services): Hono<AppEnv> {

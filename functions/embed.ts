@@ -9,7 +9,7 @@ import { OPTION_PARAMS, readImageRequest } from "./_request_options.ts";
 import { IMAGE_BODY, ref } from "./_schemas.ts";
 import { analyze, probeProblems, roundBox } from "./_analyze.ts";
 
-const FACES = ["largest", "center", "single", "all"] as const;
+const FACES = ["largest", "center", "primary", "single", "all"] as const;
 
 /** The embed sub-app. */
 export function embedRoutes(s: Services): Hono<AppEnv> {

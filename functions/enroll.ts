@@ -4,8 +4,8 @@
  * The quality gate (`qualityFailures`) always applies: there is deliberately no `force` flag, since
  * a blurred, tiny or turned face raises false matches for every later probe, and a client-settable
  * override would defeat the gate (an operator override belongs behind an admin permission once
- * authentication exists). Images with several faces are refused unless `face=largest` or
- * `face=center` picks one explicitly.
+ * authentication exists). Images with several faces are refused unless `face=largest`, `center` or
+ * `primary` picks one explicitly.
  *
  * @module
  */
@@ -18,7 +18,7 @@ import { OPTION_PARAMS, readImageRequest } from "./_request_options.ts";
 import { IMAGE_BODY, ref } from "./_schemas.ts";
 import { embedProbe, probeProblems } from "./_analyze.ts";
 
-const FACES = ["single", "largest", "center"] as const;
+const FACES = ["single", "largest", "center", "primary"] as const;
 
 /** The enrolment sub-app. */
 export function enrollRoutes(s: Services): Hono<AppEnv> {
@@ -30,7 +30,7 @@ export function enrollRoutes(s: Services): Hono<AppEnv> {
     summary: "Enroll a face",
     description: "Adds the face of an image to a subject (created on first use). Refuses faces " +
       "failing the quality gate (`low_quality`, with `reasons`) and images with several faces " +
-      "unless `face=largest|center`. Optional `metadata` (a JSON object, at most 8 KiB) in " +
+      "unless `face=largest|center|primary`. Optional `metadata` (a JSON object, at most 8 KiB) in " +
       "JSON or multipart bodies.",
     tag: "collections",
     query: [OPTION_PARAMS.face(FACES, "single")],

@@ -12,7 +12,7 @@ import { chooseThreshold, OPTION_PARAMS, readImageRequest } from "./_request_opt
 import { IMAGE_BODY, ref } from "./_schemas.ts";
 import { embedProbe, probeProblems } from "./_analyze.ts";
 
-const FACES = ["largest", "center", "single"] as const;
+const FACES = ["largest", "center", "primary", "single"] as const;
 
 /**
  * The `k` nearest subjects of a collection. With the `nearest` strategy the gallery is searched

@@ -23,7 +23,7 @@ export interface PipelineDeps {
 }
 
 /** Which detected faces go through landmarks and embedding. */
-export type FaceSelection = "all" | "largest" | "center" | "single";
+export type FaceSelection = "all" | "largest" | "center" | "primary" | "single";
 
 /** Options for {@linkcode analyzeImage}. */
 export interface AnalyzeImageOptions {
@@ -33,6 +33,8 @@ export interface AnalyzeImageOptions {
   detect?: DetectFacesOptions;
   /**
    * `"all"` processes every face; `"largest"` / `"center"` the largest / most central face;
+   * `"primary"` the face with the largest area weighted by closeness to the centre (the subject of
+   * a portrait or an LFW-style crop even when a bystander's face is bigger);
    * `"single"` refuses an image with more than one face (`multiple_faces`). Default: `"all"`.
    */
   select?: FaceSelection;
@@ -108,7 +110,11 @@ function pick(boxes: { box: Box; score: number }[], select: FaceSelection, raste
   if (select === "largest") return [boxes.reduce((a, b) => (area(b.box) > area(a.box) ? b : a))];
   const cx = raster.width / 2, cy = raster.height / 2;
   const dist = (b: Box) => Math.hypot(b.x + b.width / 2 - cx, b.y + b.height / 2 - cy);
-  return [boxes.reduce((a, b) => (dist(b.box) < dist(a.box) ? b : a))];
+  if (select === "center") return [boxes.reduce((a, b) => (dist(b.box) < dist(a.box) ? b : a))];
+  // primary: area weighted by a Gaussian of the distance to the centre (σ = 0.35 × diagonal).
+  const sigma = 0.35 * Math.hypot(raster.width, raster.height);
+  const weight = (b: Box) => area(b) * Math.exp(-((dist(b) / sigma) ** 2));
+  return [boxes.reduce((a, b) => (weight(b.box) > weight(a.box) ? b : a))];
 }
 
 function multiple(n: number): FaceError {
@@ -153,7 +159,7 @@ export async function analyzeImage(
   const select = options.select ?? "all";
   const found = await detectFaces(detector, raster, {
     channels: manifest.detector.input.channels === "BGR" ? "bgr" : "rgb",
-    tilesOnlyWhenEmpty: select === "largest",
+    tilesOnlyWhenEmpty: select === "largest" || select === "primary",
     ...options.detect,
   });
   const t2 = performance.now();

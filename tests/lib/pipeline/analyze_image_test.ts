@@ -326,3 +326,23 @@ Deno.test("analyzeImage() reports model_unavailable when a model cannot be loade
     return true;
   });
 });
+
+Deno.test("analyzeImage() with select: primary picks the centred subject over a bigger face near the edge", async () => {
+  // LFW centres each photo on its subject; in this one a teammate's face near the top-right corner
+  // is bigger than the subject's.
+  const subject = await readData("faces/Kosuke_Kitajima/Kosuke_Kitajima_0002.jpg");
+  const other = await readData("faces/Kosuke_Kitajima/Kosuke_Kitajima_0001.jpg");
+  const [primary, largest, reference] = await Promise.all([
+    analyzeImage(deps, subject, { select: "primary" }),
+    analyzeImage(deps, subject, { select: "largest" }),
+    analyzeImage(deps, other, { select: "primary" }),
+  ]);
+  const centreX = (b: { x: number; width: number }) => b.x + b.width / 2;
+  assert.ok(centreX(primary.faces[0].box) < 125, "primary is the face left of centre");
+  assert.ok(centreX(largest.faces[0].box) > 150, "largest is the face near the right edge");
+  const d = (a: Float32Array, b: Float32Array) =>
+    Math.sqrt(a.reduce((s, v, i) => s + (v - b[i]) ** 2, 0));
+  const ref = reference.faces[0].embedding!;
+  assert.ok(d(primary.faces[0].embedding!, ref) < THRESHOLD, "primary matches the same person");
+  assert.ok(d(largest.faces[0].embedding!, ref) > THRESHOLD, "largest is someone else");
+});
