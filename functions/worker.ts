@@ -27,6 +27,7 @@ import { type Config, parseConfig } from "../lib/config.ts";
 import { FaceError } from "../lib/errors.ts";
 import type { ModelLoader } from "../lib/embed/mod.ts";
 import { setImageCodecs } from "../lib/image/mod.ts";
+import { setGalleryIndexKernel } from "../lib/match/mod.ts";
 import { MODEL_MANIFEST } from "../models/manifest.ts";
 import { type AppDeps, createApp } from "./app.ts";
 import { type AppEnv, consoleLogger } from "./_context.ts";
@@ -39,6 +40,8 @@ import ortWasm from "./ort-wasm-simd-threaded.wasm";
 import jpegWasm from "./jpeg.wasm";
 // @ts-ignore: a wrangler CompiledWasm module (WebAssembly.Module), copied beside the bundle
 import pngWasm from "./png.wasm";
+// @ts-ignore: a wrangler CompiledWasm module: the identify index's SIMD kernel, written by the build
+import dotsWasm from "./dots.wasm";
 // @ts-ignore: a wrangler Data module (ArrayBuffer), copied beside the bundle
 import detectorOnnx from "./fr_detect.onnx";
 // @ts-ignore: a wrangler Data module (ArrayBuffer), copied beside the bundle
@@ -70,6 +73,7 @@ function instantiateOrt(
 }
 
 setImageCodecs({ jpeg: jpegWasm as WebAssembly.Module, png: pngWasm as WebAssembly.Module });
+setGalleryIndexKernel(dotsWasm as WebAssembly.Module);
 // One thread (Workers have no threads for wasm); a non-empty `wasmBinary` makes ort choose its
 // embedded emscripten factory without a script URL (Workers have no `import.meta.url`); the
 // bytes are never compiled, because the hook instantiates the imported module instead.

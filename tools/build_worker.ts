@@ -18,6 +18,7 @@
 import { fetchModels } from "../models/fetch_models.ts";
 import { modelEntries } from "../models/manifest.ts";
 import { ORT_VERSION, patchOrtWasmBundle } from "./worker/patch_ort_wasm_bundle.ts";
+import { galleryIndexKernelBytes } from "../lib/match/mod.ts";
 
 /** Cloudflare's limit for a Worker's compressed size on the paid plan (10 MiB). */
 export const LIMIT_BYTES = 10 * 1024 * 1024;
@@ -186,6 +187,8 @@ async function buildInto(
     ...modelEntries().map((e): [URL, string] => [new URL(`models/${e.file}`, ROOT), e.file]),
   ];
   for (const [from, name] of copies) await Deno.copyFile(from, new URL(name, outDir));
+  // The identify index's SIMD kernel, imported by worker.ts as a CompiledWasm module.
+  await Deno.writeFile(new URL("dots.wasm", outDir), galleryIndexKernelBytes());
 
   await run([
     "bundle",

@@ -16,6 +16,11 @@ export interface DotsKernel {
 const DOTS_WASM_BASE64 =
   "AGFzbQEAAAABCQFgBX9/f39/AAMCAQAFAwEAAQcRAgZtZW1vcnkCAARkb3RzAAAKswEBsAECAn8DeyAEIAJBAnRqIQUCQANAIAQgBU8NAf0MAAAAAAAAAAAAAAAAAAAAACEHQQAhBgNAIAAgBmr9AAQAIQggASAGav0ABAAhCSAHIAj9hwEgCf2HAf26Af2uASEHIAcgCP2IASAJ/YgB/boB/a4BIQcgBkEQaiEGIAYgA0kNAAsgBCAH/RsAIAf9GwFqIAf9GwIgB/0bA2pqNgIAIAAgA2ohACAEQQRqIQQMAAsLCw==";
 
+/** The kernel's `.wasm` bytes (a build step writes them beside a Workers bundle). */
+export function dotsKernelBytes(): Uint8Array {
+  return Uint8Array.from(atob(DOTS_WASM_BASE64), (c) => c.charCodeAt(0));
+}
+
 let compiled: WebAssembly.Module | null | undefined;
 
 /** Hands over a precompiled kernel (runtimes that cannot compile wasm from bytes, e.g. Workers). */
@@ -30,8 +35,7 @@ export function setDotsKernelModule(module: WebAssembly.Module | null): void {
 export function instantiateDotsKernel(): DotsKernel | null {
   if (compiled === undefined) {
     try {
-      const bytes = Uint8Array.from(atob(DOTS_WASM_BASE64), (c) => c.charCodeAt(0));
-      compiled = new WebAssembly.Module(bytes);
+      compiled = new WebAssembly.Module(dotsKernelBytes() as BufferSource);
     } catch {
       compiled = null;
     }

@@ -1,7 +1,26 @@
 import type { Gallery } from "../store/face_store.ts";
 import { quantizeInt8 } from "./quantize_int8.ts";
 import type { GalleryCandidate } from "./search_gallery.ts";
-import { type DotsKernel, instantiateDotsKernel } from "./_dots_kernel.ts";
+import {
+  type DotsKernel,
+  dotsKernelBytes,
+  instantiateDotsKernel,
+  setDotsKernelModule,
+} from "./_dots_kernel.ts";
+
+/**
+ * Hands {@linkcode GalleryIndex} a precompiled SIMD kernel, for runtimes that cannot compile
+ * WebAssembly from bytes (Cloudflare Workers import it as a module). Elsewhere it is compiled
+ * lazily from the embedded bytes.
+ */
+export function setGalleryIndexKernel(module: WebAssembly.Module): void {
+  setDotsKernelModule(module);
+}
+
+/** The SIMD kernel's `.wasm` bytes, for a build step that ships it as a module. */
+export function galleryIndexKernelBytes(): Uint8Array {
+  return dotsKernelBytes();
+}
 
 /** Options for {@linkcode GalleryIndex.build}. */
 export interface GalleryIndexOptions {
