@@ -3,6 +3,7 @@
  * detections on the no-face images. Prints JSON.
  *
  * Usage: `deno run -A bench/detect_recall.ts [--channels rgb|bgr] [--max-tiles N] [--threshold T]`
+ * (channels default to the manifest's)
  *
  * @module
  */
@@ -16,7 +17,10 @@ import { dataDir } from "./_data.ts";
 const { values } = parseArgs({
   args: Deno.args,
   options: {
-    channels: { type: "string", default: "rgb" },
+    channels: {
+      type: "string",
+      default: MODEL_MANIFEST.detector.input.channels === "BGR" ? "bgr" : "rgb",
+    },
     "max-tiles": { type: "string", default: "12" },
     threshold: { type: "string", default: "0.7" },
   },
