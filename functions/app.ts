@@ -19,6 +19,7 @@ import { ApiRegistry } from "./_openapi.ts";
 import { matchThresholds } from "./_thresholds.ts";
 import { problemResponse } from "./problem.ts";
 import { authMiddleware } from "./_auth.ts";
+import { corsMiddleware } from "./_cors.ts";
 import { redactForLog } from "./_log_safety.ts";
 import { detectRoutes } from "./detect.ts";
 import { embedRoutes } from "./embed.ts";
@@ -82,6 +83,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       ...(c.get("keyId") === undefined ? {} : { key_id: c.get("keyId") }),
     });
   });
+  app.use(corsMiddleware(deps.config.corsOrigins)); // preflights answered before auth
   // Before the body limit and every route: 401/403/429 are answered before any body is read.
   app.use(authMiddleware(s, deps));
   app.use(bodyLimit({

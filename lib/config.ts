@@ -17,6 +17,7 @@
  * | `FACEGATE_RATE_LIMIT`      | `120` requests per minute per key; `0` disables   |
  * | `FACEGATE_KEY_PEPPER`      | none (keys hashed with SHA-256); a secret of ≥ 16 chars: HMAC-SHA-256 |
  * | `FACEGATE_REDIS_PREFIX`    | `facegate:` (prefix of every Redis key)           |
+ * | `FACEGATE_CORS_ORIGINS`    | none; `*` or a comma list of origins allowed to call from a browser |
  * | `FACEGATE_WEBHOOK_*`       | see `lib/webhook/webhook_config.ts`               |
  *
  * Empty values count as unset.
@@ -27,6 +28,7 @@ import { FaceError } from "./errors.ts";
 import type { MatchStrategy } from "./match/mod.ts";
 import { parseWebhookConfig, type WebhookConfig } from "./webhook/webhook_config.ts";
 import { intReader } from "./_env.ts";
+import { parseCorsOrigins } from "./_cors_origins.ts";
 
 /**
  * How a subject with several faces is scored when `FACEGATE_MATCH_STRATEGY` is unset. The one
@@ -67,6 +69,11 @@ export interface Config {
   keyPepper: string | undefined;
   /** The upload-service webhook (`FACEGATE_WEBHOOK_*`). Default: disabled (no secret). */
   webhook: WebhookConfig;
+  /**
+   * Browser origins allowed by CORS: `["*"]` for any, else exact origins
+   * (`FACEGATE_CORS_ORIGINS`). Default: `[]` (none).
+   */
+  corsOrigins: string[];
 }
 
 const MIB = 1024 * 1024;
@@ -130,6 +137,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
 
   const store = parseStore(get, problems);
   const webhook = parseWebhookConfig(get, problems);
+  const corsOrigins = parseCorsOrigins(get("FACEGATE_CORS_ORIGINS"), problems);
   if (problems.length > 0) {
     throw new FaceError(
       "invalid_request",
@@ -149,6 +157,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     rateLimit,
     keyPepper,
     webhook,
+    corsOrigins,
   };
 }
 

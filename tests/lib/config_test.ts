@@ -38,6 +38,7 @@ Deno.test("parseConfig() applies the documented defaults to an empty environment
     rateLimit: 120,
     keyPepper: undefined,
     webhook: NO_WEBHOOK,
+    corsOrigins: [],
   });
 });
 
@@ -67,6 +68,7 @@ Deno.test("parseConfig() reads every variable", () => {
     rateLimit: 0,
     keyPepper: "0123456789abcdef",
     webhook: NO_WEBHOOK,
+    corsOrigins: [],
   });
 });
 
