@@ -13,6 +13,7 @@ import type { RateLimiter } from "../lib/ratelimit/mod.ts";
 import type { ModelManifest } from "../models/manifest.ts";
 import type { MatchThresholds } from "./_thresholds.ts";
 import type { ApiRegistry } from "./_openapi.ts";
+import type { Limits } from "./_limits.ts";
 
 /** Structured log sink: one JSON object per event. Never pass bodies, embeddings or keys. */
 export interface Logger {
@@ -47,6 +48,8 @@ export interface AppDeps {
    * (`FACEGATE_WEBHOOK_SECRET`) with a store other than memory; default: in memory, per app.
    */
   idempotency?: IdempotencyStore;
+  /** Body budget and pipeline gate, per isolate. Default: built from `config`. */
+  limits?: Limits;
 }
 
 /** Variables set by the app's middleware. */

@@ -11,7 +11,6 @@
  */
 import { GalleryCache } from "../lib/match/mod.ts";
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { FaceError } from "../lib/errors.ts";
 import { MODEL_MANIFEST } from "../models/manifest.ts";
 import { type AppDeps, type AppEnv, consoleLogger, type Services } from "./_context.ts";
@@ -20,6 +19,7 @@ import { matchThresholds } from "./_thresholds.ts";
 import { problemResponse } from "./problem.ts";
 import { authMiddleware } from "./_auth.ts";
 import { corsMiddleware } from "./_cors.ts";
+import { createLimits, limitsMiddleware } from "./_limits.ts";
 import { redactForLog } from "./_log_safety.ts";
 import { detectRoutes } from "./detect.ts";
 import { embedRoutes } from "./embed.ts";
@@ -33,6 +33,9 @@ import { metaRoutes } from "./meta.ts";
 import { webhookRoutes } from "./webhooks.ts";
 
 export type { AppDeps, Logger } from "./_context.ts";
+
+/** Errors after which the connection is closed (the body may be partly unread). */
+const CLOSE_AFTER = new Set(["payload_too_large", "request_timeout", "client_closed_request"]);
 
 const REQUEST_ID_RE = /^[\w.:=-]{1,128}$/;
 
@@ -86,16 +89,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use(corsMiddleware(deps.config.corsOrigins)); // preflights answered before auth
   // Before the body limit and every route: 401/403/429 are answered before any body is read.
   app.use(authMiddleware(s, deps));
-  app.use(bodyLimit({
-    maxSize: deps.config.maxBodyBytes,
-    onError: () => {
-      throw new FaceError(
-        "payload_too_large",
-        `Cannot read request: the body exceeds ${deps.config.maxBodyBytes} bytes`,
-        { details: { limit: deps.config.maxBodyBytes } },
-      );
-    },
-  }));
+  // Body limits and timeouts, then the pipeline's admission control (see `_limits.ts`).
+  app.use(limitsMiddleware(deps.config, deps.limits ?? createLimits(deps.config)));
 
   for (
     const routes of [
@@ -121,15 +116,22 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   );
   app.onError((err, c) => {
     const requestId = c.get("requestId") ?? crypto.randomUUID();
-    const res = problemResponse(err, requestId, { instance: c.req.path });
-    if (res.status >= 500) {
+    const headers: Record<string, string> = {};
+    const code = err instanceof FaceError ? err.code : "internal_error";
+    const retryAfter = err instanceof FaceError ? err.details?.retry_after : undefined;
+    if (typeof retryAfter === "number") headers["retry-after"] = String(retryAfter);
+    // The rest of an unread (too large, stalled or abandoned) body must not be read as the next
+    // request on this connection: close it.
+    if (CLOSE_AFTER.has(code)) headers["connection"] = "close";
+    const res = problemResponse(err, requestId, { instance: c.req.path, headers });
+    if (res.status >= 500 && code !== "overloaded") {
       logger.error({
         msg: "request failed",
         request_id: requestId,
         method: c.req.method,
         path: c.req.path,
         status: res.status,
-        code: err instanceof FaceError ? err.code : "internal_error",
+        code,
         error: redactForLog(err instanceof Error ? (err.stack ?? err.message) : String(err)),
         cause: err instanceof Error && err.cause instanceof Error
           ? redactForLog(err.cause.message)

@@ -27,6 +27,7 @@ export const PROBLEMS: Record<FaceErrorCode, ProblemKind> = {
   not_found: { status: 404, title: "Not found" },
   subject_not_found: { status: 404, title: "Subject not found" },
   face_not_found: { status: 404, title: "Face not found" },
+  request_timeout: { status: 408, title: "Request timeout" },
   conflict: { status: 409, title: "Conflict" },
   model_mismatch: { status: 409, title: "Model mismatch" },
   payload_too_large: { status: 413, title: "Payload too large" },
@@ -38,9 +39,11 @@ export const PROBLEMS: Record<FaceErrorCode, ProblemKind> = {
   unsupported_event: { status: 422, title: "Unsupported webhook event" },
   url_not_allowed: { status: 422, title: "URL not allowed" },
   rate_limited: { status: 429, title: "Too many requests" },
+  client_closed_request: { status: 499, title: "Client closed request" },
   upstream_failed: { status: 502, title: "Upstream service failed" },
   model_unavailable: { status: 503, title: "Model unavailable" },
   store_unavailable: { status: 503, title: "Store unavailable" },
+  overloaded: { status: 503, title: "Server overloaded" },
 };
 
 /**

@@ -11,6 +11,11 @@
  * | `UPSTASH_REDIS_REST_URL` / `_TOKEN` (or `KV_REST_API_URL` / `KV_REST_API_TOKEN`) | none |
  * | `FACEGATE_MAX_BODY_BYTES`  | 20 MiB                                            |
  * | `FACEGATE_MAX_PIXELS`      | none (the decoder's default)                      |
+ * | `FACEGATE_BODY_IDLE_TIMEOUT_MS` | `10000` (408 when no body byte arrives for this long) |
+ * | `FACEGATE_BODY_TIMEOUT_MS` | `30000` (408 when the whole body takes longer)    |
+ * | `FACEGATE_MAX_INFLIGHT_BODY_BYTES` | 64 MiB (503 beyond: all bodies held at once) |
+ * | `FACEGATE_MAX_CONCURRENT`  | `0` = the number of cores (pipeline requests at once) |
+ * | `FACEGATE_MAX_QUEUED`      | `32` (pipeline requests waiting; 503 beyond)      |
  * | `FACEGATE_ORT_THREADS`     | `1`                                               |
  * | `FACEGATE_MATCH_STRATEGY`  | {@linkcode DEFAULT_MATCH_STRATEGY}                |
  * | `FACEGATE_AUTH`            | `keys` (API keys required); `off` only for development |
@@ -52,6 +57,16 @@ export interface Config {
   store: StoreConfig;
   /** Largest request body in bytes (also the largest image). Default: 20 MiB. */
   maxBodyBytes: number;
+  /** Longest wait for the next chunk of a request body, in ms (408 beyond). Default: 10 000. */
+  bodyIdleTimeoutMs: number;
+  /** Longest time to receive a whole request body, in ms (408 beyond). Default: 30 000. */
+  bodyTimeoutMs: number;
+  /** Most bytes of request bodies held at once by the process (503 beyond). Default: 64 MiB. */
+  maxInflightBodyBytes: number;
+  /** Pipeline requests run at once; 0 means the number of cores. Default: 0. */
+  maxConcurrent: number;
+  /** Pipeline requests waiting for a slot (503 `overloaded` beyond). Default: 32. */
+  maxQueued: number;
   /** Largest decoded image in pixels. Default: undefined (the decoder's own limit). */
   maxPixels: number | undefined;
   /** onnxruntime WebAssembly threads. Default: 1. */
@@ -113,6 +128,17 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     ? undefined
     : int("FACEGATE_MAX_PIXELS", 0, 1, 1_000_000_000);
   const ortThreads = int("FACEGATE_ORT_THREADS", 1, 1, 64);
+  const bodyIdleTimeoutMs = int("FACEGATE_BODY_IDLE_TIMEOUT_MS", 10_000, 1, 3_600_000);
+  const bodyTimeoutMs = int("FACEGATE_BODY_TIMEOUT_MS", 30_000, 1, 3_600_000);
+  const maxInflightBodyBytes = int("FACEGATE_MAX_INFLIGHT_BODY_BYTES", 64 * MIB, 1, 2 ** 40);
+  if (maxInflightBodyBytes < maxBodyBytes) {
+    problems.push(
+      `FACEGATE_MAX_INFLIGHT_BODY_BYTES (${maxInflightBodyBytes}) must be at least ` +
+        `FACEGATE_MAX_BODY_BYTES (${maxBodyBytes})`,
+    );
+  }
+  const maxConcurrent = int("FACEGATE_MAX_CONCURRENT", 0, 0, 1024);
+  const maxQueued = int("FACEGATE_MAX_QUEUED", 32, 0, 100_000);
 
   const strategyRaw = get("FACEGATE_MATCH_STRATEGY") ?? DEFAULT_MATCH_STRATEGY;
   const matchStrategy = STRATEGIES.find((s) => s === strategyRaw) ?? DEFAULT_MATCH_STRATEGY;
@@ -151,6 +177,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     store,
     maxBodyBytes,
     maxPixels,
+    bodyIdleTimeoutMs,
+    bodyTimeoutMs,
+    maxInflightBodyBytes,
+    maxConcurrent,
+    maxQueued,
     ortThreads,
     matchStrategy,
     auth,

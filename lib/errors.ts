@@ -28,7 +28,10 @@ export type FaceErrorCode =
   | "not_found"
   | "upstream_failed"
   | "unsupported_event"
-  | "url_not_allowed";
+  | "url_not_allowed"
+  | "request_timeout"
+  | "overloaded"
+  | "client_closed_request";
 
 /** Options for {@linkcode FaceError}. */
 export interface FaceErrorOptions {

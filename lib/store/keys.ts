@@ -41,7 +41,8 @@ export type NameKind = "collection" | "subject" | "model" | "face id";
 /**
  * Checks a collection, subject, model or face id name and returns it unchanged.
  *
- * Collections and subjects match `[A-Za-z0-9_.@-]{1,128}`; model ids `[A-Za-z0-9_.@/+-]{1,128}`;
+ * Collections and subjects match `[A-Za-z0-9_.@-]{1,128}` and are not `.` or `..` (HTTP clients
+ * rewrite such path segments, so those names would be unreachable); model ids `[A-Za-z0-9_.@/+-]{1,128}`;
  * face ids `[A-Za-z0-9_-]{1,64}`.
  *
  * @param kind What the name names (used in the message).
@@ -57,11 +58,13 @@ export type NameKind = "collection" | "subject" | "model" | "face id";
  */
 export function validateName(kind: NameKind, name: string): string {
   const re = kind === "model" ? MODEL_RE : kind === "face id" ? FACE_ID_RE : NAME_RE;
-  if (typeof name !== "string" || !re.test(name)) {
+  if (typeof name !== "string" || !re.test(name) || name === "." || name === "..") {
     const shown = typeof name === "string" ? JSON.stringify(name.slice(0, 40)) : typeof name;
     throw new FaceError(
       "invalid_request",
-      `Cannot use ${kind} ${shown}: it must match ${re.source}`,
+      name === "." || name === ".."
+        ? `Cannot use ${kind} ${shown}: "." and ".." are path segments, not names`
+        : `Cannot use ${kind} ${shown}: it must match ${re.source}`,
       { details: { field: kind.replace(" ", "_") } },
     );
   }

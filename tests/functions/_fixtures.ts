@@ -9,6 +9,7 @@ import { type Config, parseConfig } from "../../lib/config.ts";
 import { type FaceStore, MemoryFaceStore } from "../../lib/store/mod.ts";
 import { MODEL_MANIFEST, type ModelManifest } from "../../models/manifest.ts";
 import { createApp } from "../../functions/app.ts";
+import type { Limits } from "../../functions/_limits.ts";
 import type { ProblemBody } from "../../functions/problem.ts";
 import { dataDir, sessions } from "../_data.ts";
 
@@ -64,6 +65,8 @@ export interface MakeAppOptions {
   manifest?: ModelManifest;
   /** The store (e.g. one with a failing method). Default: a fresh `MemoryFaceStore`. */
   store?: FaceStore;
+  /** Body budget and pipeline gate. Default: built from the config. */
+  limits?: Limits;
 }
 
 /** An app on a fresh in-memory store (or `options.store`), with its logs captured. */
@@ -80,7 +83,8 @@ export function makeApp(options: MakeAppOptions = {}) {
     store,
     config,
     manifest: options.manifest ?? MODEL_MANIFEST,
-    logger: { info: (f) => logs.push(f), error: (f) => logs.push(f) },
+    logger: { info: (f) => logs.push(f), error: (f) => logs.push({ ...f, level: "error" }) },
+    limits: options.limits,
   });
   return { app, store, logs, config };
 }

@@ -11,6 +11,7 @@ Deno.test("PROBLEMS maps every FaceError code to an error status and a title", (
     not_found: 404,
     subject_not_found: 404,
     face_not_found: 404,
+    request_timeout: 408,
     conflict: 409,
     model_mismatch: 409,
     payload_too_large: 413,
@@ -22,9 +23,11 @@ Deno.test("PROBLEMS maps every FaceError code to an error status and a title", (
     unsupported_event: 422,
     url_not_allowed: 422,
     rate_limited: 429,
+    client_closed_request: 499,
     upstream_failed: 502,
     model_unavailable: 503,
     store_unavailable: 503,
+    overloaded: 503,
   };
   assert.deepEqual(
     Object.fromEntries(Object.entries(PROBLEMS).map(([code, p]) => [code, p.status])),
