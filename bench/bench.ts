@@ -1,5 +1,5 @@
 /**
- * Benchmarks CLI: `deno task bench <speed|http|scale|accuracy|all> [--quick]`.
+ * Benchmarks CLI: `deno task bench <speed|http|scale|accuracy|abuse|all> [--quick]`.
  *
  * Prints one JSON object (the sections run) on stdout, merges it into `bench/results.json` and
  * regenerates `BENCHMARKS.md` and `bench/plots/*.svg` from the merged results, so running one
@@ -14,6 +14,7 @@ import { runSpeed, type SpeedReport } from "./_speed.ts";
 import { type HttpReport, runHttp } from "./_http.ts";
 import { runScale, type ScaleReport } from "./_scale.ts";
 import { type AccuracyReport, runAccuracy } from "./_accuracy.ts";
+import { type AbuseReport, runAbuse } from "./_abuse.ts";
 import { writeBenchmarksMd } from "./_report.ts";
 
 /** Every section's latest result. */
@@ -23,9 +24,10 @@ export interface BenchResults {
   http?: HttpReport & { measured_at: string };
   scale?: ScaleReport & { measured_at: string };
   accuracy?: AccuracyReport & { measured_at: string };
+  abuse?: AbuseReport & { measured_at: string };
 }
 
-const MODES = ["speed", "http", "scale", "accuracy", "all"] as const;
+const MODES = ["speed", "http", "scale", "accuracy", "abuse", "all"] as const;
 
 function environment(): Record<string, unknown> {
   let cpu = "unknown";
@@ -76,6 +78,12 @@ if (import.meta.main) {
   }
   if (run("http")) {
     out.http = { ...(await runHttp(q ? { seconds: 5, subjects: 10 } : {})), measured_at: at };
+  }
+  if (run("abuse")) {
+    out.abuse = {
+      ...(await runAbuse(q ? { seconds: 5, slowUploads: 100, largeImages: 2 } : {})),
+      measured_at: at,
+    };
   }
   if (run("accuracy")) out.accuracy = { ...(await runAccuracy()), measured_at: at };
 

@@ -3,9 +3,10 @@
  * files (`main.ts`, and later Workers) build the dependencies once and serve `app.fetch`.
  *
  * Cross-cutting behaviour: a request id (`X-Request-Id`, echoed or generated), one log line per
- * request (method, path, status, ms, request id: never bodies, embeddings or keys), the body size
- * limit (413 `payload_too_large`), API keys, roles and rate limits before any body is read
- * (401/403/429, see `_auth.ts`), and every error as an RFC 9457 problem.
+ * request (method, path, status, ms, request id: never bodies, embeddings or keys), API keys, roles
+ * and rate limits before any body is read (401/403/429, see `_auth.ts`), then the request bounds
+ * (body limits and timeouts, the pipeline gate: see `_limits.ts`), and every error as an RFC 9457
+ * problem.
  *
  * @module
  */
