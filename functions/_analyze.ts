@@ -29,7 +29,12 @@ export function analyze(
 ): Promise<Analysis> {
   return analyzeImage(s.pipeline, bytes, {
     ...options,
-    decode: { maxBytes: s.config.maxBodyBytes, maxPixels: s.config.maxPixels, ...options.decode },
+    decode: {
+      maxBytes: s.config.maxBodyBytes,
+      maxPixels: s.config.maxPixels,
+      maxDecodedBytes: s.config.maxDecodedBytes,
+      ...options.decode,
+    },
   });
 }
 

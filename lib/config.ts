@@ -16,6 +16,7 @@
  * | `FACEGATE_MAX_INFLIGHT_BODY_BYTES` | 64 MiB (503 beyond: all bodies held at once) |
  * | `FACEGATE_MAX_CONCURRENT`  | `0` = the number of cores (pipeline requests at once) |
  * | `FACEGATE_MAX_QUEUED`      | `32` (pipeline requests waiting; 503 beyond)      |
+ * | `FACEGATE_MAX_DECODED_BYTES` | none (the decoder's default, 48 MiB): memory budget of one decode |
  * | `FACEGATE_ORT_THREADS`     | `1`                                               |
  * | `FACEGATE_MATCH_STRATEGY`  | {@linkcode DEFAULT_MATCH_STRATEGY}                |
  * | `FACEGATE_AUTH`            | `keys` (API keys required); `off` only for development |
@@ -69,6 +70,11 @@ export interface Config {
   maxQueued: number;
   /** Largest decoded image in pixels. Default: undefined (the decoder's own limit). */
   maxPixels: number | undefined;
+  /**
+   * Memory budget of one image decode in bytes (`DecodeImageOptions.maxDecodedBytes`).
+   * Default: undefined (the decoder's `DEFAULT_MAX_DECODED_BYTES`).
+   */
+  maxDecodedBytes: number | undefined;
   /** onnxruntime WebAssembly threads. Default: 1. */
   ortThreads: number;
   /** Multi-face subject scoring. Default: {@linkcode DEFAULT_MATCH_STRATEGY}. */
@@ -127,6 +133,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const maxPixels = get("FACEGATE_MAX_PIXELS") === undefined
     ? undefined
     : int("FACEGATE_MAX_PIXELS", 0, 1, 1_000_000_000);
+  const maxDecodedBytes = get("FACEGATE_MAX_DECODED_BYTES") === undefined
+    ? undefined
+    : int("FACEGATE_MAX_DECODED_BYTES", 0, 1, 2 ** 32);
   const ortThreads = int("FACEGATE_ORT_THREADS", 1, 1, 64);
   const bodyIdleTimeoutMs = int("FACEGATE_BODY_IDLE_TIMEOUT_MS", 10_000, 1, 3_600_000);
   const bodyTimeoutMs = int("FACEGATE_BODY_TIMEOUT_MS", 30_000, 1, 3_600_000);
@@ -182,6 +191,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     maxInflightBodyBytes,
     maxConcurrent,
     maxQueued,
+    maxDecodedBytes,
     ortThreads,
     matchStrategy,
     auth,

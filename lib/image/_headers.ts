@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { crc32 } from "./_png_chunks.ts";
 
 /** What {@linkcode readPngHeader} finds. */
 export interface PngHeader {
@@ -23,13 +24,16 @@ const PNG_DEPTHS: Record<number, number[]> = {
   6: [8, 16],
 };
 
-/** Reads the IHDR chunk that must follow the PNG signature. */
+/** Reads the IHDR chunk that must follow the PNG signature, checking its CRC. */
 export function readPngHeader(bytes: Uint8Array): PngHeader {
   if (bytes.length < 33) throw new Error("the PNG data is truncated before the end of its header");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const type = String.fromCharCode(...bytes.subarray(12, 16));
   if (view.getUint32(8) !== 13 || type !== "IHDR") {
     throw new Error("the PNG data does not start with an IHDR chunk");
+  }
+  if (crc32(bytes, 12, 29) !== view.getUint32(29)) {
+    throw new Error("the PNG IHDR chunk fails its CRC check");
   }
   const width = view.getUint32(16);
   const height = view.getUint32(20);
@@ -52,6 +56,8 @@ export interface JpegHeader {
   components: number;
   /** The SOFn marker byte (0xC0 baseline, 0xC2 progressive, ...). */
   sofMarker: number;
+  /** Horizontal and vertical sampling factors per component, as declared (1–4 each). */
+  sampling: [number, number][];
   /** The TIFF payload of the first `APP1` Exif segment (after `Exif\0\0`), if any. */
   exif: Uint8Array | undefined;
   /** Offset of the first start-of-scan marker. */
@@ -92,13 +98,19 @@ export function readJpegHeader(bytes: Uint8Array): JpegHeader {
       return { ...frame, exif, scanOffset: i };
     }
     if (isSof(marker)) {
-      if (body.length < 6) throw new Error("the JPEG frame header is too short");
+      if (body.length < 6 || body.length < 6 + 3 * body[5]) {
+        throw new Error("the JPEG frame header is too short");
+      }
       const height = (body[1] << 8) | body[2];
       const width = (body[3] << 8) | body[4];
       if (width === 0 || height === 0) {
         throw new Error(`the JPEG frame header declares an invalid size ${width}x${height}`);
       }
-      frame ??= { width, height, components: body[5], sofMarker: marker };
+      const sampling = Array.from(
+        { length: body[5] },
+        (_, c): [number, number] => [body[7 + 3 * c] >> 4, body[7 + 3 * c] & 15],
+      );
+      frame ??= { width, height, components: body[5], sofMarker: marker, sampling };
     } else if (marker === 0xe1 && exif === undefined && isExif(body)) {
       exif = body.subarray(6);
     }

@@ -1,7 +1,21 @@
 import { FaceError } from "../errors.ts";
 import { decodeJpegWasm, decodePngWasm } from "./_codecs.ts";
 import { readExifOrientation } from "./_exif.ts";
-import { hasJpegEnd, type JpegHeader, readJpegHeader, readPngHeader } from "./_headers.ts";
+import {
+  hasJpegEnd,
+  type JpegHeader,
+  type PngHeader,
+  readJpegHeader,
+  readPngHeader,
+} from "./_headers.ts";
+import {
+  jpegScaledSize,
+  maxMegapixels,
+  planJpegDecode,
+  pngDecodeBytes,
+  pngRasterBytes,
+} from "./_decode_cost.ts";
+import { checkPngChunks } from "./_png_chunks.ts";
 import { sniffFormat } from "./_sniff.ts";
 import { type Orientation, orientRaster } from "./orient_raster.ts";
 import type { Raster } from "./raster.ts";
@@ -13,6 +27,15 @@ export interface DecodeImageOptions {
   maxBytes?: number;
   /** Largest accepted image, in pixels, as declared by its header. Default: 50_000_000. */
   maxPixels?: number;
+  /**
+   * Memory budget of one decode, in bytes, estimated from the header before decoding: the raster
+   * at its stored depth (width × height × channels × bytes per sample) plus the codec's working
+   * buffers and the 8-bit RGBA result (see `_decode_cost.ts` for the measured model). A JPEG
+   * over it is decoded at the finest DCT scale (1/2, 1/4, 1/8) that fits; a PNG over it, or a
+   * JPEG that does not fit even at 1/8, is refused with `image_too_large`.
+   * Default: {@linkcode DEFAULT_MAX_DECODED_BYTES}.
+   */
+  maxDecodedBytes?: number;
   /** Turn JPEGs upright per their EXIF Orientation tag. Default: true. */
   applyExifOrientation?: boolean;
   /**
@@ -29,6 +52,14 @@ export interface DecodeImageOptions {
 const MIB = 1024 * 1024;
 
 /**
+ * The default decode budget (48 MiB): with it one request fits a 128 MB Workers isolate next to
+ * the three model sessions (measured on workerd, see README "Cloudflare Workers"). An 8-bit PNG
+ * of up to 2.9 MP that does not compress at all fits (a 2000×2000 photo PNG of 6 MB does not),
+ * as does every baseline JPEG up to `maxPixels` at some DCT scale.
+ */
+export const DEFAULT_MAX_DECODED_BYTES = 48 * MIB;
+
+/**
  * Decodes a JPEG or PNG into an 8-bit RGBA raster, using imagescript's WebAssembly codecs.
  * The format is sniffed from magic bytes; size limits are checked from the header before any
  * pixel is decoded (decompression bombs); EXIF orientation is applied to JPEGs.
@@ -39,7 +70,8 @@ const MIB = 1024 * 1024;
  * @param bytes The encoded image.
  * @param options Limits and decoding choices; see {@linkcode DecodeImageOptions}.
  * @returns The decoded raster; with `maxDimension` it may be smaller than the stored image.
- * @throws {FaceError} `image_too_large` when `bytes` or the declared pixel count exceeds a limit;
+ * @throws {FaceError} `image_too_large` when `bytes`, the declared pixel count or the decode's
+ *   memory estimate (PNG; JPEG even at 1/8 scale) exceeds a limit;
  *   `unsupported_media_type` for a recognised format other than JPEG and PNG (GIF, WebP, BMP,
  *   TIFF, HEIC, AVIF, ...); `invalid_image` for empty, unrecognised, truncated or corrupt data.
  * @throws {TypeError} When `bytes` is not a `Uint8Array`.
@@ -61,6 +93,7 @@ export async function decodeImage(
   }
   const maxBytes = positive("maxBytes", options.maxBytes ?? 20 * MIB);
   const maxPixels = positive("maxPixels", options.maxPixels ?? 50_000_000);
+  const budget = positive("maxDecodedBytes", options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES);
   const maxDimension = options.maxDimension === undefined
     ? 0
     : Math.ceil(positive("maxDimension", options.maxDimension));
@@ -109,11 +142,29 @@ export async function decodeImage(
     ? readExifOrientation(jpeg.exif)
     : 1;
 
+  let scale = 1;
+  if (jpeg) {
+    const plan = planJpegDecode(jpeg, bytes.length, maxDimension, budget, orientation !== 1);
+    if (plan.scale === undefined) {
+      throw tooLarge(jpeg, "JPEG (even at 1/8 scale)", plan.bytes, budget);
+    }
+    scale = plan.scale;
+  } else {
+    const png = header as PngHeader;
+    const need = pngDecodeBytes(png, bytes.length);
+    if (need > budget) throw tooLarge(png, pngKind(png), need, budget);
+    try {
+      checkPngChunks(bytes, 33);
+    } catch (err) {
+      throw invalid((err as Error).message, format, err);
+    }
+  }
+
   const codecs = await loadImageCodecs();
   let raster: Raster;
   try {
-    raster = isJpeg
-      ? decodeJpeg(codecs.jpeg, bytes, maxDimension)
+    raster = jpeg
+      ? decodeJpeg(codecs.jpeg, bytes, jpeg, scale, budget)
       : decodePngWasm(codecs.png, bytes);
   } catch (err) {
     throw invalid(`the ${isJpeg ? "JPEG" : "PNG"} data is corrupt or truncated`, format, err);
@@ -131,15 +182,58 @@ export async function decodeImage(
   return orientation === 1 ? raster : orientRaster(raster, orientation);
 }
 
-function decodeJpeg(module: WebAssembly.Module, bytes: Uint8Array, maxDimension: number): Raster {
-  if (maxDimension > 0) {
+function decodeJpeg(
+  module: WebAssembly.Module,
+  bytes: Uint8Array,
+  header: JpegHeader,
+  scale: number,
+  budget: number,
+): Raster {
+  if (scale > 1) {
+    // jpeg-decoder picks the strongest scale whose longer side is at least the target: ask for
+    // exactly the longer side at `scale`.
+    const size = jpegScaledSize(header, scale);
+    const target = Math.max(size.width, size.height);
     try {
-      return decodeJpegWasm(module, bytes, maxDimension, maxDimension);
-    } catch {
-      // Some streams cannot be scaled; a full decode below still may succeed.
+      return decodeJpegWasm(module, bytes, target, target);
+    } catch (err) {
+      // Some streams cannot be scaled; a full decode may still succeed, if it fits the budget.
+      if (planJpegDecode(header, bytes.length, 0, budget, false).scale !== 1) throw err;
     }
   }
   return decodeJpegWasm(module, bytes);
+}
+
+function pngKind(h: PngHeader): string {
+  const colour = ["gray", "", "RGB", "palette", "gray+alpha", "", "RGBA"][h.colorType];
+  return `${h.bitDepth}-bit ${colour} PNG`;
+}
+
+function tooLarge(
+  h: JpegHeader | PngHeader,
+  kind: string,
+  need: number,
+  budget: number,
+): FaceError {
+  const mb = (n: number) => (n / MIB).toFixed(n < 10 * MIB ? 1 : 0);
+  const mp = maxMegapixels(budget);
+  const raster = "colorType" in h ? pngRasterBytes(h) : undefined;
+  return new FaceError(
+    "image_too_large",
+    `Cannot decode image: a ${h.width}x${h.height} ${kind} needs about ${mb(need)} MiB to ` +
+      `decode, over the limit of ${mb(budget)} MiB; send a JPEG, or a PNG of at most ${mp} ` +
+      `megapixels with 8-bit channels`,
+    {
+      details: {
+        width: h.width,
+        height: h.height,
+        ...(raster === undefined ? {} : { rasterBytes: raster }),
+        decodeBytes: need,
+        maxDecodedBytes: budget,
+        maxMegapixels: mp,
+      },
+    },
+  );
 }
 
 function positive(name: string, value: number): number {

@@ -6,7 +6,7 @@
  */
 
 export type { Raster } from "./raster.ts";
-export { decodeImage, type DecodeImageOptions } from "./decode_image.ts";
+export { decodeImage, type DecodeImageOptions, DEFAULT_MAX_DECODED_BYTES } from "./decode_image.ts";
 export { readImageSize } from "./read_image_size.ts";
 export { type ImageCodecs, setImageCodecs } from "./set_image_codecs.ts";
 export { type Orientation, orientRaster } from "./orient_raster.ts";

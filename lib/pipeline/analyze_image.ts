@@ -139,14 +139,16 @@ export async function analyzeImage(
   const t: StageTimings = { decode: 0, detect: 0, landmarks: 0, align: 0, embed: 0, total: 0 };
   const t0 = performance.now();
   const working = options.workingSize ?? 960;
-  const scaled = options.decode?.maxDimension === undefined && working > 0;
-  const full = scaled ? readImageSize(bytes) : undefined;
-  const reduce = full !== undefined && Math.max(full.width, full.height) >= 2 * working;
+  // The full size, unless the caller scales: the decode budget may scale a JPEG down anyway.
+  const full = options.decode?.maxDimension === undefined ? readImageSize(bytes) : undefined;
+  const reduce = working > 0 && full !== undefined &&
+    Math.max(full.width, full.height) >= 2 * working;
   let raster = await decodeImage(
     bytes,
     reduce ? { ...options.decode, maxDimension: working } : options.decode,
   );
-  const detectFactor = decodeFactor(reduce ? full : undefined, raster);
+  // Also when not reduced on purpose: a JPEG over the decode budget comes back scaled down.
+  const detectFactor = decodeFactor(full, raster);
   const t1 = performance.now();
   t.decode = t1 - t0;
 

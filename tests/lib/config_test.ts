@@ -37,6 +37,7 @@ Deno.test("parseConfig() applies the documented defaults to an empty environment
     maxInflightBodyBytes: 64 * 1024 * 1024,
     maxConcurrent: 0,
     maxQueued: 32,
+    maxDecodedBytes: undefined,
     ortThreads: 1,
     matchStrategy: DEFAULT_MATCH_STRATEGY,
     auth: "keys",
@@ -55,6 +56,7 @@ Deno.test("parseConfig() reads every variable", () => {
     FACEGATE_KV_PATH: "/tmp/x.kv",
     FACEGATE_MAX_BODY_BYTES: "1000",
     FACEGATE_MAX_PIXELS: "4000000",
+    FACEGATE_MAX_DECODED_BYTES: "33554432",
     FACEGATE_ORT_THREADS: "2",
     FACEGATE_BODY_IDLE_TIMEOUT_MS: "500",
     FACEGATE_BODY_TIMEOUT_MS: "2000",
@@ -77,6 +79,7 @@ Deno.test("parseConfig() reads every variable", () => {
     maxInflightBodyBytes: 5000,
     maxConcurrent: 3,
     maxQueued: 7,
+    maxDecodedBytes: 33554432,
     ortThreads: 2,
     matchStrategy: "top2",
     auth: "off",
@@ -170,4 +173,18 @@ Deno.test("parseConfig() reads the rate limit, pepper and Redis prefix and never
     prefix: "t1:",
   });
   assert.match(problems({ ...redis, FACEGATE_REDIS_PREFIX: "a b" })[0], /FACEGATE_REDIS_PREFIX/);
+});
+
+Deno.test("parseConfig() reads FACEGATE_MAX_DECODED_BYTES at, just under and just over its range", () => {
+  const read = (v: string) => parseConfig({ FACEGATE_MAX_DECODED_BYTES: v }).maxDecodedBytes;
+  assert.equal(read("1"), 1);
+  assert.equal(read(String(2 ** 32)), 2 ** 32);
+  assert.equal(read(String(2 ** 32 - 1)), 2 ** 32 - 1);
+  assert.equal(read(""), undefined);
+  for (const bad of ["0", String(2 ** 32 + 1), "48MiB", "-1"]) {
+    assert.match(
+      problems({ FACEGATE_MAX_DECODED_BYTES: bad }).join(),
+      /FACEGATE_MAX_DECODED_BYTES/,
+    );
+  }
 });

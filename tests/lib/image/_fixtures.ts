@@ -102,6 +102,43 @@ export async function encodePng(spec: PngSpec): Promise<Uint8Array> {
   return concat(...parts);
 }
 
+/** What {@linkcode encodeBlankPng} writes. */
+export interface BlankPngSpec {
+  width: number;
+  height: number;
+  colorType: 0 | 2 | 3 | 4 | 6;
+  bitDepth: 1 | 2 | 4 | 8 | 16;
+}
+
+/**
+ * Encodes an all-zero PNG of any size without holding its raw data: rows are streamed through
+ * the deflate compressor one at a time (a 7000x7000 16-bit RGBA image, 392 MB raw, becomes
+ * ~380 KB). Palette images get a one-entry black palette.
+ */
+export async function encodeBlankPng(spec: BlankPngSpec): Promise<Uint8Array> {
+  const { width, height, colorType, bitDepth } = spec;
+  const row = new Uint8Array(1 + Math.ceil((width * CHANNELS[colorType] * bitDepth) / 8));
+  let y = 0;
+  const rows = new ReadableStream<BufferSource>({
+    pull(controller) {
+      for (let k = 0; k < 64 && y < height; k++, y++) controller.enqueue(row);
+      if (y >= height) controller.close();
+    },
+  });
+  const idat = new Uint8Array(
+    await new Response(rows.pipeThrough(new CompressionStream("deflate"))).arrayBuffer(),
+  );
+  const ihdr = new Uint8Array(13);
+  const view = new DataView(ihdr.buffer);
+  view.setUint32(0, width);
+  view.setUint32(4, height);
+  ihdr.set([bitDepth, colorType, 0, 0, 0], 8);
+  const parts = [PNG_SIGNATURE, pngChunk("IHDR", ihdr)];
+  if (colorType === 3) parts.push(pngChunk("PLTE", new Uint8Array(3)));
+  parts.push(pngChunk("IDAT", idat), pngChunk("IEND", new Uint8Array(0)));
+  return concat(...parts);
+}
+
 /** The 8-byte PNG signature. */
 export const PNG_SIGNATURE = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 

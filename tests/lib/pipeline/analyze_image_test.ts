@@ -346,3 +346,23 @@ Deno.test("analyzeImage() with select: primary picks the centred subject over a 
   assert.ok(d(primary.faces[0].embedding!, ref) < THRESHOLD, "primary matches the same person");
   assert.ok(d(largest.faces[0].embedding!, ref) > THRESHOLD, "largest is someone else");
 });
+
+Deno.test("analyzeImage() reports full-size boxes when the decode budget scales a JPEG down", async () => {
+  // An LFW photo enlarged 4x to 1000x1000: under the default budget it is decoded at full size
+  // (workingSize 0), under a tight one at 1/2 or 1/4, and the box must still be in full pixels.
+  const small = await decodeImage(await readData(LFW_PHOTO));
+  const { resizeBilinear } = await import("../../../lib/image/mod.ts");
+  const big = encodeJpeg(resizeBilinear(small, small.width * 4, small.height * 4));
+  const full = await analyzeImage(deps, big, { select: "largest", workingSize: 0 });
+  assert.equal(full.width, small.width * 4);
+  for (const budget of [4.5 * 1024 * 1024, 8 * 1024 * 1024]) {
+    const scaled = await analyzeImage(deps, big, {
+      select: "largest",
+      workingSize: 0,
+      decode: { maxDecodedBytes: budget },
+    });
+    assert.deepEqual([scaled.width, scaled.height], [full.width, full.height], `${budget}`);
+    assert.ok(iou(scaled.faces[0].box, full.faces[0].box) > 0.8, `${budget}`);
+    assert.ok(distance(scaled.faces[0].embedding!, full.faces[0].embedding!) < THRESHOLD / 2);
+  }
+});
