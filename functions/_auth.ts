@@ -46,6 +46,9 @@ export const AUTH_EXEMPT: readonly ExemptRoute[] = [
   { method: "GET", path: "/healthz", why: "liveness probes" },
   { method: "GET", path: "/openapi.json", why: "the public API description" },
   { method: "GET", path: "/docs", why: "the public API page" },
+  { method: "GET", path: "/", why: "the web app page (its API calls carry the user's key)" },
+  { method: "GET", path: "/app.js", why: "the web app's script" },
+  { method: "GET", path: "/app.css", why: "the web app's style sheet" },
   {
     method: "POST",
     path: "/v1/webhooks/upload",

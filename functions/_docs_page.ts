@@ -1,7 +1,9 @@
 /**
  * The HTML of `GET /docs`: one self-contained page (inline CSS and script, nothing fetched but
  * this server's `/openapi.json`) that lists every operation with a "try it" form, and the problem
- * table that problem `type` URIs point into.
+ * table that problem `type` URIs point into. An API-key field (kept in `sessionStorage` under
+ * `facegate.apiKey`, shared with the web app at `/`, never put in a URL) adds
+ * `Authorization: Bearer <key>` to every "try it" request.
  *
  * @module
  */
@@ -35,6 +37,9 @@ pre{background:#f6f6f6;padding:.6em;overflow:auto;max-height:28em}
 table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.2em .6em;text-align:left}
 </style></head><body>
 <h1>facegate API</h1>
+<p><a href="/">Web app</a> · <a href="/openapi.json">OpenAPI document</a></p>
+<p><label>API key <input id="api-key" type="password" autocomplete="off" placeholder="fg_… (when keys are on)"></label>
+<small>kept in this tab's sessionStorage, sent as <code>Authorization: Bearer</code></small></p>
 <p id="intro">Loading <a href="/openapi.json">/openapi.json</a>&hellip;</p>
 <div id="ops"></div>
 <h2>Problems</h2>
@@ -43,6 +48,10 @@ table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.2em .6em;tex
 <table><tr><th>code</th><th>status</th><th>title</th></tr>${rows}</table>
 <script>
 "use strict";
+const KEY_ITEM = "facegate.apiKey";
+const keyInput = document.getElementById("api-key");
+keyInput.value = sessionStorage.getItem(KEY_ITEM) || "";
+keyInput.addEventListener("input", () => sessionStorage.setItem(KEY_ITEM, keyInput.value.trim()));
 const el = (tag, attrs = {}, ...kids) => {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
@@ -78,7 +87,9 @@ function operation(path, method, op) {
       else if (v) query.set(p.name, v);
     }
     if ([...query].length) url += "?" + query;
-    const init = { method: method.toUpperCase() };
+    const init = { method: method.toUpperCase(), headers: {} };
+    const key = keyInput.value.trim();
+    if (key && (op.security || []).length) init.headers.authorization = "Bearer " + key;
     if (files.length) {
       const meta = data.get("metadata");
       if (files.length > 1 || meta) {
@@ -89,7 +100,7 @@ function operation(path, method, op) {
       } else {
         const file = data.get("file:image");
         init.body = file;
-        init.headers = { "content-type": file.type || "application/octet-stream" };
+        init.headers["content-type"] = file.type || "application/octet-stream";
       }
     }
     out.textContent = "…";

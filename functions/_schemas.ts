@@ -5,6 +5,8 @@
  * @module
  */
 
+import { FAR_PRESETS } from "./_thresholds.ts";
+
 /** A JSON Schema (2020-12, as OpenAPI 3.1 uses it). */
 export type JsonSchema = Record<string, unknown>;
 
@@ -22,10 +24,30 @@ const obj = (properties: Record<string, JsonSchema>, optional: string[] = []): J
 });
 const c = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
 
+/** The pattern of collection and subject names (`validateName` in `lib/store/keys.ts`). */
+export const NAME_PATTERN = "^[A-Za-z0-9_.@-]{1,128}$";
+
+/** Every face policy; each route accepts the subset its `face` query parameter lists. */
+const FACE_POLICIES = ["all", "largest", "center", "primary", "single"];
+const face = {
+  type: "string",
+  enum: FACE_POLICIES,
+  description: "Face policy; the route's `face` query parameter lists the values it accepts.",
+};
+
+const far = {
+  type: "string",
+  enum: [...FAR_PRESETS],
+  description: "FAR preset (not with threshold)",
+};
+
 const base64Image = {
   type: "string",
+  minLength: 1,
   description: "JPEG or PNG, base64 or a `data:image/...;base64,` URL",
 };
+/** A non-empty file part or body. */
+const binary = { type: "string", format: "binary", minLength: 1 };
 
 /** Every named schema. */
 export const COMPONENT_SCHEMAS = {
@@ -132,6 +154,19 @@ export const COMPONENT_SCHEMAS = {
     threshold: num,
     model: str,
   }),
+  IdentifyAllResponse: obj({
+    faces: {
+      type: "array",
+      items: obj({
+        box: c("Box"),
+        match: { oneOf: [c("Candidate"), { type: "null" }] },
+        candidates: { type: "array", items: c("Candidate") },
+      }),
+    },
+    detected: { type: "integer", description: "Faces found, including any beyond the limit" },
+    threshold: num,
+    model: str,
+  }),
   Health: obj({
     status: str,
     store: str,
@@ -142,37 +177,35 @@ export const COMPONENT_SCHEMAS = {
   ImageJson: {
     ...obj({
       image: base64Image,
-      face: str,
+      face,
       threshold: num,
-      far: str,
+      far,
       k: { type: "integer" },
       metadata: { type: "object" },
     }, ["face", "threshold", "far", "k", "metadata"]),
     description: "Options may also be given in the query string (not both with different values).",
   },
   ImageMultipart: obj({
-    image: { type: "string", format: "binary" },
-    face: str,
+    image: binary,
+    face,
     threshold: str,
-    far: str,
+    far,
     k: str,
     metadata: { type: "string", description: "A JSON object" },
   }, ["face", "threshold", "far", "k", "metadata"]),
-  PairJson: obj({ a: base64Image, b: base64Image, face: str, threshold: num, far: str }, [
+  PairJson: obj({ a: base64Image, b: base64Image, face, threshold: num, far }, [
     "face",
     "threshold",
     "far",
   ]),
   PairMultipart: obj({
-    a: { type: "string", format: "binary" },
-    b: { type: "string", format: "binary" },
-    face: str,
+    a: binary,
+    b: binary,
+    face,
     threshold: str,
-    far: str,
+    far,
   }, ["face", "threshold", "far"]),
 } satisfies Record<string, JsonSchema>;
-
-const binary = { type: "string", format: "binary" };
 
 /** Request bodies of single-image routes, by media type. */
 export const IMAGE_BODY: Record<string, JsonSchema> = {

@@ -32,6 +32,7 @@ import { verifyRoutes } from "./verify.ts";
 import { identifyRoutes } from "./identify.ts";
 import { metaRoutes } from "./meta.ts";
 import { webhookRoutes } from "./webhooks.ts";
+import { webRoutes } from "./web.ts";
 
 export type { AppDeps, Logger } from "./_context.ts";
 
@@ -104,17 +105,26 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       verifyRoutes,
       identifyRoutes,
       metaRoutes,
+      webRoutes,
     ]
   ) app.route("/", routes(s));
   app.route("/", webhookRoutes(s, { idempotency: deps.idempotency }));
 
-  app.notFound((c) =>
-    problemResponse(
-      new FaceError("not_found", `Cannot ${c.req.method} ${c.req.path}: no such route`),
+  app.notFound((c) => {
+    // A known path with another method: 405 with the methods it has.
+    const allow = s.api.allowedMethods(c.req.path).join(", ");
+    return problemResponse(
+      allow
+        ? new FaceError(
+          "method_not_allowed",
+          `Cannot ${c.req.method} ${c.req.path}: it allows ${allow}`,
+          { details: { allow } },
+        )
+        : new FaceError("not_found", `Cannot ${c.req.method} ${c.req.path}: no such route`),
       c.get("requestId"),
-      { instance: c.req.path },
-    )
-  );
+      { instance: c.req.path, headers: allow ? { allow } : undefined },
+    );
+  });
   app.onError((err, c) => {
     const requestId = c.get("requestId") ?? crypto.randomUUID();
     const headers: Record<string, string> = {};

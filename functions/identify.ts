@@ -1,5 +1,8 @@
 /**
  * `POST /v1/collections/{collection}/identify`: who is this, if anyone enrolled (open-set 1:K)?
+ * With `face=all`: who is each person in this photo? Every face (up to
+ * {@linkcode MAX_IDENTIFY_FACES}, the largest) is searched with one gallery scan each, at the
+ * same threshold.
  *
  * @module
  */
@@ -10,23 +13,25 @@ import { validateName } from "../lib/store/mod.ts";
 import type { AppEnv, Services } from "./_context.ts";
 import { chooseThreshold, OPTION_PARAMS, readImageRequest } from "./_request_options.ts";
 import { IMAGE_BODY, ref } from "./_schemas.ts";
-import { embedProbe, probeProblems } from "./_analyze.ts";
+import { analyze, type EmbeddedFace, embedProbe, probeProblems, roundBox } from "./_analyze.ts";
 
-const FACES = ["largest", "center", "primary", "single"] as const;
+const FACES = ["largest", "center", "primary", "single", "all"] as const;
+
+/** Most faces `face=all` identifies in one photo (the largest ones); `detected` counts all. */
+export const MAX_IDENTIFY_FACES = 20;
+
+/** Searches one collection: the `k` nearest subjects of an embedding. */
+type GallerySearch = (embedding: Float32Array, k: number) => GalleryCandidate[];
 
 /**
- * The `k` nearest subjects of a collection. With the `nearest` strategy the gallery is searched
- * through the per-isolate int8 index (cached until the store's gallery version changes: a warm
- * request costs one version read, not a gallery read); `mean` / `top2` scan the float32 gallery.
+ * Opens a collection's gallery once for any number of searches. With the `nearest` strategy the
+ * gallery is searched through the per-isolate int8 index (cached until the store's gallery
+ * version changes: a warm request costs one version read, not a gallery read); `mean` / `top2`
+ * scan the float32 gallery.
  */
-async function searchCollection(
-  s: Services,
-  collection: string,
-  embedding: Float32Array,
-  k: number,
-): Promise<GalleryCandidate[]> {
+async function openGallery(s: Services, collection: string): Promise<GallerySearch> {
   const ref = { model: s.model, collection };
-  const mismatch = (dim: number) =>
+  const mismatch = (dim: number, embedding: Float32Array) =>
     new FaceError(
       "model_mismatch",
       `Cannot identify: the gallery holds ${dim}-d embeddings, the model makes ${embedding.length}-d`,
@@ -38,14 +43,19 @@ async function searchCollection(
       version,
       () => s.store.gallery(ref),
     );
-    if (index.size === 0) return [];
-    if (index.dim !== embedding.length) throw mismatch(index.dim);
-    return index.search(embedding, k);
+    return (embedding, k) => {
+      if (index.size === 0) return [];
+      if (index.dim !== embedding.length) throw mismatch(index.dim, embedding);
+      return index.search(embedding, k);
+    };
   }
   const gallery = await s.store.gallery(ref);
-  if (gallery.faceIds.length === 0) return [];
-  if (gallery.dim !== embedding.length) throw mismatch(gallery.dim);
-  return searchGallery(gallery, embedding, { k, strategy: s.config.matchStrategy });
+  const strategy = s.config.matchStrategy;
+  return (embedding, k) => {
+    if (gallery.faceIds.length === 0) return [];
+    if (gallery.dim !== embedding.length) throw mismatch(gallery.dim, embedding);
+    return searchGallery(gallery, embedding, { k, strategy });
+  };
 }
 
 /** The identify sub-app. */
@@ -58,7 +68,10 @@ export function identifyRoutes(s: Services): Hono<AppEnv> {
     summary: "Identify a face",
     description: "The `k` nearest subjects of the collection. `match` is the nearest one when it " +
       "is within the identify threshold (stricter than verify's), else null: the person is " +
-      "unknown. An empty or unknown collection gives no candidates.",
+      "unknown. An empty or unknown collection gives no candidates. With `face=all` every face " +
+      `of the photo (up to ${MAX_IDENTIFY_FACES}, the largest; \`detected\` counts all) gets ` +
+      "its own `{box, match, candidates}` in `faces`, at the same threshold; a photo without a " +
+      "face gives `faces: []`.",
     tag: "match",
     query: [
       OPTION_PARAMS.face(FACES, "largest"),
@@ -68,7 +81,7 @@ export function identifyRoutes(s: Services): Hono<AppEnv> {
     ],
     body: IMAGE_BODY,
     status: 200,
-    response: ref("IdentifyResponse"),
+    response: { oneOf: [ref("IdentifyResponse"), ref("IdentifyAllResponse")] },
     problems: probeProblems("model_mismatch"),
   }, async (c) => {
     const collection = validateName("collection", c.req.param("collection")!);
@@ -78,22 +91,34 @@ export function identifyRoutes(s: Services): Hono<AppEnv> {
       k: true,
     });
     const threshold = chooseThreshold(options, s.thresholds, "identify");
+    const k = options.k ?? 5;
+    const answer = (search: GallerySearch, face: EmbeddedFace) => {
+      const candidates = search(face.embedding, k).map((cand) => ({
+        subject: cand.subject,
+        distance: cand.distance,
+        similarity: cand.similarity,
+        confidence: confidence(cand.distance, threshold),
+        face_id: cand.face_id,
+      }));
+      const best = candidates[0];
+      return { match: best && best.distance <= threshold ? best : null, candidates };
+    };
+    if (options.face === "all") {
+      const found = await analyze(s, images.image, { select: "all", maxFaces: MAX_IDENTIFY_FACES });
+      const search = await openGallery(s, collection);
+      return c.json({
+        faces: found.faces.map((face) => ({
+          box: roundBox(face.box),
+          ...answer(search, face as EmbeddedFace),
+        })),
+        detected: found.detected,
+        threshold,
+        model: s.model,
+      });
+    }
     const probe = await embedProbe(s, images.image, options.face ?? "largest");
-    const found = await searchCollection(s, collection, probe.embedding, options.k ?? 5);
-    const candidates = found.map((cand) => ({
-      subject: cand.subject,
-      distance: cand.distance,
-      similarity: cand.similarity,
-      confidence: confidence(cand.distance, threshold),
-      face_id: cand.face_id,
-    }));
-    const best = candidates[0];
-    return c.json({
-      match: best && best.distance <= threshold ? best : null,
-      candidates,
-      threshold,
-      model: s.model,
-    });
+    const search = await openGallery(s, collection);
+    return c.json({ ...answer(search, probe), threshold, model: s.model });
   });
   return app;
 }

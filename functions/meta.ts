@@ -47,7 +47,7 @@ export function metaRoutes(s: Services): Hono<AppEnv> {
     status: 200,
     response: { type: "object" },
     problems: [],
-  }, (c) => c.json(openApiDocument(s)));
+  }, (c) => c.json(openApiDocument(s, new URL(c.req.url).origin)));
   s.api.route(app, {
     method: "get",
     path: "/docs",
@@ -55,17 +55,25 @@ export function metaRoutes(s: Services): Hono<AppEnv> {
     summary: "Interactive API page",
     tag: "meta",
     status: 200,
-    response: { type: "string", description: "HTML" },
+    response: { type: "string", description: "An HTML page" },
+    responseType: "text/html",
     problems: [],
   }, (c) => c.html(docsPage(PROBLEMS)));
   return app;
 }
 
-/** The OpenAPI document of every route registered in `s.api`. */
-export function openApiDocument(s: Services): Record<string, unknown> {
+/**
+ * The OpenAPI document of every route registered in `s.api`.
+ *
+ * @param s The services.
+ * @param server The origin the document is served from (its `servers[0].url`).
+ */
+export function openApiDocument(s: Services, server: string): Record<string, unknown> {
   return s.api.document({
     title: "facegate",
     version: API_VERSION,
+    license: { name: "MIT", identifier: "MIT" },
+    server,
     description: "Face detection, verification (1:1) and identification (1:K). Distances are L2 " +
       `between unit embeddings of model \`${s.model}\`; a pair matches when distance <= ` +
       `threshold. Errors are RFC 9457 problem documents whose \`type\` links to /docs.`,

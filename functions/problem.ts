@@ -27,6 +27,7 @@ export const PROBLEMS: Record<FaceErrorCode, ProblemKind> = {
   not_found: { status: 404, title: "Not found" },
   subject_not_found: { status: 404, title: "Subject not found" },
   face_not_found: { status: 404, title: "Face not found" },
+  method_not_allowed: { status: 405, title: "Method not allowed" },
   request_timeout: { status: 408, title: "Request timeout" },
   conflict: { status: 409, title: "Conflict" },
   model_mismatch: { status: 409, title: "Model mismatch" },

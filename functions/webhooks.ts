@@ -108,7 +108,13 @@ export function webhookRoutes(s: Services, options: WebhookRoutesOptions = {}): 
       "and answers `{id, action, result}` with the route's result. Redeliveries of a " +
       "`webhook-id` replay the first answer.",
     tag: "webhooks",
-    body: { "application/json": { type: "object", required: ["type", "data"] } },
+    body: {
+      "application/json": {
+        type: "object",
+        properties: { type: { type: "string" }, data: { type: "object" } },
+        required: ["type", "data"],
+      },
+    },
     status: 200,
     response: {
       type: "object",

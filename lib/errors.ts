@@ -26,6 +26,7 @@ export type FaceErrorCode =
   | "forbidden"
   | "rate_limited"
   | "not_found"
+  | "method_not_allowed"
   | "upstream_failed"
   | "unsupported_event"
   | "url_not_allowed"

@@ -40,6 +40,11 @@ export interface AnalyzeImageOptions {
   select?: FaceSelection;
   /** Compute embeddings (false for detect-only). Default: true. */
   embed?: boolean;
+  /**
+   * With `select: "all"`, process at most this many faces: the largest ones, in detection order
+   * (`detected` still counts every face found). Default: no limit.
+   */
+  maxFaces?: number;
   /** Flip test-time augmentation for embeddings. Default: true. */
   flip?: boolean;
   /** Refuse images without a face with `no_face`. Default: false (return an empty list). */
@@ -170,6 +175,11 @@ export async function analyzeImage(
     throw new FaceError("no_face", "Cannot find a face in the image");
   }
   let chosen = pick(found, select, raster);
+  if (options.maxFaces !== undefined && chosen.length > options.maxFaces) {
+    const area = (d: { box: Box }) => d.box.width * d.box.height;
+    const kept = new Set([...chosen].sort((a, b) => area(b) - area(a)).slice(0, options.maxFaces));
+    chosen = chosen.filter((d) => kept.has(d));
+  }
   // Landmarks and alignment need the face at ≥ MIN_WORKING_FACE px: decode finer when it is not.
   let factor = detectFactor;
   if (factor > 1 && chosen.length > 0) {

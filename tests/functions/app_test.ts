@@ -42,7 +42,6 @@ Deno.test("an unknown route answers a 404 not_found problem", async () => {
     "not_found",
   );
   assert.equal(body.instance, "/v2/detect");
-  await assertProblem(await app.request("/v1/detect"), 404, "not_found");
 });
 
 Deno.test("a body over FACEGATE_MAX_BODY_BYTES answers 413 payload_too_large", async () => {
@@ -86,8 +85,10 @@ Deno.test("GET /openapi.json documents every route the app serves", async () => 
     await app.request("/openapi.json"),
   );
   assert.equal(doc.openapi, "3.1.0");
+  // The web app's script and style sheet are files, not API operations.
+  const assets = ["/app.js", "/app.css"];
   const served = new Set(
-    app.routes.filter((r) => r.method !== "ALL").map((r) =>
+    app.routes.filter((r) => r.method !== "ALL" && !assets.includes(r.path)).map((r) =>
       `${r.method.toLowerCase()} ${r.path.replace(/:([A-Za-z_]+)/g, "{$1}")}`
     ),
   );

@@ -255,9 +255,9 @@ Deno.test("FACEGATE_RATE_LIMIT sets the default in-memory limit per key", async 
   await assertProblem(res, 429, "rate_limited");
 });
 
-Deno.test("health, OpenAPI, docs and the signed webhook stay public", async () => {
+Deno.test("health, OpenAPI, docs, the web app's files and the signed webhook stay public", async () => {
   const { app } = authApp();
-  for (const path of ["/healthz", "/openapi.json", "/docs"]) {
+  for (const path of ["/healthz", "/openapi.json", "/docs", "/", "/app.js", "/app.css"]) {
     const res = await app.request(path);
     assert.equal(res.status, 200, path);
     await res.body?.cancel();
@@ -266,6 +266,9 @@ Deno.test("health, OpenAPI, docs and the signed webhook stay public", async () =
     "GET /healthz",
     "GET /openapi.json",
     "GET /docs",
+    "GET /",
+    "GET /app.js",
+    "GET /app.css",
     "POST /v1/webhooks/upload",
   ]);
   const hook = await app.request("/v1/webhooks/upload", { method: "POST", body: "{}" });

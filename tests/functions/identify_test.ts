@@ -144,3 +144,73 @@ Deno.test("POST …/identify reads the gallery once per version: a warm request 
   assert.deepEqual(await identify(), ["serena"], "a delete invalidates the cache");
   assert.equal(galleryReads, 3);
 });
+
+interface IdentifyAllBody {
+  faces: {
+    box: { x: number; y: number; width: number; height: number };
+    match: Candidate | null;
+    candidates: Candidate[];
+  }[];
+  detected: number;
+  threshold: number;
+  model: string;
+}
+const GROUP = "faces-misc/multi_insightface_t1.jpg";
+
+Deno.test("POST …/identify?face=all answers every face of a group photo: the enrolled one by name, the others unknown", async () => {
+  const { app } = makeApp();
+  // Enroll the group's largest face, and two people from elsewhere.
+  await json(
+    await app.request("/v1/collections/g/subjects/front/faces?face=largest", postImage(GROUP)),
+    201,
+  );
+  for (const [subject, photo] of [["serena", PHOTOS.serena1], ["arnold", PHOTOS.arnold1]]) {
+    await json(
+      await app.request(`/v1/collections/g/subjects/${subject}/faces`, postImage(photo)),
+      201,
+    );
+  }
+  const detected = await json<{ faces: { box: IdentifyAllBody["faces"][0]["box"] }[] }>(
+    await app.request("/v1/detect", postImage(GROUP)),
+  );
+  assert.equal(detected.faces.length, 6);
+  const body = await json<IdentifyAllBody>(
+    await app.request("/v1/collections/g/identify?face=all&k=2", postImage(GROUP)),
+  );
+  assert.deepEqual(Object.keys(body).sort(), ["detected", "faces", "model", "threshold"]);
+  assert.equal(body.detected, 6);
+  assert.equal(body.faces.length, 6, "all six faces get an answer");
+  assert.deepEqual(body.faces.map((f) => f.box), detected.faces.map((f) => f.box));
+  const area = (b: { width: number; height: number }) => b.width * b.height;
+  const largest = body.faces.reduce((a, b) => (area(b.box) > area(a.box) ? b : a));
+  for (const face of body.faces) {
+    assert.equal(face.candidates.length, 2, "k applies per face");
+    assert.ok(face.candidates[0].distance <= face.candidates[1].distance);
+    if (face === largest) {
+      assert.equal(face.match?.subject, "front");
+      assert.ok(face.match!.distance <= body.threshold);
+    } else {
+      assert.equal(face.match, null, JSON.stringify(face.candidates[0]));
+    }
+  }
+  // The same threshold as a single-face identify.
+  const single = await json<IdentifyBody>(
+    await app.request("/v1/collections/g/identify?face=largest", postImage(GROUP)),
+  );
+  assert.equal(single.threshold, body.threshold);
+  assert.deepEqual(single.match?.subject, "front");
+});
+
+Deno.test("POST …/identify?face=all gives faces: [] for a photo without a face and empty candidates for an empty collection", async () => {
+  const { app } = makeApp();
+  const none = await json<IdentifyAllBody>(
+    await app.request("/v1/collections/empty/identify?face=all", postImage(PHOTOS.noFace)),
+  );
+  assert.deepEqual(none.faces, []);
+  assert.equal(none.detected, 0);
+  const group = await json<IdentifyAllBody>(
+    await app.request("/v1/collections/empty/identify?face=all", postImage(GROUP)),
+  );
+  assert.equal(group.faces.length, 6);
+  for (const f of group.faces) assert.deepEqual([f.match, f.candidates], [null, []]);
+});

@@ -28,6 +28,7 @@ Deno.test("PROBLEMS maps every FaceError code to an error status and a title", (
     model_unavailable: 503,
     store_unavailable: 503,
     overloaded: 503,
+    method_not_allowed: 405,
   };
   assert.deepEqual(
     Object.fromEntries(Object.entries(PROBLEMS).map(([code, p]) => [code, p.status])),

@@ -3,12 +3,14 @@
  * (`api_e2e_redis_test.ts`): the real server (functions/main.ts) as a subprocess on a free
  * loopback port with API keys on, an admin key made by `cli/keys.ts` on the same store, driven
  * over HTTP with dev-set LFW photos. Prints rank-1 accuracy and false-identification counts to
- * stderr.
+ * stderr. Every response is checked against the server's `/openapi.json` (`_contract.ts`: the
+ * status documented, the JSON body valid against its schema).
  *
  * @module
  */
 import assert from "node:assert/strict";
 import { dataDir } from "../_data.ts";
+import { contractOf } from "./_contract.ts";
 
 const DATA = dataDir();
 const ROOT = new URL("../../", import.meta.url);
@@ -154,6 +156,9 @@ export interface ScenarioTarget {
 /** Runs the scenario as steps of `t`. */
 export async function apiScenario(t: Deno.TestContext, target: ScenarioTarget): Promise<void> {
   const { server, apiKey } = target;
+  const contract = await contractOf(server.url);
+  // Shadows the global: every request below is checked against the OpenAPI document.
+  const fetch = contract.fetch();
   const auth = { authorization: `Bearer ${apiKey}` };
   const people = readManifest();
   const candidates = people.filter((p) => p.photos.length >= 2);
@@ -238,6 +243,13 @@ export async function apiScenario(t: Deno.TestContext, target: ScenarioTarget): 
       if (body.match?.subject === person.name) matched++;
       else if (body.match) wrongMatches++;
     }
+    // Every face of a group photo, in one request.
+    const group = await call(
+      `${base}/identify?face=all&k=2`,
+      "../faces-misc/multi_insightface_t1.jpg",
+    );
+    assert.equal(group.status, 200);
+    assert.equal(group.body.faces.length, 6);
     let falseIds = 0;
     for (const stranger of strangers) {
       const { body } = await call(`${base}/identify`, stranger.photos[0]);
@@ -292,5 +304,21 @@ export async function apiScenario(t: Deno.TestContext, target: ScenarioTarget): 
     const res = await fetch(base, { method: "DELETE", headers: auth });
     assert.equal(res.status, 200);
     assert.ok((await res.json()).deleted_faces > 0);
+  });
+
+  await t.step("every response matched the OpenAPI document", () => {
+    const seen = [...contract.checked.keys()].sort();
+    console.error(
+      `e2e (${target.store}): responses checked against /openapi.json: ${seen.join("; ")}`,
+    );
+    for (
+      const expected of [
+        "POST /v1/collections/{collection}/subjects/{subject}/faces 201",
+        "POST /v1/collections/{collection}/identify 200",
+        "POST /v1/collections/{collection}/subjects/{subject}/verify 200",
+        "GET /v1/collections/{collection}/subjects 401",
+        "POST /v1/detect 415",
+      ]
+    ) assert.ok(seen.includes(expected), expected);
   });
 }

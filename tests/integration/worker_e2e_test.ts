@@ -283,6 +283,27 @@ Deno.test("the Workers entry on workerd enrolls, verifies, identifies and forget
           assert.equal(res.headers.get("content-type"), "application/problem+json");
           assert.equal((await res.json()).code, "unauthorized");
         }],
+        ["serves the web app at / with its script and style sheet, without a key", async () => {
+          for (
+            const [path, file] of [["/", "index.html"], ["/app.js", "app.js"], [
+              "/app.css",
+              "app.css",
+            ]]
+          ) {
+            const res = await fetch(`${worker.url}${path}`, {
+              signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+            });
+            assert.equal(res.status, 200, path);
+            const want = await Deno.readTextFile(new URL(`../../web/${file}`, import.meta.url));
+            assert.equal(await res.text(), want, path);
+          }
+        }],
+        ["identify?face=all answers every face of a group photo", async () => {
+          const group = Deno.readFileSync(`${dir}/faces-misc/multi_insightface_t1.jpg`);
+          const { status, body } = await api.post(`${base}/identify?face=all&k=1`, group);
+          assert.equal(status, 200, JSON.stringify(body));
+          assert.equal(body.faces.length, 6);
+        }],
         ["enrolls up to two photos of each of three people (201)", async () => {
           for (const person of candidates) {
             if (enrolled.length === PEOPLE) break;

@@ -135,6 +135,20 @@ Deno.test("analyzeImage() finds the six faces of a posed group", async () => {
   assert.equal(a.faces.length, 6);
 });
 
+Deno.test("analyzeImage() with maxFaces keeps the largest faces, in detection order, at, under and over the count", async () => {
+  const bytes = await readData(GROUP);
+  const all = await analyzeImage(deps, bytes, { embed: false });
+  const area = (f: { box: { width: number; height: number } }) => f.box.width * f.box.height;
+  for (const maxFaces of [5, 6, 7]) {
+    const some = await analyzeImage(deps, bytes, { embed: false, maxFaces });
+    assert.equal(some.detected, 6);
+    assert.equal(some.faces.length, Math.min(6, maxFaces), `maxFaces ${maxFaces}`);
+    const smallest = all.faces.reduce((a, b) => (area(b) < area(a) ? b : a));
+    const kept = all.faces.filter((f) => maxFaces >= 6 || f !== smallest);
+    assert.deepEqual(some.faces.map((f) => f.box), kept.map((f) => f.box));
+  }
+});
+
 Deno.test("analyzeImage() with select: single refuses a group photo with multiple_faces", async () => {
   await assert.rejects(analyzeImage(deps, await readData(GROUP), { select: "single" }), (err) => {
     assert.ok(isFaceError(err, "multiple_faces"), String(err));

@@ -1,0 +1,407 @@
+// facegate demo app: plain browser JavaScript, no build step, no third-party code.
+// Talks to this server's API; the API key lives in sessionStorage, never in a URL.
+const $ = (id) => document.getElementById(id);
+const SVG = "http://www.w3.org/2000/svg";
+const KEY_ITEM = "facegate.apiKey";
+const NAME_RE = /^[A-Za-z0-9_.@-]{1,128}$/;
+
+const state = { photo: null, url: null, faces: [], selected: -1, stream: null };
+
+/** A problem answered by the API (RFC 9457), or a local mistake. */
+class Problem extends Error {
+  constructor(title, detail, status) {
+    super(detail);
+    this.title = title;
+    this.status = status;
+  }
+}
+
+/** Calls the API; resolves to the JSON body (null for 204) or rejects with a Problem. */
+async function api(path, { method = "POST", body, type } = {}) {
+  const headers = {};
+  const key = $("key").value.trim();
+  if (key) headers.authorization = `Bearer ${key}`;
+  if (type) headers["content-type"] = type;
+  let res;
+  try {
+    res = await fetch(path, { method, body, headers });
+  } catch (err) {
+    throw new Problem("Network error", String(err.message || err));
+  }
+  if (res.status === 204) return null;
+  const text = await res.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  if (!res.ok) {
+    throw new Problem(
+      json?.title || `HTTP ${res.status}`,
+      json?.detail || text.slice(0, 200),
+      res.status,
+    );
+  }
+  return json;
+}
+
+const collection = () => {
+  const c = $("collection").value.trim();
+  if (!NAME_RE.test(c)) throw new Problem("Invalid collection", "Use letters, digits and _.@-");
+  return encodeURIComponent(c);
+};
+const nameOf = (id, what) => {
+  const n = $(id).value.trim();
+  if (!NAME_RE.test(n)) throw new Problem(`Invalid ${what}`, "Use 1–128 letters, digits and _.@-");
+  return n;
+};
+const fixed = (v, d = 3) => Number(v).toFixed(d);
+
+/** Shows a result: `lines` are [label, value] rows; `verdict` a big yes/no. */
+function show(kind, lines, verdict) {
+  const out = $("result");
+  out.replaceChildren();
+  out.className = kind;
+  out.dataset.kind = kind;
+  if (verdict) {
+    const v = document.createElement("p");
+    v.className = `verdict ${verdict.ok ? "yes" : "no"}`;
+    v.textContent = verdict.text;
+    out.dataset.verdict = verdict.ok ? "yes" : "no";
+    out.append(v);
+  } else delete out.dataset.verdict;
+  const dl = document.createElement("dl");
+  for (const [k, v] of lines) {
+    const dt = document.createElement("dt");
+    const dd = document.createElement("dd");
+    dt.textContent = k;
+    dd.textContent = v;
+    dl.append(dt, dd);
+  }
+  out.append(dl);
+}
+
+function showProblem(err) {
+  const out = $("result");
+  out.replaceChildren();
+  out.className = out.dataset.kind = "problem";
+  delete out.dataset.verdict;
+  const title = document.createElement("strong");
+  title.className = "title";
+  title.textContent = err instanceof Problem ? err.title : "Error";
+  const detail = document.createElement("p");
+  detail.className = "detail";
+  detail.textContent = err.message;
+  out.append(title, detail);
+}
+
+/** Runs an action with its button disabled; problems are shown, never thrown. */
+function action(id, fn) {
+  $(id).addEventListener("click", async () => {
+    const button = $(id);
+    button.disabled = true;
+    document.body.dataset.busy = "1";
+    try {
+      await fn();
+    } catch (err) {
+      showProblem(err);
+    } finally {
+      button.disabled = false;
+      delete document.body.dataset.busy;
+    }
+  });
+}
+
+// ---- the photo: file, drop, paste, camera ----
+
+function setPhoto(blob) {
+  if (!blob || !/^image\//.test(blob.type)) {
+    showProblem(new Problem("Not an image", "Choose a JPEG or PNG photo"));
+    return;
+  }
+  stopCamera();
+  if (state.url) URL.revokeObjectURL(state.url);
+  state.photo = blob;
+  state.url = URL.createObjectURL(blob);
+  const img = $("image");
+  img.onload = () => drawFaces([]);
+  img.src = state.url;
+  img.hidden = false;
+  $("stage").classList.remove("empty");
+}
+
+const needPhoto = () => {
+  if (!state.photo) {
+    throw new Problem("No photo", "Choose, drop or paste a photo, or use the camera");
+  }
+  return state.photo;
+};
+
+$("file").addEventListener("change", (e) => setPhoto(e.target.files[0]));
+$("stage").addEventListener("dragover", (e) => e.preventDefault());
+$("stage").addEventListener("drop", (e) => {
+  e.preventDefault();
+  setPhoto(e.dataTransfer.files[0]);
+});
+document.addEventListener("paste", (e) => {
+  const item = [...e.clipboardData.items].find((i) => i.type.startsWith("image/"));
+  if (item) setPhoto(item.getAsFile());
+});
+
+function stopCamera() {
+  state.stream?.getTracks().forEach((t) => t.stop());
+  state.stream = null;
+  $("video").hidden = true;
+  $("snap").hidden = true;
+}
+
+action("camera", async () => {
+  if (!navigator.mediaDevices?.getUserMedia) {
+    throw new Problem(
+      "No camera",
+      "This browser (or an http:// page off localhost) has no camera access",
+    );
+  }
+  try {
+    state.stream = await navigator.mediaDevices.getUserMedia({
+      video: { width: 1280, height: 720 },
+    });
+  } catch (err) {
+    throw new Problem("No camera", err.message || String(err));
+  }
+  const video = $("video");
+  video.srcObject = state.stream;
+  await video.play();
+  video.hidden = false;
+  $("image").hidden = true;
+  $("snap").hidden = false;
+  $("stage").classList.remove("empty");
+  drawFaces([]);
+});
+
+action("snap", async () => {
+  const video = $("video");
+  const canvas = document.createElement("canvas");
+  canvas.width = video.videoWidth;
+  canvas.height = video.videoHeight;
+  canvas.getContext("2d").drawImage(video, 0, 0);
+  const blob = await new Promise((r) => canvas.toBlob(r, "image/jpeg", 0.92));
+  setPhoto(blob);
+});
+
+// ---- drawing ----
+
+/** Draws faces over the photo: `{box, landmarks?, label?, known?}` in image pixels. */
+function drawFaces(faces) {
+  state.faces = faces;
+  state.selected = -1;
+  const img = $("image");
+  const svg = $("overlay");
+  svg.replaceChildren();
+  const w = img.naturalWidth || 1, h = img.naturalHeight || 1;
+  svg.setAttribute("viewBox", `0 0 ${w} ${h}`);
+  svg.dataset.faces = String(faces.length);
+  const stroke = Math.max(2, Math.round(Math.max(w, h) / 300));
+  faces.forEach((f, i) => {
+    const g = document.createElementNS(SVG, "g");
+    g.setAttribute("class", `face${f.known === false ? " unknown" : ""}`);
+    g.dataset.index = String(i);
+    const { x, y, width, height } = f.box;
+    g.dataset.box = [x, y, width, height].join(",");
+    const rect = document.createElementNS(SVG, "rect");
+    Object.entries({ x, y, width, height, "stroke-width": stroke }).forEach(([k, v]) =>
+      rect.setAttribute(k, v)
+    );
+    g.append(rect);
+    for (const [px, py] of f.landmarks || []) {
+      const dot = document.createElementNS(SVG, "circle");
+      dot.setAttribute("class", "landmark");
+      dot.setAttribute("cx", px);
+      dot.setAttribute("cy", py);
+      dot.setAttribute("r", stroke * 1.5);
+      g.append(dot);
+    }
+    if (f.label) {
+      g.dataset.label = f.label;
+      const text = document.createElementNS(SVG, "text");
+      text.setAttribute("x", x);
+      text.setAttribute("y", Math.max(y - stroke * 2, stroke * 8));
+      text.setAttribute("font-size", Math.max(12, Math.round(Math.max(w, h) / 45)));
+      text.textContent = f.label;
+      g.append(text);
+    }
+    g.addEventListener("click", () => select(i));
+    svg.append(g);
+  });
+}
+
+function select(i) {
+  state.selected = state.selected === i ? -1 : i;
+  for (const g of $("overlay").querySelectorAll("g.face")) {
+    g.classList.toggle("selected", Number(g.dataset.index) === state.selected);
+  }
+  $("enroll").textContent = state.selected >= 0 ? "Enroll selected face" : "Enroll this face";
+}
+
+/** The selected face cut out of the photo with a margin, as a JPEG blob. */
+async function selectedCrop() {
+  const { box } = state.faces[state.selected];
+  const img = $("image");
+  const m = 0.6 * Math.max(box.width, box.height);
+  const x0 = Math.max(0, box.x - m), y0 = Math.max(0, box.y - m);
+  const x1 = Math.min(img.naturalWidth, box.x + box.width + m);
+  const y1 = Math.min(img.naturalHeight, box.y + box.height + m);
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.round(x1 - x0);
+  canvas.height = Math.round(y1 - y0);
+  canvas.getContext("2d").drawImage(
+    img,
+    x0,
+    y0,
+    x1 - x0,
+    y1 - y0,
+    0,
+    0,
+    canvas.width,
+    canvas.height,
+  );
+  return await new Promise((r) => canvas.toBlob(r, "image/jpeg", 0.95));
+}
+
+// ---- actions ----
+
+const post = (path, blob) => api(path, { body: blob, type: blob.type || "image/jpeg" });
+
+action("detect", async () => {
+  const r = await post("/v1/detect?face=all", needPhoto());
+  drawFaces(r.faces.map((f) => ({
+    box: f.box,
+    landmarks: f.landmarks,
+    label: `q ${fixed(f.quality.score, 2)}`,
+  })));
+  show("detect", [
+    ["faces", String(r.faces.length)],
+    ["image", `${r.width} × ${r.height}`],
+    ...r.faces.map((f, i) => [
+      `face ${i + 1}`,
+      `quality ${fixed(f.quality.score, 2)}, score ${fixed(f.score, 2)}, ` +
+      `${Math.round(f.box.width)} px, yaw ${Math.round(f.quality.pose.yaw)}°`,
+    ]),
+  ]);
+});
+
+action("identify", async () => {
+  const r = await post(`/v1/collections/${collection()}/identify?face=all&k=3`, needPhoto());
+  drawFaces(r.faces.map((f) => ({
+    box: f.box,
+    label: f.match ? f.match.subject : "unknown",
+    known: Boolean(f.match),
+  })));
+  show("identify", [
+    ["faces", String(r.faces.length)],
+    ["threshold", fixed(r.threshold)],
+    ...r.faces.map((f, i) => [
+      `face ${i + 1}`,
+      f.match
+        ? `${f.match.subject} (distance ${fixed(f.match.distance)})`
+        : `unknown${
+          f.candidates[0]
+            ? ` (nearest ${f.candidates[0].subject} at ${fixed(f.candidates[0].distance)})`
+            : ""
+        }`,
+    ]),
+  ]);
+});
+
+action("enroll", async () => {
+  const name = nameOf("enroll-name", "name");
+  const crop = state.selected >= 0;
+  const blob = crop ? await selectedCrop() : needPhoto();
+  const path = `/v1/collections/${collection()}/subjects/${encodeURIComponent(name)}/faces`;
+  const r = await post(crop ? `${path}?face=center` : path, blob);
+  show("enroll", [
+    ["enrolled", r.subject],
+    ["face id", r.face_id],
+    ["quality", fixed(r.quality.score, 2)],
+  ], { ok: true, text: `Enrolled ${r.subject}` });
+  await listSubjects();
+});
+
+action("verify", async () => {
+  const name = nameOf("verify-name", "claimed name");
+  const far = $("far").value;
+  const q = `face=single${far ? `&far=${encodeURIComponent(far)}` : ""}`;
+  const r = await post(
+    `/v1/collections/${collection()}/subjects/${encodeURIComponent(name)}/verify?${q}`,
+    needPhoto(),
+  );
+  show("verify", [
+    ["claimed", r.subject],
+    ["distance", fixed(r.distance)],
+    ["threshold", `${fixed(r.threshold)}${far ? ` (FAR ${far})` : ""}`],
+    ["confidence", fixed(r.confidence, 2)],
+  ], { ok: r.match, text: r.match ? `Accepted: ${r.subject}` : "Rejected" });
+});
+
+action("compare", async () => {
+  const a = $("cmp-a").files[0] || state.photo;
+  const b = $("cmp-b").files[0];
+  if (!a || !b) {
+    throw new Problem("Two photos needed", "Choose photo B (A defaults to the photo above)");
+  }
+  const form = new FormData();
+  form.append("a", a, "a.jpg");
+  form.append("b", b, "b.jpg");
+  const r = await api("/v1/compare", { body: form });
+  show("compare", [
+    ["distance", fixed(r.distance)],
+    ["threshold", fixed(r.threshold)],
+    ["similarity", fixed(r.similarity)],
+  ], { ok: r.match, text: r.match ? "Same person" : "Different people" });
+});
+
+async function listSubjects() {
+  const r = await api(`/v1/collections/${collection()}/subjects?limit=100`, { method: "GET" });
+  const body = $("subjects").tBodies[0];
+  body.replaceChildren();
+  for (const s of r.subjects) {
+    const tr = body.insertRow();
+    tr.dataset.subject = s.subject;
+    tr.insertCell().textContent = s.subject;
+    tr.insertCell().textContent = String(s.face_count);
+    const del = document.createElement("button");
+    del.type = "button";
+    del.textContent = "Delete";
+    del.addEventListener("click", async () => {
+      try {
+        await api(
+          `/v1/collections/${collection()}/subjects/${encodeURIComponent(s.subject)}`,
+          { method: "DELETE" },
+        );
+        show("delete", [["deleted", s.subject]]);
+        await listSubjects();
+      } catch (err) {
+        showProblem(err);
+      }
+    });
+    tr.insertCell().append(del);
+  }
+  $("subjects").dataset.count = String(r.subjects.length);
+}
+action("list", listSubjects);
+
+// ---- settings ----
+
+$("key").value = sessionStorage.getItem(KEY_ITEM) || "";
+$("key").addEventListener("input", () => sessionStorage.setItem(KEY_ITEM, $("key").value.trim()));
+
+fetch("/openapi.json").then((r) => r.json()).then((doc) => {
+  const verify = Object.values(doc.paths).map((p) => p.post).find((op) =>
+    op?.operationId === "verifySubject"
+  );
+  const far = verify?.parameters?.find((p) => p.name === "far")?.schema?.enum || [];
+  for (const v of far) $("far").append(new Option(`${v}`, v));
+  if (far.includes("1e-3")) $("far").value = "1e-3";
+}).catch(() => {});
+document.body.dataset.ready = "1";
