@@ -24,8 +24,11 @@ const obj = (properties: Record<string, JsonSchema>, optional: string[] = []): J
 });
 const c = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
 
-/** The pattern of collection and subject names (`validateName` in `lib/store/keys.ts`). */
-export const NAME_PATTERN = "^[A-Za-z0-9_.@-]{1,128}$";
+/**
+ * The pattern of collection and subject names (`validateName` in `lib/store/keys.ts`):
+ * `[A-Za-z0-9_.@-]{1,128}`, not `.` or `..`.
+ */
+export const NAME_PATTERN = "^(?!\\.\\.?$)[A-Za-z0-9_.@-]{1,128}$";
 
 /** Every face policy; each route accepts the subset its `face` query parameter lists. */
 const FACE_POLICIES = ["all", "largest", "center", "primary", "single"];

@@ -60,6 +60,7 @@ Deno.test("/openapi.json gives names their pattern, face its enum, images a mini
   const pattern = new RegExp(collection.schema.pattern!);
   assert.ok(pattern.test("team-A_1.x@y"));
   assert.ok(!pattern.test("a/b") && !pattern.test("") && !pattern.test("x".repeat(129)));
+  assert.ok(!pattern.test(".") && !pattern.test("..") && pattern.test("...") && pattern.test(".a"));
   assert.ok(pattern.test("x".repeat(128)));
   const verify = doc.paths["/v1/collections/{collection}/subjects/{subject}/verify"].post;
   assert.equal(
