@@ -20,7 +20,7 @@
  * | `FACEGATE_ORT_THREADS`     | `1`                                               |
  * | `FACEGATE_MATCH_STRATEGY`  | {@linkcode DEFAULT_MATCH_STRATEGY}                |
  * | `FACEGATE_AUTH`            | `keys` (API keys required); `off` only for development |
- * | `FACEGATE_RATE_LIMIT`      | `120` requests per minute per key; `0` disables   |
+ * | `FACEGATE_RATE_LIMIT`      | `120` requests per minute per key; `0` disables; `0` when `FACEGATE_AUTH=off` |
  * | `FACEGATE_KEY_PEPPER`      | none (keys hashed with SHA-256); a secret of ≥ 16 chars: HMAC-SHA-256 |
  * | `FACEGATE_REDIS_PREFIX`    | `facegate:` (prefix of every Redis key)           |
  * | `FACEGATE_CORS_ORIGINS`    | none; `*` or a comma list of origins allowed to call from a browser |
@@ -164,7 +164,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   if (authRaw !== "off" && authRaw !== "keys") {
     problems.push(`FACEGATE_AUTH must be "keys" or "off", got ${JSON.stringify(authRaw)}`);
   }
-  const rateLimit = int("FACEGATE_RATE_LIMIT", 120, 0, 1_000_000);
+  // Local development (auth off) is not rate-limited unless asked: a bulk script against
+  // `deno task dev` should not meet 429s. With keys (production) the default stays 120.
+  const rateLimit = int("FACEGATE_RATE_LIMIT", auth === "off" ? 0 : 120, 0, 1_000_000);
   const keyPepper = get("FACEGATE_KEY_PEPPER");
   if (keyPepper !== undefined && keyPepper.length < 16) {
     problems.push("FACEGATE_KEY_PEPPER must be at least 16 characters");

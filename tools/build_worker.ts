@@ -24,7 +24,7 @@ import { galleryIndexKernelBytes } from "../lib/match/mod.ts";
 export const LIMIT_BYTES = 10 * 1024 * 1024;
 
 const ROOT = new URL("../", import.meta.url);
-/** Longest a `deno install` / `deno bundle` step may take before it is killed. */
+/** Longest a `deno bundle` step may take before it is killed. */
 const STEP_TIMEOUT_MS = 300_000;
 /** The bundle and its modules: what wrangler uploads. */
 export const OUT_DIR: URL = new URL("dist/worker/", ROOT);
@@ -48,11 +48,7 @@ async function gzipSize(bytes: Uint8Array): Promise<number> {
   return (await new Response(stream).arrayBuffer()).byteLength;
 }
 
-/**
- * This Deno; when its file is gone (on a fresh install Deno's `nodeModulesDir: "auto"` re-lays
- * the npm-installed binary out from under the running process), the project's npm-installed
- * `deno`, else `deno` on PATH.
- */
+/** This Deno, else the project's npm-installed `deno`, else `deno` on PATH. */
 function denoBin(): string {
   for (const path of [Deno.execPath(), new URL("node_modules/.bin/deno", ROOT).pathname]) {
     try {
@@ -79,33 +75,34 @@ async function run(args: string[]): Promise<void> {
 }
 
 /**
- * A file of an npm package pinned in deno.json, in Deno's local `node_modules`: where the import
- * map resolves it, else Deno's layout (`node_modules/.deno/<name>@<version>/node_modules/<name>`),
- * installing the app's npm packages first when it is missing.
+ * A file of an npm package pinned in deno.json, in the project's `node_modules` (npm owns it:
+ * `nodeModulesDir: "manual"`): `node_modules/<name>/<path>`, checked against the pinned version.
  */
 async function npmFile(imports: Record<string, string>, name: string, path: string) {
-  const exists = (url: URL) => Deno.stat(url).then(() => true, () => false);
-  let resolved: URL | undefined;
+  const dir = new URL(`node_modules/${name}/`, ROOT);
+  const want = pinnedVersion(imports, name);
+  let version: string | undefined;
   try {
-    resolved = new URL(import.meta.resolve(`${name}/${path}`));
+    version = JSON.parse(await Deno.readTextFile(new URL("package.json", dir))).version;
   } catch {
-    // not installed yet, or not resolvable by this process: use the layout below
+    throw new Error(`Cannot build the worker: ${name} is not installed (run \`npm install\`)`);
   }
-  if (resolved?.protocol === "file:" && await exists(resolved)) return resolved;
-  const laid = new URL(
-    `node_modules/.deno/${name}@${pinnedVersion(imports, name)}/node_modules/${name}/${path}`,
-    ROOT,
-  );
-  if (!(await exists(laid))) {
-    await run(["install", "--entrypoint", "functions/app.ts", "lib/embed/session_cache.ts"]);
+  if (version !== want) {
+    throw new Error(
+      `Cannot build the worker: node_modules has ${name}@${version}, deno.json pins ${want} ` +
+        "(run `npm install`)",
+    );
   }
-  if (!(await exists(laid))) throw new Error(`Cannot build the worker: ${laid} is missing`);
-  return laid;
+  const file = new URL(path, dir);
+  await Deno.stat(file).catch(() => {
+    throw new Error(`Cannot build the worker: ${file.pathname} is missing`);
+  });
+  return file;
 }
 
-/** The version of an `npm:name@version` entry of the project's import map. */
+/** The version of the `npm:name@version` entry (or `name/` prefix) of the project's import map. */
 function pinnedVersion(imports: Record<string, string>, name: string): string {
-  const m = imports[name]?.match(/^npm:\/?(?:@[^/@]+\/)?[^/@]+@([^/]+)/);
+  const m = (imports[name] ?? imports[`${name}/`])?.match(/^npm:\/?(?:@[^/@]+\/)?[^/@]+@([^/]+)/);
   if (!m) throw new Error(`Cannot build the worker: deno.json does not pin ${name} as npm:`);
   return m[1];
 }

@@ -188,3 +188,10 @@ Deno.test("parseConfig() reads FACEGATE_MAX_DECODED_BYTES at, just under and jus
     );
   }
 });
+
+Deno.test("parseConfig() does not rate-limit local development (auth off) unless asked", () => {
+  assert.equal(parseConfig({ FACEGATE_AUTH: "off" }).rateLimit, 0);
+  assert.equal(parseConfig({ FACEGATE_AUTH: "off", FACEGATE_RATE_LIMIT: "30" }).rateLimit, 30);
+  assert.equal(parseConfig({ FACEGATE_AUTH: "keys" }).rateLimit, 120);
+  assert.equal(parseConfig({}).rateLimit, 120);
+});
