@@ -15,6 +15,14 @@ const ROOT = new URL("../", import.meta.url);
 const DENO = new URL("node_modules/.bin/deno", ROOT).pathname;
 const DATA = Deno.env.get("FACEGATE_DATA") ?? new URL("../shared/data", ROOT).pathname;
 
+/** One measured start, in milliseconds. */
+interface Run {
+  listen_ms: number;
+  first_verify_ms: number;
+  total_ms: number;
+  warm_verify_ms: number;
+}
+
 interface Server {
   port: number;
   stop(): Promise<void>;
@@ -82,7 +90,7 @@ if (import.meta.main) {
     );
     await setup.stop();
     if (enrolled !== 201) throw new Error(`enroll answered ${enrolled}`);
-    const runs = [];
+    const runs: Run[] = [];
     for (let i = 0; i < Number(values.runs); i++) {
       const t0 = performance.now();
       const server = await startDev(`${kv}/facegate.kv`);
@@ -101,7 +109,7 @@ if (import.meta.main) {
         warm_verify_ms: ms(t3 - t2),
       });
     }
-    const pick = (k: keyof typeof runs[number]) => median(runs.map((r) => r[k]));
+    const pick = (k: keyof Run) => median(runs.map((r) => r[k]));
     console.log(JSON.stringify({
       median: {
         listen_ms: pick("listen_ms"),

@@ -66,7 +66,10 @@ async function startWorker(vars: Record<string, string>): Promise<WorkerProcess>
   try {
     await Deno.stat(WRANGLER);
   } catch (cause) {
-    throw new Error("wrangler is not installed: run `npm install --include=dev` (or `npm test`) first", { cause });
+    throw new Error(
+      "wrangler is not installed: run `npm install --include=dev` (or `npm test`) first",
+      { cause },
+    );
   }
   const port = freePort();
   const persist = await Deno.makeTempDir({ prefix: "facegate_wrangler_" });
