@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { CliError, parseCli } from "./_cli.ts";
 
 /** The parsed flags: the common ones and the CLI's own (absent when not given). */
 export type CollectionFlags<F extends string> =
@@ -24,25 +24,23 @@ export interface CollectionArgs<F extends string> {
  *
  * @param args The arguments (`Deno.args`).
  * @param flags The CLI's own string flags, besides `--collection`, `--url` and `--face`.
- * @param usage The usage line after `usage: deno task `, printed on stderr when the arguments
- *   are not usable.
- * @param positionals Whether the number of positional arguments is acceptable.
- * @returns The arguments, or undefined (after printing the usage) when `--collection` is missing
- *   or `positionals` refuses their number.
- * @throws {TypeError} For an unknown flag (as `parseArgs` does).
+ * @param positionals Checks the positional arguments; returns what is wrong with them, if anything.
+ * @returns The arguments, or `"help"` for `--help` / `-h`.
+ * @throws {CliError} For an unknown flag, a missing `--collection` or unusable positionals.
  */
 export function parseCollectionArgs<F extends string>(
   args: string[],
   flags: readonly F[],
-  usage: string,
-  positionals: (count: number) => boolean,
-): CollectionArgs<F> | undefined {
+  positionals: (list: string[]) => string | undefined,
+): CollectionArgs<F> | "help" {
   const options: Record<string, { type: "string" }> = {};
   for (const name of ["collection", "url", "face", ...flags]) options[name] = { type: "string" };
-  const parsed = parseArgs({ args, options, allowPositionals: true });
-  if (!parsed.values.collection || !positionals(parsed.positionals.length)) {
-    console.error(`usage: deno task ${usage}`);
-    return undefined;
+  const parsed = parseCli(args, options);
+  if (parsed === "help") return "help";
+  if (typeof parsed.values.collection !== "string" || parsed.values.collection === "") {
+    throw new CliError("--collection is required (see --help)");
   }
+  const wrong = positionals(parsed.positionals);
+  if (wrong) throw new CliError(`${wrong} (see --help)`);
   return { values: parsed.values as CollectionFlags<F>, positionals: parsed.positionals };
 }

@@ -1,13 +1,30 @@
 /**
- * Bulk enrolment: `deno task enroll --collection C [--url URL] [--face largest] [--max N] DIR`
- * enrolls `DIR/<subject>/<image>` (JPEG/PNG) one image at a time, with a progress bar on stderr
- * and a summary of the refusals (quality, no face, several faces...). Exit code 0 when every
- * image was enrolled or refused by the API, 1 on a usage, server or network failure.
+ * Bulk enrolment: `deno task enroll --collection C [--url URL] [--face F] [--max N] DIR` enrolls
+ * `DIR/<subject>/<image>` (JPEG/PNG) one image at a time, with progress on stderr and a summary
+ * of the refusals (quality, no face, several faces...) naming what to do about each.
+ *
+ * Exit codes: 0 every image enrolled, 1 some were refused, 2 usage or error (a missing folder, an
+ * unreachable server, a failed request).
  *
  * @module
  */
 import { parseCollectionArgs } from "./_args.ts";
-import { encodePath, imageRequest, openClient, queryString } from "./_client.ts";
+import { CliError, describeProblem, EXIT, progress, runCli } from "./_cli.ts";
+import { encodePath, imageRequest, openClient, queryString, readJson } from "./_client.ts";
+
+/** The usage text printed by `--help`. */
+export const USAGE = `Usage: deno task enroll --collection C [--url URL] [--face F] [--max N] DIR
+
+Enrolls DIR/<subject>/<image>.{jpg,jpeg,png}: each sub-folder is a subject.
+
+  --collection C   collection to enroll into (created on first use)
+  --url URL        a running server (default: the local store, like deno task dev)
+  --face F         single (default: refuse photos with several faces) | largest | center | primary
+  --max N          at most N images per subject
+  -h, --help       this text
+
+Exit codes: 0 all enrolled, 1 some refused, 2 usage or error.
+With --url, $FACEGATE_API_KEY is sent as the bearer key; 429 answers are retried after Retry-After.`;
 
 /** One image to enroll. */
 export interface EnrollJob {
@@ -17,11 +34,23 @@ export interface EnrollJob {
   path: string;
 }
 
-/** The images of `dir/<subject>/*.{jpg,jpeg,png}`, sorted, at most `max` per subject. */
+/**
+ * The images of `dir/<subject>/*.{jpg,jpeg,png}`, sorted, at most `max` per subject.
+ *
+ * @throws {CliError} When `dir` does not exist or is not a directory.
+ */
 export async function listEnrollJobs(dir: string, max = Infinity): Promise<EnrollJob[]> {
   const jobs: EnrollJob[] = [];
   const subjects: string[] = [];
-  for await (const e of Deno.readDir(dir)) if (e.isDirectory) subjects.push(e.name);
+  try {
+    for await (const e of Deno.readDir(dir)) if (e.isDirectory) subjects.push(e.name);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) throw new CliError(`${dir}: no such folder`);
+    if (err instanceof Deno.errors.NotADirectory) {
+      throw new CliError(`${dir} is a file: give the folder that holds one folder per subject`);
+    }
+    throw new CliError(`cannot read ${dir}: ${(err as Error).message}`);
+  }
   for (const subject of subjects.sort()) {
     const files: string[] = [];
     for await (const e of Deno.readDir(`${dir}/${subject}`)) {
@@ -34,53 +63,56 @@ export async function listEnrollJobs(dir: string, max = Infinity): Promise<Enrol
   return jobs;
 }
 
-function bar(done: number, total: number, width = 28): string {
-  const filled = total ? Math.round((done / total) * width) : width;
-  return `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total}`;
-}
-
 async function main(): Promise<number> {
   const args = parseCollectionArgs(
     Deno.args,
     ["max"],
-    "enroll --collection C [--url URL] [--face largest] [--max N] DIR",
-    (n) => n === 1,
+    (p) => p.length === 1 ? undefined : "give exactly one folder",
   );
-  if (!args) return 1;
+  if (args === "help") {
+    console.log(USAGE);
+    return EXIT.ok;
+  }
   const { values, positionals } = args;
-  const jobs = await listEnrollJobs(positionals[0], values.max ? Number(values.max) : Infinity);
+  const max = values.max === undefined ? Infinity : Number(values.max);
+  if (!Number.isInteger(max) && max !== Infinity || max < 1) {
+    throw new CliError(`--max must be a positive integer, got ${JSON.stringify(values.max)}`);
+  }
+  const jobs = await listEnrollJobs(positionals[0], max);
+  if (jobs.length === 0) {
+    throw new CliError(`${positionals[0]} has no <subject>/<image>.jpg|png files`);
+  }
   const client = await openClient(values.url);
   const refused = new Map<string, string[]>();
   const failures: string[] = [];
   const subjects = new Set<string>();
   let enrolled = 0;
-  const progress = (done: number, label: string) =>
-    Deno.stderr.writeSync(
-      new TextEncoder().encode(`\r${bar(done, jobs.length)} ${label.slice(0, 30).padEnd(30)}`),
-    );
   try {
     for (const [i, job] of jobs.entries()) {
-      progress(i, job.subject);
       const path = `/v1/collections/${encodePath(values.collection)}/subjects/${
         encodePath(job.subject)
       }/faces${queryString({ face: values.face })}`;
       const res = await client.request(path, await imageRequest(job.path));
-      const body = await res.json().catch(() => ({}));
+      const body = await readJson(res);
       if (res.status === 201) {
         enrolled++;
         subjects.add(job.subject);
-      } else if (res.status >= 500 || typeof body.code !== "string") {
-        failures.push(`${job.path}: ${res.status} ${body.detail ?? ""}`);
+      } else if (
+        res.status >= 500 || typeof body.code !== "string" || res.status === 401 ||
+        res.status === 403
+      ) {
+        failures.push(`${job.path}: ${describeProblem(res.status, body)}`);
+        if (res.status === 401 || res.status === 403) break; // every other image would fail too
       } else {
-        if (!refused.has(body.code)) refused.set(body.code, []);
-        refused.get(body.code)!.push(`${job.path}: ${body.detail}`);
+        const code = body.code as string;
+        if (!refused.has(code)) refused.set(code, []);
+        refused.get(code)!.push(`${job.path}: ${describeProblem(res.status, body)}`);
       }
+      progress(i + 1, jobs.length, job.subject);
     }
   } finally {
     await client.close();
   }
-  progress(jobs.length, "");
-  console.error("");
   const refusedCount = [...refused.values()].reduce((n, l) => n + l.length, 0);
   console.error(
     `enrolled ${enrolled} face(s) of ${subjects.size} subject(s) into "${values.collection}" ` +
@@ -92,7 +124,7 @@ async function main(): Promise<number> {
   }
   if (failures.length) console.error(`  failed (${failures.length}):`);
   for (const line of failures) console.error(`    ${line}`);
-  return failures.length > 0 ? 1 : 0;
+  return failures.length > 0 ? EXIT.error : refusedCount > 0 ? EXIT.noMatch : EXIT.ok;
 }
 
-if (import.meta.main) Deno.exit(await main());
+if (import.meta.main) await runCli(main);

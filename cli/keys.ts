@@ -9,12 +9,11 @@
  * deno task keys revoke <id>
  * ```
  *
- * Keys are hashed with `FACEGATE_KEY_PEPPER` when it is set: use the server's value. Exit code 0
- * on success, 1 on a usage or store failure, 2 when `revoke` names no key.
+ * Keys are hashed with `FACEGATE_KEY_PEPPER` when it is set: use the server's value. Exit codes:
+ * 0 success, 1 `revoke` names no key, 2 usage or error (one line on stderr).
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { parseConfig } from "../lib/config.ts";
 import { isFaceError } from "../lib/errors.ts";
 import {
@@ -25,11 +24,18 @@ import {
   openKeyStore,
   type Role,
 } from "../lib/auth/mod.ts";
+import { CliError, EXIT, parseCli, runCli } from "./_cli.ts";
 
-const USAGE = `Usage:
-  deno task keys create --name NAME --role admin|enroll|verify --collections a,b|'*' [--json]
-  deno task keys list [--json]
-  deno task keys revoke ID [--json]`;
+/** The usage text printed by `--help`. */
+export const USAGE =
+  `Usage: deno task keys create --name NAME --role admin|enroll|verify --collections a,b|'*' [--json]
+       deno task keys list [--json]
+       deno task keys revoke ID [--json]
+
+API keys on the store the environment configures (Deno KV by default, Upstash with UPSTASH_*).
+create prints the key once; list shows ids, roles and collections; revoke disables a key.
+
+Exit codes: 0 success, 1 revoke names no key, 2 usage or error.`;
 
 function row(k: ApiKeyInfo): string {
   const collections = k.collections === "*" ? "*" : k.collections.join(",");
@@ -41,36 +47,45 @@ function row(k: ApiKeyInfo): string {
 
 /** Runs the CLI with `args`; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: {
-      name: { type: "string" },
-      role: { type: "string" },
-      collections: { type: "string" },
-      json: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
-    allowPositionals: true,
+  const parsed = parseCli(args, {
+    name: { type: "string" },
+    role: { type: "string" },
+    collections: { type: "string" },
+    json: { type: "boolean" },
   });
-  const [command, ...rest] = positionals;
-  if (values.help || command === undefined) {
-    console.error(USAGE);
-    return values.help ? 0 : 1;
+  if (parsed === "help") {
+    console.log(USAGE);
+    return EXIT.ok;
+  }
+  const values = parsed.values as {
+    name?: string;
+    role?: string;
+    collections?: string;
+    json?: boolean;
+  };
+  const [command, ...rest] = parsed.positionals;
+  if (command === undefined) {
+    throw new CliError("give a command: create, list or revoke (see --help)");
+  }
+  if (!["create", "list", "revoke"].includes(command)) {
+    throw new CliError(`unknown command ${JSON.stringify(command)} (see --help)`);
+  }
+  if (command === "create" && (!values.name || !values.role || !values.collections)) {
+    throw new CliError("create needs --name, --role and --collections (see --help)");
+  }
+  if (command === "revoke" && (rest[0] === undefined || !KEY_ID_RE.test(rest[0]))) {
+    throw new CliError("revoke needs a key id (16 hex digits, see `deno task keys list`)");
   }
   const config = parseConfig(Deno.env.toObject());
   const store = await openKeyStore(config.store);
   const out = (v: unknown, text: string) => console.log(values.json ? JSON.stringify(v) : text);
   try {
     if (command === "create") {
-      if (!values.name || !values.role || !values.collections) {
-        console.error(`create needs --name, --role and --collections\n${USAGE}`);
-        return 1;
-      }
-      const collections = values.collections.trim() === "*"
+      const collections = values.collections!.trim() === "*"
         ? "*" as const
-        : values.collections.split(",").map((c) => c.trim()).filter(Boolean);
+        : values.collections!.split(",").map((c) => c.trim()).filter(Boolean);
       const { key, info } = await createApiKey(store, {
-        name: values.name,
+        name: values.name!,
         role: values.role as Role,
         collections,
       }, { pepper: config.keyPepper });
@@ -91,27 +106,21 @@ export async function main(args: string[]): Promise<number> {
     }
     if (command === "revoke") {
       const id = rest[0];
-      if (id === undefined || !KEY_ID_RE.test(id)) {
-        console.error(`revoke needs a key id (16 hex digits)\n${USAGE}`);
-        return 1;
-      }
       const record = await store.revoke(id, new Date().toISOString());
       if (record === null) {
         console.error(`no key ${id} in the ${store.kind} store`);
-        return 2;
+        return EXIT.noMatch;
       }
       out(keyInfo(record), row(keyInfo(record)));
       return 0;
     }
-    console.error(`unknown command ${JSON.stringify(command)}\n${USAGE}`);
-    return 1;
+    throw new CliError(`unknown command ${JSON.stringify(command)} (see --help)`);
   } catch (err) {
     if (!isFaceError(err)) throw err;
-    console.error(`error: ${err.message}`);
-    return 1;
+    throw new CliError(err.message);
   } finally {
     await store.close();
   }
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) await runCli(() => main(Deno.args));

@@ -1,21 +1,44 @@
 /**
- * `deno task verify --collection C [--url URL] [--threshold T | --far F] SUBJECT IMAGE`: prints
- * the verify response as JSON on stdout. Exit code 0 on a match, 1 on no match, 2 on an error.
+ * `deno task verify --collection C [--url URL] [--threshold T | --far F] [--face F] SUBJECT IMAGE`:
+ * prints the verify answer as JSON on stdout.
+ *
+ * Exit codes: 0 match, 1 no match, 2 usage or error (a missing image, an unreachable server, an
+ * unknown collection or subject, a refused image: the reason and what to do on stderr).
  *
  * @module
  */
 import { parseCollectionArgs } from "./_args.ts";
-import { encodePath, imageRequest, openClient, queryString } from "./_client.ts";
+import { CliError, describeProblem, EXIT, runCli } from "./_cli.ts";
+import { encodePath, imageRequest, openClient, queryString, readJson } from "./_client.ts";
+
+/** The usage text printed by `--help`. */
+export const USAGE =
+  `Usage: deno task verify --collection C [--url URL] [--threshold T | --far F] [--face F] SUBJECT IMAGE
+
+Is the face in IMAGE the enrolled SUBJECT? Prints the answer as JSON.
+
+  --collection C   collection of the subject
+  --url URL        a running server (default: the local store, like deno task dev)
+  --threshold T    L2 distance threshold (0..2); or
+  --far F          a calibrated false-accept rate: 1e-2 | 1e-3 | 1e-4 (0.001 works too)
+  --face F         largest (default) | center | primary | single
+  -h, --help       this text
+
+Exit codes: 0 match, 1 no match, 2 usage or error.
+With --url, $FACEGATE_API_KEY is sent as the bearer key; 429 answers are retried after Retry-After.`;
 
 async function main(): Promise<number> {
   const args = parseCollectionArgs(
     Deno.args,
     ["threshold", "far"],
-    "verify --collection C [--url URL] [--threshold T | --far F] SUBJECT IMAGE",
-    (n) => n === 2,
+    (p) => p.length === 2 ? undefined : "give SUBJECT and IMAGE",
   );
-  if (!args) return 2;
+  if (args === "help") {
+    console.log(USAGE);
+    return EXIT.ok;
+  }
   const { values, positionals: [subject, image] } = args;
+  const request = await imageRequest(image);
   const client = await openClient(values.url);
   try {
     const query = queryString({ threshold: values.threshold, far: values.far, face: values.face });
@@ -23,14 +46,15 @@ async function main(): Promise<number> {
       `/v1/collections/${encodePath(values.collection)}/subjects/${
         encodePath(subject)
       }/verify${query}`,
-      await imageRequest(image),
+      request,
     );
-    const body = await res.json();
+    const body = await readJson(res);
+    if (!res.ok) throw new CliError(`${image}: ${describeProblem(res.status, body)}`);
     console.log(JSON.stringify(body));
-    return !res.ok ? 2 : body.match ? 0 : 1;
+    return body.match === true ? EXIT.ok : EXIT.noMatch;
   } finally {
     await client.close();
   }
 }
 
-if (import.meta.main) Deno.exit(await main());
+if (import.meta.main) await runCli(main);

@@ -23,8 +23,27 @@ export function buildDeps(config: Config): Promise<AppDeps> {
   return buildAppDeps(config, { modelLoader: fileModelLoader() });
 }
 
+/**
+ * Exits with one line naming the port (exit code 2) when `HOST:PORT` is already taken, instead of
+ * `Deno.serve`'s uncaught `AddrInUse`. `PORT=0` (any free port) is never taken.
+ */
+function exitIfPortInUse(config: Config): void {
+  if (config.port === 0) return;
+  try {
+    Deno.listen({ hostname: config.host, port: config.port }).close();
+  } catch (err) {
+    if (!(err instanceof Deno.errors.AddrInUse)) return; // let Deno.serve report anything else
+    console.error(
+      `error: cannot listen on ${config.host}:${config.port}: port ${config.port} is already in ` +
+        "use (stop the other server, or set PORT to another port)",
+    );
+    Deno.exit(2);
+  }
+}
+
 if (import.meta.main) {
   const config = parseConfig(Deno.env.toObject());
+  exitIfPortInUse(config);
   const written = await fetchModels();
   if (written.length) consoleLogger.info({ msg: "models fetched", files: written });
   const thresholds = matchThresholds(MODEL_MANIFEST);
