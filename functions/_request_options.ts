@@ -84,8 +84,10 @@ export function readOptions(
     }
     const far = raw("far");
     if (far !== undefined) {
-      out.far = FAR_PRESETS.find((p) => p === far);
-      if (!out.far) throw bad("far", `it must be one of ${FAR_PRESETS.join(", ")}`);
+      out.far = farPreset(far);
+      if (!out.far) {
+        throw bad("far", `it must be one of ${FAR_PRESETS.join(", ")} (or 0.01, 0.001, 0.0001)`);
+      }
       if (out.threshold !== undefined) {
         throw bad("far", "give either threshold or far, not both");
       }
@@ -124,6 +126,24 @@ export async function readImageRequest(
 ): Promise<ImageRequest> {
   const { images, fields } = await readImageInput(req, names);
   return { images, fields, options: readOptions(req.query(), fields, spec) };
+}
+
+/**
+ * The calibrated preset a `far` value names, written either way (`1e-3`, `0.001`, `1E-3`), or
+ * undefined when it names none.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(farPreset("0.001"), "1e-3");
+ * assert.equal(farPreset("1e-5"), undefined);
+ * ```
+ */
+export function farPreset(value: string): FarPreset | undefined {
+  const v = value.trim();
+  if (!/^[0-9.eE+-]+$/.test(v)) return undefined;
+  const n = Number(v);
+  return FAR_PRESETS.find((p) => p === v || Number(p) === n);
 }
 
 /**

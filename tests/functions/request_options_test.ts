@@ -88,3 +88,24 @@ Deno.test("decodeBase64Image() refuses bad base64, empty values and other data U
   );
   assert.throws(() => decodeBase64Image("a", "data:image/png,abc"), code("invalid_request", "a"));
 });
+
+Deno.test("readOptions() accepts far as 1e-3 or 0.001 and names the same preset", () => {
+  for (
+    const [given, preset] of [
+      ["1e-2", "1e-2"],
+      ["0.01", "1e-2"],
+      ["1e-3", "1e-3"],
+      ["0.001", "1e-3"],
+      ["1E-3", "1e-3"],
+      [" 0.001 ", "1e-3"],
+      ["1e-4", "1e-4"],
+      ["0.0001", "1e-4"],
+    ] as const
+  ) {
+    assert.deepEqual(readOptions({ far: given }, {}, all), { far: preset }, given);
+  }
+  assert.deepEqual(readOptions({}, { far: 0.001 }, all), { far: "1e-3" });
+  for (const refused of ["0.002", "0.00001", "1e-5", "0", "", "abc", "1e-3x"]) {
+    assert.throws(() => readOptions({ far: refused }, {}, all), code("invalid_request", "far"));
+  }
+});
