@@ -191,8 +191,9 @@ export const OPTION_PARAMS = {
   far: {
     name: "far",
     in: "query",
-    description: "Use the calibrated threshold at this false-accept rate (not with threshold).",
-    schema: { type: "string", enum: [...FAR_PRESETS] },
+    description: "Use the calibrated threshold at this false-accept rate (not with threshold); " +
+      "0.01, 0.001 and 0.0001 name the same presets.",
+    schema: { type: "string", enum: [...FAR_PRESETS, "0.01", "0.001", "0.0001"] },
   },
   k: {
     name: "k",
