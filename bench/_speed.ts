@@ -7,7 +7,8 @@
  */
 import { benchImages } from "./_images.ts";
 import { percentile, round } from "./_stats.ts";
-import type { SpeedWorkerReport } from "./_speed_worker.ts";
+import type { SpeedRun, SpeedWorkerReport } from "./_speed_worker.ts";
+import type { KernelReport } from "./_kernels.ts";
 import { type ScaledDecodeCheck, scaledDecodeCheck } from "./_scaled_decode_check.ts";
 
 /** Options for {@linkcode runSpeed}. */
@@ -45,6 +46,11 @@ export interface ImageStats {
   /** Before the scaled-decode optimisation (same process, interleaved): total and decode p50. */
   before_total_p50?: number;
   before_decode_p50?: number;
+  /** Per pipeline recipe (facegate-t1, same process, interleaved): p50 wall / thread-CPU ms. */
+  recipes?: Record<
+    string,
+    { total_p50: number; cpu_p50: number; embed_p50: number; landmarks_p50: number }
+  >;
 }
 
 /** The speed section of the report. */
@@ -66,6 +72,8 @@ export interface SpeedReport {
   ratio_facegate_to_faceapi_no_decode: Record<string, number>;
   /** facegate threads 2 / threads 1 p50 total, per image. */
   ratio_t2_to_t1: Record<string, number>;
+  /** onnxruntime-web kernel and model throughput on this machine (1 thread, CPU time). */
+  kernels?: KernelReport;
   /** Scaled decoding vs full decoding on the large raw photos of the data set. */
   scaled_decode_check?: ScaledDecodeCheck;
 }
@@ -99,12 +107,12 @@ function runEngine(engine: Engine, paths: string[], iterations: number): Promise
     t,
     "--iterations",
     String(iterations),
-    ...(engine === "facegate-t1" ? ["--compare-full"] : []),
+    ...(engine === "facegate-t1" ? ["--compare-full", "--compare-recipes"] : []),
     ...paths,
   ]);
 }
 
-type Run = Record<string, number>;
+type Run = Record<string, number> & { recipes?: SpeedRun["recipes"] };
 
 /** Runs the speed benchmark; see {@linkcode SpeedOptions}. */
 export async function runSpeed(options: SpeedOptions = {}): Promise<SpeedReport> {
@@ -174,6 +182,18 @@ export async function runSpeed(options: SpeedOptions = {}): Promise<SpeedReport>
           st.before_total_p50 = round(percentile(before.map((x) => x.before_total), 50));
           st.before_decode_p50 = round(percentile(before.map((x) => x.before_decode), 50));
         }
+        if (rs[0]?.recipes) {
+          st.recipes = {};
+          for (const name of Object.keys(rs[0].recipes)) {
+            const xs = rs.map((x) => x.recipes![name]);
+            st.recipes[name] = {
+              total_p50: round(percentile(xs.map((x) => x.total), 50)),
+              cpu_p50: round(percentile(xs.map((x) => x.cpu), 50)),
+              embed_p50: round(percentile(xs.map((x) => x.embed), 50), 2),
+              landmarks_p50: round(percentile(xs.map((x) => x.landmarks), 50), 2),
+            };
+          }
+        }
         if (rs[0] && "request" in rs[0]) {
           st.request_p50 = round(percentile(rs.map((x) => x.request), 50));
           st.request_p95 = round(percentile(rs.map((x) => x.request), 95));
@@ -200,6 +220,12 @@ export async function runSpeed(options: SpeedOptions = {}): Promise<SpeedReport>
       );
     }
   }
+  console.error("speed: kernel and model throughput");
+  report.kernels = await spawnJson(Deno.execPath(), [
+    "run",
+    "-A",
+    new URL("./_kernels.ts", import.meta.url).pathname,
+  ]) as KernelReport;
   console.error("speed: scaled-decode accuracy check");
   report.scaled_decode_check = await scaledDecodeCheck();
   return report;

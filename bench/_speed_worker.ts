@@ -8,7 +8,8 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { analyzeImage, type StageTimings } from "../lib/pipeline/mod.ts";
+import { analyzeImage, type AnalyzeImageOptions, type StageTimings } from "../lib/pipeline/mod.ts";
+import { threadCpuMs } from "./_kernels.ts";
 import { searchGallery } from "../lib/match/mod.ts";
 import { parseConfig } from "../lib/config.ts";
 import { buildDeps } from "../functions/main.ts";
@@ -22,6 +23,19 @@ export type SpeedRun = StageTimings & {
   /** Pipeline total and decode with scaled decoding off (`--compare-full`, large images). */
   before_total?: number;
   before_decode?: number;
+  /**
+   * `--compare-recipes`: per recipe (see {@linkcode SPEED_RECIPES}), the pipeline's wall ms and the
+   * main thread's CPU ms (`/proc/thread-self/schedstat`; with 1 ORT thread all model work runs
+   * there), measured back to back in the same process.
+   */
+  recipes?: Record<string, { total: number; cpu: number; embed: number; landmarks: number }>;
+};
+
+/** The pipeline variants `--compare-recipes` times: before → after, one change at a time. */
+export const SPEED_RECIPES: Record<string, AnalyzeImageOptions> = {
+  "v1: flip, 2 landmark passes (before)": { flip: true, refineLandmarks: true },
+  "v2: no flip (after: new collections)": { flip: false, refineLandmarks: true },
+  "no flip, 1 landmark pass (not adopted)": { flip: false, refineLandmarks: false },
 };
 
 /** What one worker process measured. */
@@ -58,6 +72,8 @@ if (import.meta.main) {
       iterations: { type: "string", default: "5" },
       // Also time the pipeline with scaled decoding off (workingSize 0): the "before" numbers.
       "compare-full": { type: "boolean", default: false },
+      // Also time each of SPEED_RECIPES (wall and thread CPU ms).
+      "compare-recipes": { type: "boolean", default: false },
     },
   });
   const threads = Number(values.threads);
@@ -122,6 +138,23 @@ if (import.meta.main) {
         });
         run.before_total = b.timings.total;
         run.before_decode = b.timings.decode;
+      }
+      if (values["compare-recipes"]) {
+        run.recipes = {};
+        for (const [name, opts] of Object.entries(SPEED_RECIPES)) {
+          const c0 = threadCpuMs();
+          const r = await analyzeImage(deps.pipeline, bytes, {
+            select: "largest",
+            requireFace: true,
+            ...opts,
+          });
+          run.recipes[name] = {
+            total: r.timings.total,
+            cpu: threadCpuMs() - c0,
+            embed: r.timings.embed,
+            landmarks: r.timings.landmarks,
+          };
+        }
       }
       runs.push(run);
     }

@@ -1,10 +1,13 @@
 /**
- * Benchmarks CLI: `deno task bench <speed|http|scale|accuracy|abuse|all> [--quick]`.
+ * Benchmarks CLI: `deno task bench <speed|http|scale|accuracy|abuse|recipes|report|all> [--quick]`
+ * (`report` runs nothing and regenerates BENCHMARKS.md from the stored results).
  *
  * Prints one JSON object (the sections run) on stdout, merges it into `bench/results.json` and
  * regenerates `BENCHMARKS.md` and `bench/plots/*.svg` from the merged results, so running one
  * section keeps the others' latest numbers. Progress goes to stderr. `--quick` shrinks every
- * section (fewer rounds, smaller galleries) for a smoke run.
+ * section (fewer rounds, smaller galleries) for a smoke run; `--rounds N --iterations K` set the
+ * speed section's rounds and warm requests per image; `--int8` adds the int8 embedder to the
+ * recipes section.
  *
  * @module
  */
@@ -16,6 +19,7 @@ import { runScale, type ScaleReport } from "./_scale.ts";
 import { type AccuracyReport, runAccuracy } from "./_accuracy.ts";
 import { type AbuseReport, runAbuse } from "./_abuse.ts";
 import { writeBenchmarksMd } from "./_report.ts";
+import { benchRecipes, type RecipesReport, runRecipes } from "./_recipes.ts";
 
 /** Every section's latest result. */
 export interface BenchResults {
@@ -25,9 +29,19 @@ export interface BenchResults {
   scale?: ScaleReport & { measured_at: string };
   accuracy?: AccuracyReport & { measured_at: string };
   abuse?: AbuseReport & { measured_at: string };
+  recipes?: RecipesReport & { measured_at: string };
 }
 
-const MODES = ["speed", "http", "scale", "accuracy", "abuse", "all"] as const;
+const MODES = [
+  "speed",
+  "http",
+  "scale",
+  "accuracy",
+  "abuse",
+  "recipes",
+  "report",
+  "all",
+] as const;
 
 function environment(): Record<string, unknown> {
   let cpu = "unknown";
@@ -40,6 +54,7 @@ function environment(): Record<string, unknown> {
     os: `${Deno.build.os}-${Deno.build.arch}`,
     cpu,
     cores: navigator.hardwareConcurrency,
+    load_average: Deno.loadavg().map((v) => Math.round(v * 100) / 100),
     note: "shared machine: other jobs ran concurrently, so compare ratios measured in one run",
   };
 }
@@ -48,7 +63,12 @@ if (import.meta.main) {
   const { positionals, values } = parseArgs({
     args: Deno.args,
     allowPositionals: true,
-    options: { quick: { type: "boolean", default: false } },
+    options: {
+      quick: { type: "boolean", default: false },
+      rounds: { type: "string" },
+      iterations: { type: "string" },
+      int8: { type: "boolean", default: false },
+    },
   });
   const mode = positionals[0] as typeof MODES[number];
   if (!MODES.includes(mode)) {
@@ -58,11 +78,15 @@ if (import.meta.main) {
   await fetchModels();
   const q = values.quick;
   const at = new Date().toISOString();
-  const out: BenchResults = { environment: environment() };
+  // `report` only regenerates BENCHMARKS.md from bench/results.json.
+  const out: BenchResults = mode === "report" ? {} : { environment: environment() };
   const run = (m: string) => mode === "all" || mode === m;
   if (run("speed")) {
     out.speed = {
-      ...(await runSpeed(q ? { rounds: 1, iterations: 2 } : { rounds: 3, iterations: 6 })),
+      ...(await runSpeed({
+        rounds: Number(values.rounds ?? (q ? 1 : 3)),
+        iterations: Number(values.iterations ?? (q ? 2 : 6)),
+      })),
       measured_at: at,
     };
   }
@@ -86,6 +110,12 @@ if (import.meta.main) {
     };
   }
   if (run("accuracy")) out.accuracy = { ...(await runAccuracy()), measured_at: at };
+  if (run("recipes")) {
+    out.recipes = {
+      ...(await runRecipes(await benchRecipes({ int8: values.int8 }))),
+      measured_at: at,
+    };
+  }
 
   const file = new URL("./results.json", import.meta.url);
   let merged: BenchResults = {};

@@ -7,7 +7,9 @@
  * - `identify`: open-set threshold for a target false-positive identification rate (1 %), measured
  *   with people held out of the gallery; the scoring strategies (nearest / mean / top2) are compared.
  *
- * Usage: `deno task calibrate [--write]`. Prints JSON.
+ * Usage: `deno task calibrate [--no-flip] [--write]`. Prints JSON. `--no-flip` calibrates the
+ * embedding without flip averaging; `--write` stores the thresholds in the manifest (the embedder's
+ * for flip, the no-flip recipe's with `--no-flip`).
  *
  * @module
  */
@@ -89,9 +91,13 @@ function split(images: EmbeddedImage[], galleryPerSubject: number) {
 async function main() {
   const { values } = parseArgs({
     args: Deno.args,
-    options: { write: { type: "boolean", default: false } },
+    options: {
+      write: { type: "boolean", default: false },
+      "no-flip": { type: "boolean", default: false },
+    },
   });
-  const images = await embedDataset({ flip: true });
+  const flip = !values["no-flip"];
+  const images = await embedDataset({ flip });
   const byPath = new Map(images.map((i) => [i.path, i.embedding]));
 
   // 1. verify threshold from the dev LFW pairs
@@ -154,6 +160,7 @@ async function main() {
 
   const report = {
     model: MODEL_MANIFEST.embedder.id,
+    flip,
     verify: {
       threshold: round(verify.threshold),
       lfw_10fold_accuracy: round(scored.accuracy),
@@ -172,7 +179,27 @@ async function main() {
   };
   console.log(JSON.stringify(report, null, 2));
 
-  if (values.write) {
+  if (values.write && !flip) {
+    // The no-flip recipe of the manifest's registry (v2) gets these thresholds.
+    const url = new URL("../models/manifest.json", import.meta.url);
+    const manifest = JSON.parse(await Deno.readTextFile(url));
+    const entry = manifest.recipes?.entries?.find((r: { flip: boolean; embedder: string }) =>
+      !r.flip && r.embedder === manifest.embedder.id
+    );
+    if (!entry) throw new Error("models/manifest.json lists no no-flip recipe to calibrate");
+    entry.thresholds = {
+      verify: report.verify.threshold,
+      identify: identifyThreshold,
+      far: Object.fromEntries(Object.entries(far).map(([k, v]) => [k, v.threshold])),
+      measured_on:
+        `dev set (shared/data/faces), deno task calibrate --no-flip: verify = best-accuracy threshold on the dev LFW pairs (10-fold accuracy ${report.verify.lfw_10fold_accuracy}); far = all ${report.impostor_pairs} impostor / ${report.genuine_pairs} genuine pairs of the dev LFW images (TAR ${
+          ["1e-2", "1e-3", "1e-4"].map((k) => far[k].tar).join(" / ")
+        } at 1e-2 / 1e-3 / 1e-4); identify = FPIR 1% on an open-set split of the dev LFW images (${identify.subjects} enrolled, ${identify.non_mated_probes} never-enrolled probes), capped at the FAR 1e-3 threshold`,
+    };
+    await Deno.writeTextFile(url, JSON.stringify(manifest, null, 2) + "\n");
+    console.error(`wrote thresholds of recipe ${entry.id} to models/manifest.json`);
+  }
+  if (values.write && flip) {
     const url = new URL("../models/manifest.json", import.meta.url);
     const manifest = JSON.parse(await Deno.readTextFile(url));
     manifest.embedder.thresholds = {

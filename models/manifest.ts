@@ -34,6 +34,38 @@ export interface EmbedderEntry extends ModelEntry {
   template: [number, number][];
   dim: number;
   thresholds: Thresholds;
+  /**
+   * Average the embeddings of the face and its mirror image (part of the recipe: embeddings with
+   * and without are not comparable). Default: true.
+   */
+  flip?: boolean;
+}
+
+/**
+ * An embedder recipe: everything that decides an embedding (weights, precision, flip). Its `id`
+ * is the model id stored with every face, so a collection keeps the recipe it was created with
+ * and probes are embedded with that recipe.
+ */
+export interface RecipeEntry {
+  /** Stored model id (the embedder's own id for the original recipe). */
+  id: string;
+  /** Weights: the embedder entry's id. */
+  embedder: string;
+  /** Numeric precision of the weights. */
+  precision: "fp32" | "int8";
+  /** Flip averaging. */
+  flip: boolean;
+  /** Calibrated thresholds of this recipe. Default: the embedder entry's. */
+  thresholds?: Thresholds;
+  /** Why this recipe exists / how it was chosen. */
+  note?: string;
+}
+
+/** The recipes the service supports and the one new collections get. */
+export interface RecipeRegistry {
+  /** Recipe id of new collections. */
+  default: string;
+  entries: RecipeEntry[];
 }
 
 /** The whole manifest. */
@@ -49,6 +81,10 @@ export interface ModelManifest {
   detector: ModelEntry;
   landmarks: ModelEntry;
   embedder: EmbedderEntry;
+  /** Supported recipes. Default: the embedder alone with flip averaging. */
+  recipes?: RecipeRegistry;
+  /** Set on a {@linkcode recipeManifest} view: the recipe id (the stored model id). */
+  recipe?: string;
 }
 
 /** The committed manifest. */
@@ -57,4 +93,59 @@ export const MODEL_MANIFEST: ModelManifest = manifestJson as unknown as ModelMan
 /** Every model file of the manifest. */
 export function modelEntries(manifest: ModelManifest = MODEL_MANIFEST): ModelEntry[] {
   return [manifest.detector, manifest.landmarks, manifest.embedder];
+}
+
+/** Every supported recipe; the original embedder (flip averaging) when the manifest lists none. */
+export function embedderRecipes(manifest: ModelManifest = MODEL_MANIFEST): RecipeEntry[] {
+  return manifest.recipes?.entries ?? [{
+    id: manifest.embedder.id,
+    embedder: manifest.embedder.id,
+    precision: "fp32",
+    flip: manifest.embedder.flip ?? true,
+  }];
+}
+
+/**
+ * The recipe new collections get.
+ * @throws {RangeError} when the registry's default is not one of its entries.
+ */
+export function defaultRecipe(manifest: ModelManifest = MODEL_MANIFEST): RecipeEntry {
+  const all = embedderRecipes(manifest);
+  const id = manifest.recipes?.default ?? all[0].id;
+  const r = all.find((x) => x.id === id);
+  if (!r) throw new RangeError(`Model manifest: default recipe "${id}" is not listed`);
+  return r;
+}
+
+/**
+ * The manifest as seen by one recipe: its embedder entry carries the recipe's id, flip and
+ * thresholds, so the pipeline, the thresholds and the store key all follow the recipe.
+ * @throws {RangeError} when `id` is not a supported recipe or names weights the manifest lacks.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MODEL_MANIFEST, recipeManifest } from "./manifest.ts";
+ * const m = recipeManifest(MODEL_MANIFEST, MODEL_MANIFEST.embedder.id);
+ * assert.equal(m.embedder.flip, true);
+ * assert.equal(m.recipe, MODEL_MANIFEST.embedder.id);
+ * assert.throws(() => recipeManifest(MODEL_MANIFEST, "nope"), RangeError);
+ * ```
+ */
+export function recipeManifest(manifest: ModelManifest, id: string): ModelManifest {
+  const r = embedderRecipes(manifest).find((x) => x.id === id);
+  if (!r) throw new RangeError(`Unknown embedder recipe "${id}"`);
+  if (r.embedder !== manifest.embedder.id || r.precision !== "fp32") {
+    throw new RangeError(`Embedder recipe "${id}" needs weights this manifest does not ship`);
+  }
+  return {
+    ...manifest,
+    embedder: {
+      ...manifest.embedder,
+      // Sessions are cached by the weights' id, not the recipe's.
+      flip: r.flip,
+      thresholds: r.thresholds ?? manifest.embedder.thresholds,
+    },
+    recipe: r.id,
+  };
 }

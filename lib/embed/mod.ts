@@ -4,3 +4,4 @@
  */
 export * from "./session_cache.ts";
 export * from "./embed_face.ts";
+export * from "./collection_recipe.ts";

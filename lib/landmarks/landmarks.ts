@@ -13,13 +13,25 @@ import { Tensor } from "../embed/session_cache.ts";
 
 const SIZE = 64;
 
+/** When {@linkcode detectLandmarks} runs its second pass. */
+export type LandmarkRefine = boolean | "auto";
+
 /** Options for {@linkcode detectLandmarks}. */
 export interface DetectLandmarksOptions {
   /**
    * Second pass on a crop re-centred on the first pass's points (steadier eyes for loose or
-   * off-centre boxes). Default: true.
+   * off-centre boxes): `true` always, `false` never, `"auto"` only when the first pass is not
+   * confident, i.e. its points' centre lies more than `refineShift` × the crop side away from the
+   * crop's centre (the second crop would then differ). Default: true.
    */
-  refine?: boolean;
+  refine?: LandmarkRefine;
+  /** Shift (fraction of the crop side) above which `refine: "auto"` runs the second pass. Default: 0.05. */
+  refineShift?: number;
+  /**
+   * Called once with the number of model runs made (1 or 2) and the first pass's
+   * {@linkcode recentreShift} (NaN when `refine` is false). Default: none.
+   */
+  onPasses?: (passes: number, shift: number) => void;
 }
 
 /** The square crop the landmark model sees for a detector box: side = the box's longer side, same centre. */
@@ -29,6 +41,23 @@ export function landmarkCrop(box: Box): { cx: number; cy: number; side: number }
     cy: box.y + box.height / 2,
     side: Math.max(box.width, box.height),
   };
+}
+
+/**
+ * How far the re-centred crop moves from the first crop, as a fraction of the crop side
+ * (the larger of the horizontal and vertical shifts). Pure.
+ *
+ * @example
+ * ```ts
+ * import { recentreShift } from "./landmarks.ts";
+ * recentreShift({ cx: 50, cy: 50, side: 100 }, { cx: 53, cy: 49, side: 100 }); // 0.03
+ * ```
+ */
+export function recentreShift(
+  first: { cx: number; cy: number; side: number },
+  second: { cx: number; cy: number },
+): number {
+  return Math.max(Math.abs(second.cx - first.cx), Math.abs(second.cy - first.cy)) / first.side;
 }
 
 async function runOnce(
@@ -63,7 +92,11 @@ export async function detectLandmarks(
 ): Promise<Point[]> {
   const first = landmarkCrop(box);
   const pts = await runOnce(session, raster, first);
-  if (!(options.refine ?? true)) return pts;
+  const refine = options.refine ?? true;
+  if (refine === false) {
+    options.onPasses?.(1, NaN);
+    return pts;
+  }
   // Re-centre on the landmarks' own extent; keep the first pass's scale.
   let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
   for (const [x, y] of pts) {
@@ -73,6 +106,12 @@ export async function detectLandmarks(
     maxY = Math.max(maxY, y);
   }
   const second = { cx: (minX + maxX) / 2, cy: (minY + maxY) / 2, side: first.side };
+  const shift = recentreShift(first, second);
+  if (refine === "auto" && shift <= (options.refineShift ?? 0.05)) {
+    options.onPasses?.(1, shift);
+    return pts;
+  }
+  options.onPasses?.(2, shift);
   return runOnce(session, raster, second);
 }
 

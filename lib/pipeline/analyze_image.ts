@@ -8,7 +8,7 @@ import type { Raster } from "../image/raster.ts";
 import { FaceError } from "../errors.ts";
 import type { Box } from "../detect/box.ts";
 import { detectFaces, type DetectFacesOptions } from "../detect/ultraface_detector.ts";
-import { detectLandmarks, toFivePoints } from "../landmarks/landmarks.ts";
+import { detectLandmarks, type LandmarkRefine, toFivePoints } from "../landmarks/landmarks.ts";
 import type { Point } from "../align/estimate_similarity.ts";
 import { alignedTensor, alignmentTransform, embedFace } from "../embed/embed_face.ts";
 import type { SessionCache } from "../embed/session_cache.ts";
@@ -45,8 +45,21 @@ export interface AnalyzeImageOptions {
    * (`detected` still counts every face found). Default: no limit.
    */
   maxFaces?: number;
-  /** Flip test-time augmentation for embeddings. Default: true. */
+  /** Flip test-time augmentation for embeddings. Default: the manifest embedder's `flip` (true). */
   flip?: boolean;
+  /**
+   * Second landmark pass on a re-centred crop: `true` always, `false` never, `"auto"` only when
+   * the first pass's points are off-centre (see `detectLandmarks`). Default: true.
+   */
+  refineLandmarks?: LandmarkRefine;
+  /** Shift above which `refineLandmarks: "auto"` runs the second pass. Default: 0.05. */
+  refineShift?: number;
+  /**
+   * Called for each selected face with its aligned tensor (planar, normalised, before the
+   * embedder) and the landmark re-centring shift; for benchmarks that compare embedders on the
+   * same alignment. Default: none.
+   */
+  onAligned?: (aligned: Float32Array, shift: number) => void;
   /** Refuse images without a face with `no_face`. Default: false (return an empty list). */
   requireFace?: boolean;
   /**
@@ -103,6 +116,8 @@ export interface Analysis {
   /** Faces found by the detector before selection. */
   detected: number;
   timings: StageTimings;
+  /** Landmark-model runs made for the selected faces (1 or 2 per face). */
+  landmarkPasses: number;
 }
 
 function pick(boxes: { box: Box; score: number }[], select: FaceSelection, raster: Raster) {
@@ -203,9 +218,20 @@ export async function analyzeImage(
   const embedderChannels = manifest.embedder.input.channels === "RGB" ? "rgb" : "bgr";
 
   const faces: AnalyzedFace[] = [];
+  let landmarkPasses = 0;
   for (const det of chosen) {
     let s = performance.now();
-    const five = toFivePoints(await detectLandmarks(landmarker, raster, det.box));
+    let shift = NaN;
+    const five = toFivePoints(
+      await detectLandmarks(landmarker, raster, det.box, {
+        refine: options.refineLandmarks ?? true,
+        refineShift: options.refineShift,
+        onPasses: (n, sh) => {
+          landmarkPasses += n;
+          shift = sh;
+        },
+      }),
+    );
     t.landmarks += performance.now() - s;
     s = performance.now();
     let transform;
@@ -217,6 +243,7 @@ export async function analyzeImage(
       throw err;
     }
     const aligned = alignedTensor(raster, transform, { channels: embedderChannels });
+    options.onAligned?.(aligned, shift);
     // Report in full-size pixels (a no-op when the raster is full size).
     const box = factor === 1 ? det.box : scaleBox(det.box, factor);
     const points = factor === 1 ? five : five.map(([x, y]): Point => [x * factor, y * factor]);
@@ -232,7 +259,9 @@ export async function analyzeImage(
     const face: AnalyzedFace = { box, score: det.score, landmarks: points, quality };
     if (embedder) {
       s = performance.now();
-      face.embedding = await embedFace(embedder, aligned, { flip: options.flip ?? true });
+      face.embedding = await embedFace(embedder, aligned, {
+        flip: options.flip ?? manifest.embedder.flip ?? true,
+      });
       t.embed += performance.now() - s;
     }
     faces.push(face);
@@ -245,5 +274,12 @@ export async function analyzeImage(
   }
   t.total = performance.now() - t0;
   const size = factor === 1 ? raster : full!;
-  return { width: size.width, height: size.height, faces, detected: found.length, timings: t };
+  return {
+    width: size.width,
+    height: size.height,
+    faces,
+    detected: found.length,
+    timings: t,
+    landmarkPasses,
+  };
 }

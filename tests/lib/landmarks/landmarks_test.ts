@@ -3,7 +3,12 @@ import type { Point } from "../../../lib/align/estimate_similarity.ts";
 import { detectFaces } from "../../../lib/detect/mod.ts";
 import type { OrtSession } from "../../../lib/embed/session_cache.ts";
 import { decodeImage, type Raster } from "../../../lib/image/mod.ts";
-import { detectLandmarks, landmarkCrop, toFivePoints } from "../../../lib/landmarks/landmarks.ts";
+import {
+  detectLandmarks,
+  landmarkCrop,
+  recentreShift,
+  toFivePoints,
+} from "../../../lib/landmarks/landmarks.ts";
 import { MODEL_MANIFEST } from "../../../models/manifest.ts";
 import { readData, sessions } from "../../_data.ts";
 
@@ -124,4 +129,45 @@ Deno.test("detectLandmarks() puts the five points of a real face in anatomical o
   );
   const eyes = Math.hypot(re[0] - le[0], re[1] - le[1]);
   assert.ok(eyes > 0.25 * width && eyes < 0.6 * width, `eye distance ${eyes} for box ${width}`);
+});
+
+Deno.test("recentreShift() is the larger axis shift as a fraction of the crop side", () => {
+  assert.equal(recentreShift({ cx: 125, cy: 125, side: 50 }, { cx: 120, cy: 125 }), 0.1);
+  assert.equal(recentreShift({ cx: 0, cy: 0, side: 10 }, { cx: 1, cy: -3 }), 0.3);
+  assert.equal(recentreShift({ cx: 5, cy: 5, side: 10 }, { cx: 5, cy: 5 }), 0);
+});
+
+Deno.test('detectLandmarks() with refine "auto" skips the second pass at and under refineShift only', async () => {
+  // The scripted points move the crop centre from (125, 125) to (120, 125): shift ≈ 5 / 50.
+  const box = { x: 100, y: 100, width: 50, height: 50 };
+  let shift = NaN;
+  const twice = await detectLandmarks(scripted().session, white(300, 300), box, {
+    onPasses: (_, s) => (shift = s),
+  });
+  assert.ok(Math.abs(shift - 0.1) < 1e-6, `shift ${shift}`);
+  const once = await detectLandmarks(scripted().session, white(300, 300), box, { refine: false });
+  for (
+    const [refineShift, passes] of [[shift, 1], [shift - 1e-6, 2], [shift + 1e-6, 1]] as const
+  ) {
+    const { session, inputs } = scripted();
+    const reported: [number, number][] = [];
+    const pts = await detectLandmarks(session, white(300, 300), box, {
+      refine: "auto",
+      refineShift,
+      onPasses: (n, s) => reported.push([n, s]),
+    });
+    assert.equal(inputs.length, passes, `refineShift ${refineShift}`);
+    assert.deepEqual(reported, [[passes, shift]]);
+    assert.deepEqual(pts, passes === 2 ? twice : once);
+  }
+});
+
+Deno.test("detectLandmarks() reports one pass and no shift when refine is false", async () => {
+  const { session } = scripted();
+  const reported: [number, number][] = [];
+  await detectLandmarks(session, white(300, 300), { x: 100, y: 100, width: 50, height: 50 }, {
+    refine: false,
+    onPasses: (n, shift) => reported.push([n, shift]),
+  });
+  assert.deepEqual(reported, [[1, NaN]]);
 });
