@@ -85,6 +85,8 @@ export interface ModelManifest {
   recipes?: RecipeRegistry;
   /** Set on a {@linkcode recipeManifest} view: the recipe id (the stored model id). */
   recipe?: string;
+  /** Set on a {@linkcode recipeManifest} view: the embedder entry as the manifest lists it. */
+  baseEmbedder?: EmbedderEntry;
 }
 
 /** The committed manifest. */
@@ -138,14 +140,17 @@ export function recipeManifest(manifest: ModelManifest, id: string): ModelManife
   if (r.embedder !== manifest.embedder.id || r.precision !== "fp32") {
     throw new RangeError(`Embedder recipe "${id}" needs weights this manifest does not ship`);
   }
+  // A view of a view starts again from the listed embedder entry.
+  const base = manifest.baseEmbedder ?? manifest.embedder;
   return {
     ...manifest,
     embedder: {
-      ...manifest.embedder,
+      ...base,
       // Sessions are cached by the weights' id, not the recipe's.
       flip: r.flip,
-      thresholds: r.thresholds ?? manifest.embedder.thresholds,
+      thresholds: r.thresholds ?? base.thresholds,
     },
     recipe: r.id,
+    baseEmbedder: base,
   };
 }

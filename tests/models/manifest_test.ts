@@ -52,3 +52,13 @@ Deno.test("recipeManifest() and defaultRecipe() refuse recipes the manifest cann
     RangeError,
   );
 });
+
+Deno.test("recipeManifest() of another recipe's view starts from the listed embedder", () => {
+  const ids = embedderRecipes().map((r) => r.id);
+  for (const a of ids) {
+    for (const b of ids) {
+      const twice = recipeManifest(recipeManifest(MODEL_MANIFEST, a), b);
+      assert.deepEqual(twice, recipeManifest(MODEL_MANIFEST, b));
+    }
+  }
+});
