@@ -10,10 +10,13 @@ import { type ModelLoader, SessionCache } from "../lib/embed/mod.ts";
 import {
   type FaceStore,
   KvFaceStore,
+  MasterKeyring,
   MemoryFaceStore,
   openIdempotencyStore,
+  type StoreEncryption,
   UpstashFaceStore,
 } from "../lib/store/mod.ts";
+import { FaceError } from "../lib/errors.ts";
 import { openKeyStore } from "../lib/auth/mod.ts";
 import { type RateLimiter, UpstashRateLimiter } from "../lib/ratelimit/mod.ts";
 import { MODEL_MANIFEST } from "../models/manifest.ts";
@@ -26,21 +29,43 @@ export interface Platform {
 }
 
 /**
+ * The encryption of a configuration's store: its master keyring, or `"off"`.
+ *
+ * @throws {FaceError} `invalid_request` when encryption is on but no master key was given (on
+ *   Deno, `resolveMasterKey` in `_master_key.ts` reads the key file first).
+ */
+export async function storeEncryption(config: Config): Promise<StoreEncryption> {
+  const enc = config.encryption;
+  if (enc.mode === "off") return "off";
+  if (enc.masterKeys.length === 0) {
+    throw new FaceError(
+      "invalid_request",
+      "Cannot start: no master key for encryption at rest: set FACEGATE_MASTER_KEY (base64 of " +
+        "32 random bytes); FACEGATE_ENCRYPTION=off stores faces in plain text (tests only)",
+    );
+  }
+  return await MasterKeyring.fromBytes(enc.masterKeys);
+}
+
+/**
  * Opens the store a configuration names; for Deno KV, creates the file's directory first.
  *
- * @throws {FaceError} `store_unavailable` when the store cannot be opened.
+ * @throws {FaceError} `store_unavailable` when the store cannot be opened; `invalid_request`
+ *   without a master key (see {@linkcode storeEncryption}).
  */
 export async function openStore(config: Config): Promise<FaceStore> {
   const store = config.store;
   if (store.kind === "memory") return new MemoryFaceStore();
+  const encryption = await storeEncryption(config);
   if (store.kind === "upstash") {
-    return new UpstashFaceStore({ url: store.url, token: store.token, prefix: store.prefix });
+    const { url, token, prefix } = store;
+    return new UpstashFaceStore({ url, token, prefix, encryption });
   }
   const slash = store.path.lastIndexOf("/");
   if (store.path !== ":memory:" && slash > 0) {
     await Deno.mkdir(store.path.slice(0, slash), { recursive: true });
   }
-  return await KvFaceStore.open(store.path);
+  return await KvFaceStore.open(store.path, { encryption });
 }
 
 /**

@@ -67,7 +67,11 @@ const PATH_PARAMS: Record<string, { description: string; schema: JsonSchema }> =
 };
 
 /** Errors any route may answer with. */
-const COMMON_PROBLEMS: FaceErrorCode[] = ["payload_too_large", "store_unavailable"];
+const COMMON_PROBLEMS: FaceErrorCode[] = [
+  "payload_too_large",
+  "store_unavailable",
+  "store_key_unavailable",
+];
 /** Errors of every operation that needs an API key. */
 const AUTH_PROBLEMS: FaceErrorCode[] = ["unauthorized", "forbidden", "rate_limited"];
 

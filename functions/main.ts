@@ -13,14 +13,20 @@ import { consoleLogger } from "./_context.ts";
 import { matchThresholds } from "./_thresholds.ts";
 import { authStartupWarning } from "./_auth.ts";
 import { buildAppDeps, closeAppDeps } from "./_deps.ts";
+import { encryptionStartupWarning, resolveMasterKey } from "./_master_key.ts";
 
 /**
  * Builds the app's dependencies on Deno ({@linkcode buildAppDeps}), the models loaded lazily from
- * `models/`. Used by the server and by the CLIs' local mode; release them with
- * {@linkcode closeAppDeps}.
+ * `models/`, the master key read from its file ({@linkcode resolveMasterKey}; created when
+ * `createMasterKey`, as `deno task dev` does). Used by the server and by the CLIs' local mode;
+ * release them with {@linkcode closeAppDeps}.
  */
-export function buildDeps(config: Config): Promise<AppDeps> {
-  return buildAppDeps(config, { modelLoader: fileModelLoader() });
+export async function buildDeps(config: Config, createMasterKey = false): Promise<AppDeps> {
+  const resolved = await resolveMasterKey(config, {
+    create: createMasterKey,
+    logger: consoleLogger,
+  });
+  return await buildAppDeps(resolved, { modelLoader: fileModelLoader() });
 }
 
 /**
@@ -55,7 +61,9 @@ if (import.meta.main) {
   }
   const warning = authStartupWarning(config);
   if (warning) consoleLogger.error(warning);
-  const deps = await buildDeps(config);
+  const plain = encryptionStartupWarning(config);
+  if (plain) consoleLogger.error(plain);
+  const deps = await buildDeps(config, Deno.args.includes("--create-master-key"));
   const app = createApp(deps);
   const server = Deno.serve({
     hostname: config.host,

@@ -45,6 +45,7 @@ export const PROBLEMS: Record<FaceErrorCode, ProblemKind> = {
   model_unavailable: { status: 503, title: "Model unavailable" },
   store_unavailable: { status: 503, title: "Store unavailable" },
   overloaded: { status: 503, title: "Server overloaded" },
+  store_key_unavailable: { status: 500, title: "Store key unavailable" },
 };
 
 /**

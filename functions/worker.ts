@@ -34,6 +34,7 @@ import { type AppEnv, consoleLogger } from "./_context.ts";
 import { authStartupWarning } from "./_auth.ts";
 import { problemResponse } from "./problem.ts";
 import { buildAppDeps } from "./_deps.ts";
+import { encryptionStartupWarning } from "./_master_key.ts";
 // @ts-ignore: a wrangler CompiledWasm module (WebAssembly.Module), copied beside the bundle
 import ortWasm from "./ort-wasm-simd-threaded.wasm";
 // @ts-ignore: a wrangler CompiledWasm module (WebAssembly.Module), copied beside the bundle
@@ -117,6 +118,8 @@ export async function buildWorkerDeps(env: Record<string, unknown>): Promise<App
   };
   const warning = authStartupWarning(config);
   if (warning) consoleLogger.error(warning);
+  const plain = encryptionStartupWarning(config);
+  if (plain) consoleLogger.error(plain);
   return await buildAppDeps(config, { modelLoader: bundledModels });
 }
 

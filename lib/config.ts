@@ -25,6 +25,9 @@
  * | `FACEGATE_REDIS_PREFIX`    | `facegate:` (prefix of every Redis key)           |
  * | `FACEGATE_CORS_ORIGINS`    | none; `*` or a comma list of origins allowed to call from a browser |
  * | `FACEGATE_WEBHOOK_*`       | see `lib/webhook/webhook_config.ts`               |
+ * | `FACEGATE_ENCRYPTION`      | `on` (templates sealed at rest); `off` only for tests |
+ * | `FACEGATE_MASTER_KEY`      | none; base64 of 32 bytes, several comma-separated (newest first) |
+ * | `FACEGATE_MASTER_KEY_FILE` | `master.key` beside the KV file (Deno KV store only) |
  *
  * Empty values count as unset.
  *
@@ -35,6 +38,7 @@ import type { MatchStrategy } from "./match/mod.ts";
 import { parseWebhookConfig, type WebhookConfig } from "./webhook/webhook_config.ts";
 import { intReader } from "./_env.ts";
 import { parseCorsOrigins } from "./_cors_origins.ts";
+import { parseMasterKeys } from "./store/mod.ts";
 
 /**
  * How a subject with several faces is scored when `FACEGATE_MATCH_STRATEGY` is unset. The one
@@ -47,6 +51,14 @@ export type StoreConfig =
   | { kind: "kv"; path: string }
   | { kind: "memory" }
   | { kind: "upstash"; url: string; token: string; prefix?: string };
+
+/**
+ * Encryption at rest of the KV and Upstash stores. `masterKeys` are secrets: never log them.
+ * With a `keyFile` the entry file reads the keys from it (Deno only) before building the stores.
+ */
+export type EncryptionConfig =
+  | { mode: "off" }
+  | { mode: "on"; masterKeys: Uint8Array[]; keyFile: string | undefined };
 
 /** The parsed configuration. */
 export interface Config {
@@ -95,6 +107,11 @@ export interface Config {
    * (`FACEGATE_CORS_ORIGINS`). Default: `[]` (none).
    */
   corsOrigins: string[];
+  /**
+   * Envelope encryption of stored templates. Default: on, keys from `FACEGATE_MASTER_KEY`, else
+   * (Deno KV) from `master.key` beside the KV file.
+   */
+  encryption: EncryptionConfig;
 }
 
 const MIB = 1024 * 1024;
@@ -175,6 +192,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const store = parseStore(get, problems);
   const webhook = parseWebhookConfig(get, problems);
   const corsOrigins = parseCorsOrigins(get("FACEGATE_CORS_ORIGINS"), problems);
+  const encryption = parseEncryption(get, store, problems);
   if (problems.length > 0) {
     throw new FaceError(
       "invalid_request",
@@ -201,7 +219,39 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     keyPepper,
     webhook,
     corsOrigins,
+    encryption,
   };
+}
+
+function parseEncryption(
+  get: (name: string) => string | undefined,
+  store: StoreConfig,
+  problems: string[],
+): EncryptionConfig {
+  const mode = get("FACEGATE_ENCRYPTION") ?? "on";
+  if (mode !== "on" && mode !== "off") {
+    problems.push(`FACEGATE_ENCRYPTION must be "on" or "off", got ${JSON.stringify(mode)}`);
+  }
+  if (mode === "off") return { mode };
+  const text = get("FACEGATE_MASTER_KEY");
+  let keyFile = get("FACEGATE_MASTER_KEY_FILE");
+  const parsed = text === undefined ? { keys: [], problems: [] } : parseMasterKeys(text);
+  problems.push(...parsed.problems);
+  if (text !== undefined && keyFile !== undefined) {
+    problems.push("FACEGATE_MASTER_KEY and FACEGATE_MASTER_KEY_FILE are both set: use one");
+  }
+  if (text === undefined && keyFile === undefined && store.kind === "kv") {
+    const slash = store.path.lastIndexOf("/");
+    keyFile = `${slash > 0 ? store.path.slice(0, slash) : "."}/master.key`;
+  }
+  if (text === undefined && keyFile === undefined && store.kind === "upstash") {
+    problems.push(
+      "FACEGATE_MASTER_KEY is required with the upstash store: base64 of 32 random bytes " +
+        "(e.g. `openssl rand -base64 32`); FACEGATE_ENCRYPTION=off stores faces in plain text " +
+        "(tests only)",
+    );
+  }
+  return { mode: "on", masterKeys: parsed.keys, keyFile: text === undefined ? keyFile : undefined };
 }
 
 function parseStore(get: (name: string) => string | undefined, problems: string[]): StoreConfig {

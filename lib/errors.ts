@@ -21,6 +21,7 @@ export type FaceErrorCode =
   | "model_unavailable"
   | "model_mismatch"
   | "store_unavailable"
+  | "store_key_unavailable"
   | "conflict"
   | "unauthorized"
   | "forbidden"

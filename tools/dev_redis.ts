@@ -28,7 +28,7 @@ if (import.meta.main) {
   const bridge = await startBridge({ redisPort: redis.port, token: crypto.randomUUID() });
   log("redis-server and Upstash bridge started", { redis_port: redis.port, bridge: bridge.url });
   const server = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "functions/main.ts"],
+    args: ["run", "-A", "functions/main.ts", "--create-master-key"],
     cwd: new URL("../", import.meta.url),
     env: {
       UPSTASH_REDIS_REST_URL: bridge.url,
@@ -36,6 +36,10 @@ if (import.meta.main) {
       FACEGATE_STORE: "upstash",
       FACEGATE_AUTH: "off",
       HOST: "127.0.0.1",
+      // Like `deno task dev`: the master key of encryption at rest in ./data, made on first start.
+      ...(Deno.env.get("FACEGATE_MASTER_KEY")
+        ? {}
+        : { FACEGATE_MASTER_KEY_FILE: "./data/master.key" }),
     },
     stdin: "null",
     stdout: "inherit",

@@ -193,3 +193,63 @@ export function unpackGalleryRecord(packed: string): GalleryRecord {
     embedding: decodeEmbedding(bytes.subarray(2 + len)),
   };
 }
+
+/** A sealed gallery row as packed by {@linkcode packSealedGalleryRecord}. */
+export interface SealedGalleryRecord {
+  subject: string;
+  /** Id of the data key that sealed it. */
+  keyId: string;
+  /** The sealed embedding (`iv | ciphertext | tag`). */
+  sealed: Uint8Array;
+}
+
+/**
+ * Packs a sealed gallery row as `"e1." + keyId + "." + base64(subjectLen (u16 LE) | subject |
+ * sealed)`. Plain rows ({@linkcode packGalleryRecord}) never contain a `.`, so both can be told
+ * apart while a store is migrated.
+ *
+ * @throws {RangeError} When the subject is longer than 65535 UTF-8 bytes or the key id has a `.`.
+ *
+ * @example
+ * ```ts
+ * import { packSealedGalleryRecord, unpackSealedGalleryRecord } from "./embedding_codec.ts";
+ * const packed = packSealedGalleryRecord("ann", "00ff", new Uint8Array([9]));
+ * console.assert(packed.startsWith("e1.00ff."));
+ * console.assert(unpackSealedGalleryRecord(packed)?.sealed[0] === 9);
+ * ```
+ */
+export function packSealedGalleryRecord(
+  subject: string,
+  keyId: string,
+  sealed: Uint8Array,
+): string {
+  const name = new TextEncoder().encode(subject);
+  if (name.length > 0xffff) throw new RangeError("Cannot pack gallery record: subject too long");
+  if (keyId.includes(".")) throw new RangeError("Cannot pack gallery record: key id has a dot");
+  const out = new Uint8Array(2 + name.length + sealed.length);
+  out[0] = name.length & 0xff;
+  out[1] = name.length >> 8;
+  out.set(name, 2);
+  out.set(sealed, 2 + name.length);
+  return `e1.${keyId}.${bytesToBase64(out)}`;
+}
+
+/**
+ * Inverse of {@linkcode packSealedGalleryRecord}; null for a plain row.
+ *
+ * @throws {RangeError} On a malformed record.
+ */
+export function unpackSealedGalleryRecord(packed: string): SealedGalleryRecord | null {
+  if (!packed.startsWith("e1.")) return null;
+  const dot = packed.indexOf(".", 3);
+  if (dot < 0) throw new RangeError("Cannot unpack gallery record: no key id");
+  const bytes = base64ToBytes(packed.slice(dot + 1));
+  if (bytes.length < 2) throw new RangeError("Cannot unpack gallery record: too short");
+  const len = bytes[0] | (bytes[1] << 8);
+  if (2 + len > bytes.length) throw new RangeError("Cannot unpack gallery record: truncated");
+  return {
+    subject: new TextDecoder().decode(bytes.subarray(2, 2 + len)),
+    keyId: packed.slice(3, dot),
+    sealed: bytes.subarray(2 + len),
+  };
+}

@@ -9,11 +9,13 @@
  * | store   | key                                 | value                                             |
  * | ------- | ----------------------------------- | ------------------------------------------------- |
  * | Deno KV | `[...P, "v1", m, c, "s", s]`        | subject summary `{created_at, updated_at, face_count}` |
- * | Deno KV | `[...P, "v1", m, c, "f", s, f]`     | face `{embedding: bytes, quality, created_at, metadata}` |
+ * | Deno KV | `[...P, "v1", m, c, "f", s, f]`     | face `{sealed, k, quality, created_at, metadata}` (plain `embedding` bytes in stores written before encryption) |
  * | Redis   | `P + "v1:{m|c}:subjects"`           | sorted set of subject names (score 0, lex order)  |
  * | Redis   | `P + "v1:{m|c}:subject:" + s`       | hash `created_at`, `updated_at`, `face_count`     |
- * | Redis   | `P + "v1:{m|c}:faces:" + s`         | hash face id -> JSON `{quality, created_at, metadata}` |
- * | Redis   | `P + "v1:{m|c}:gallery"`            | hash face id -> packed record (base64)            |
+ * | Redis   | `P + "v1:{m|c}:faces:" + s`         | hash face id -> JSON `{q, c, k, m}` (`m` sealed metadata, base64) |
+ * | Redis   | `P + "v1:{m|c}:gallery"`            | hash face id -> sealed record `e1.k.base64` (packed record, base64, when plain) |
+ * | Redis   | `P + "v1:{m|c}:dek"`                | the collection's data key `id.kid.wrapped`        |
+ * | Deno KV | `[...P, "dek", "v1", m, c]`         | the collection's data key `{id, kid, wrapped}`    |
  *
  * | Deno KV | `[...P, "auth", "v1", "key", id]`  | API key record `{id, name, role, collections, created_at, revoked_at, hash}` |
  * | Redis   | `P + "auth:v1:keys"`                | hash key id -> API key record JSON                |
@@ -87,6 +89,8 @@ export interface KvCollectionKeys {
   subjectFaces(subject: string): Deno.KvKey;
   /** Key of one face. */
   face(subject: string, faceId: string): Deno.KvKey;
+  /** The collection's wrapped data key (outside `collection`, so rotation lists only keys). */
+  dataKey: Deno.KvKey;
 }
 
 /**
@@ -118,6 +122,7 @@ export function kvCollectionKeys(
     subjects,
     faces,
     version: [...base, "version"],
+    dataKey: [...prefix, "dek", SCHEMA_VERSION, model, collection],
     subject: (s) => [...subjects, validateName("subject", s)],
     subjectFaces: (s) => [...faces, validateName("subject", s)],
     face: (s, f) => [...faces, validateName("subject", s), validateName("face id", f)],
@@ -138,6 +143,8 @@ export interface RedisCollectionKeys {
   subject(subject: string): string;
   /** Hash face id -> face JSON of one subject. */
   faces(subject: string): string;
+  /** String `id.kid.wrapped`: the collection's wrapped data key. */
+  dataKey: string;
 }
 
 /**
@@ -163,6 +170,7 @@ export function redisCollectionKeys(ref: CollectionRef, prefix = ""): RedisColle
     subjects: `${base}subjects`,
     gallery: `${base}gallery`,
     version: `${base}version`,
+    dataKey: `${base}dek`,
     base,
     subject: (s) => `${base}subject:${validateName("subject", s)}`,
     faces: (s) => `${base}faces:${validateName("subject", s)}`,

@@ -28,8 +28,10 @@ import type {
   SubjectRecord,
   SubjectSummary,
 } from "./face_store.ts";
-import { kvCollectionKeys } from "./keys.ts";
+import { kvCollectionKeys, SCHEMA_VERSION } from "./keys.ts";
 import { decodeEmbedding, encodeEmbedding } from "./embedding_codec.ts";
+import { RecordSealer, type StoreEncryption } from "./_sealing.ts";
+import type { WrappedDataKey } from "./template_cipher.ts";
 import {
   checkNewFace,
   decodeCursor,
@@ -53,6 +55,11 @@ export interface KvFaceStoreOptions {
   maxAttempts?: number;
   /** Whether `close()` closes the `Deno.Kv` handle. Default: false (true from `open`). */
   ownsKv?: boolean;
+  /**
+   * Envelope encryption of embeddings and metadata: the master keyring, or `"off"` (plain records,
+   * tests only). Required.
+   */
+  encryption?: StoreEncryption;
 }
 
 interface SubjectMeta {
@@ -61,11 +68,18 @@ interface SubjectMeta {
   face_count: number;
 }
 
+/** A face as stored: sealed (`k` set) or, with encryption off and before it existed, plain. */
 interface StoredFace {
-  embedding: Uint8Array;
+  /** Plain float32 LE embedding (unsealed records only). */
+  embedding?: Uint8Array;
+  /** Sealed embedding (with `k`). */
+  sealed?: Uint8Array;
+  /** Id of the data key that sealed the record. */
+  k?: string;
   quality: number;
   created_at: string;
-  metadata?: string;
+  /** Metadata JSON: sealed bytes with `k`, else the plain string. */
+  metadata?: string | Uint8Array;
 }
 
 const LIST_BATCH = 500;
@@ -95,6 +109,7 @@ export class KvFaceStore implements FaceStore {
   #maxAttempts: number;
   #ownsKv: boolean;
   #closed = false;
+  #sealer: RecordSealer;
   #locks = new Map<string, Promise<unknown>>();
 
   /**
@@ -109,6 +124,7 @@ export class KvFaceStore implements FaceStore {
     this.#now = options.now ?? (() => new Date());
     this.#maxAttempts = options.maxAttempts ?? 100;
     this.#ownsKv = options.ownsKv ?? false;
+    this.#sealer = new RecordSealer(options.encryption);
   }
 
   /**
@@ -119,7 +135,7 @@ export class KvFaceStore implements FaceStore {
    * @throws {FaceError} `store_unavailable` when the database cannot be opened or Deno KV is not
    *   enabled (`--unstable-kv`).
    */
-  static async open(path?: string, options: KvFaceStoreOptions = {}): Promise<KvFaceStore> {
+  static async open(path: string | undefined, options: KvFaceStoreOptions): Promise<KvFaceStore> {
     if (typeof Deno.openKv !== "function") {
       throw new FaceError(
         "store_unavailable",
@@ -145,18 +161,34 @@ export class KvFaceStore implements FaceStore {
     const checked = checkNewFace(face);
     const id = newFaceId();
     const faceKey = keys.face(subject, id);
+    const sealer = this.#sealer;
+    let sealed: Awaited<ReturnType<RecordSealer["sealFace"]>> | undefined;
     return await this.#serialized(subjectKey, async () => {
       for (let attempt = 0; attempt < this.#maxAttempts; attempt++) {
         const now = this.#now().toISOString();
-        const meta = await this.#call("add a face", () => this.#kv.get<SubjectMeta>(subjectKey));
+        const [meta, dek] = await this.#call(
+          "add a face",
+          () => this.#kv.getMany<[SubjectMeta, WrappedDataKey]>([subjectKey, keys.dataKey]),
+        );
         const count = meta.value?.face_count ?? 0;
         if (count >= MAX_FACES_PER_SUBJECT) throw tooManyFaces(subject);
-        const stored: StoredFace = {
-          embedding: encodeEmbedding(checked.embedding),
-          quality: checked.quality,
-          created_at: now,
-        };
-        if (checked.metadataJson !== undefined) stored.metadata = checked.metadataJson;
+        // The data key is checked too: a concurrent deleteCollection may have removed it.
+        const op = this.#kv.atomic().check(meta, dek);
+        const stored: StoredFace = { quality: checked.quality, created_at: now };
+        if (sealer.cipher === null) {
+          stored.embedding = encodeEmbedding(checked.embedding);
+          if (checked.metadataJson !== undefined) stored.metadata = checked.metadataJson;
+        } else {
+          const wrapped = dek.value ?? await sealer.newDataKey(ref);
+          if (dek.value === null) op.set(keys.dataKey, wrapped);
+          if (sealed?.k !== wrapped.id) {
+            const dataKey = await this.#call("add a face", () => sealer.dataKey(ref, wrapped));
+            const { embedding, metadataJson } = checked;
+            sealed = await sealer.sealFace(dataKey, ref, subject, id, embedding, metadataJson);
+          }
+          Object.assign(stored, { sealed: sealed.embedding, k: sealed.k });
+          if (sealed.metadata !== undefined) stored.metadata = sealed.metadata;
+        }
         const next: SubjectMeta = {
           created_at: meta.value?.created_at ?? now,
           updated_at: now,
@@ -166,11 +198,23 @@ export class KvFaceStore implements FaceStore {
           "add a face",
           () =>
             commit(
-              this.#kv.atomic().check(meta).set(subjectKey, next).set(faceKey, stored)
-                .set(keys.version, crypto.randomUUID()),
+              op.set(subjectKey, next).set(faceKey, stored).set(keys.version, crypto.randomUUID()),
             ),
         );
-        if (res) return toRecord(ref.model, subject, id, stored);
+        if (res) {
+          const record: FaceRecord = {
+            id,
+            subject,
+            model: ref.model,
+            embedding: checked.embedding,
+            quality: checked.quality,
+            created_at: now,
+          };
+          if (checked.metadataJson !== undefined) {
+            record.metadata = JSON.parse(checked.metadataJson);
+          }
+          return record;
+        }
         await backoff(attempt);
       }
       throw contended("add a face", subject);
@@ -185,13 +229,17 @@ export class KvFaceStore implements FaceStore {
     return await this.#call("read a subject", async () => {
       // Read summary, faces, summary again: equal versionstamps mean one consistent snapshot.
       for (let attempt = 0;; attempt++) {
-        const before = await this.#kv.get<SubjectMeta>(subjectKey);
+        const [before, dek] = await this.#kv.getMany<[SubjectMeta, WrappedDataKey]>([
+          subjectKey,
+          keys.dataKey,
+        ]);
         if (before.value === null) return null;
         const faces: FaceRecord[] = [];
         for await (
           const e of this.#kv.list<StoredFace>({ prefix: facesPrefix }, { batchSize: LIST_BATCH })
         ) {
-          faces.push(toRecord(ref.model, subject, e.key[e.key.length - 1] as string, e.value));
+          const faceId = e.key[e.key.length - 1] as string;
+          faces.push(await this.#toRecord(ref, dek.value, subject, faceId, e.value));
         }
         const after = await this.#kv.get<SubjectMeta>(subjectKey);
         if (after.versionstamp === before.versionstamp || attempt >= 10) {
@@ -315,7 +363,13 @@ export class KvFaceStore implements FaceStore {
         op.set(keys.version, crypto.randomUUID());
         return (await commit(op)) ? faces : -1;
       });
-      if (batch === null) return removed;
+      if (batch === null) {
+        if (await this.#dropDataKey(keys)) return removed;
+        if (++conflicts >= this.#maxAttempts) {
+          throw contended("delete a collection", ref.collection);
+        }
+        continue;
+      }
       if (batch >= 0) {
         removed += batch;
         continue;
@@ -340,17 +394,21 @@ export class KvFaceStore implements FaceStore {
     const keys = kvCollectionKeys(ref, this.#prefix);
     const n = keys.faces.length;
     const rows = await this.#call("read the gallery", async () => {
-      const out: GalleryRow[] = [];
+      const dek = (await this.#kv.get<WrappedDataKey>(keys.dataKey)).value;
+      const out: Promise<GalleryRow>[] = [];
       for await (
         const e of this.#kv.list<StoredFace>({ prefix: keys.faces }, { batchSize: LIST_BATCH })
       ) {
-        out.push({
-          subject: e.key[n] as string,
-          faceId: e.key[n + 1] as string,
-          embedding: decodeEmbedding(e.value.embedding),
-        });
+        const subject = e.key[n] as string, faceId = e.key[n + 1] as string;
+        out.push(
+          this.#embedding(ref, dek, subject, faceId, e.value).then((embedding) => ({
+            subject,
+            faceId,
+            embedding,
+          })),
+        );
       }
-      return out;
+      return await Promise.all(out);
     });
     return packGallery(rows);
   }
@@ -360,6 +418,59 @@ export class KvFaceStore implements FaceStore {
     if (this.#ownsKv && !this.#closed) this.#kv.close();
     this.#closed = true;
     return Promise.resolve();
+  }
+
+  /**
+   * Deletes the collection's data key once it holds no subject (crypto-shredding whatever copy of
+   * its records may survive in backups). False when a concurrent write got in: the caller retries.
+   */
+  async #dropDataKey(keys: ReturnType<typeof kvCollectionKeys>): Promise<boolean> {
+    return await this.#call("delete a collection", async () => {
+      const version = await this.#kv.get(keys.version);
+      for await (const _ of this.#kv.list({ prefix: keys.subjects }, { limit: 1 })) return false;
+      return await commit(
+        this.#kv.atomic().check(version).delete(keys.dataKey).set(
+          keys.version,
+          crypto.randomUUID(),
+        ),
+      );
+    });
+  }
+
+  /** A stored face's embedding, opened when sealed. */
+  async #embedding(
+    ref: CollectionRef,
+    dek: WrappedDataKey | null,
+    subject: string,
+    faceId: string,
+    f: StoredFace,
+  ): Promise<Float32Array> {
+    if (f.k === undefined) return decodeEmbedding(f.embedding!);
+    return await this.#sealer.openEmbedding(ref, dek, subject, faceId, f.k, f.sealed!);
+  }
+
+  async #toRecord(
+    ref: CollectionRef,
+    dek: WrappedDataKey | null,
+    subject: string,
+    id: string,
+    f: StoredFace,
+  ): Promise<FaceRecord> {
+    const record: FaceRecord = {
+      id,
+      subject,
+      model: ref.model,
+      embedding: await this.#embedding(ref, dek, subject, id, f),
+      quality: f.quality,
+      created_at: f.created_at,
+    };
+    if (f.metadata !== undefined) {
+      const json = f.k === undefined
+        ? f.metadata as string
+        : await this.#sealer.openMetadata(ref, dek, subject, id, f.k, f.metadata as Uint8Array);
+      record.metadata = JSON.parse(json);
+    }
+    return record;
   }
 
   /** Runs a KV call, mapping failures (but not FaceErrors) to `store_unavailable`. */
@@ -384,19 +495,6 @@ export class KvFaceStore implements FaceStore {
       if (this.#locks.get(id) === tail) this.#locks.delete(id);
     }
   }
-}
-
-function toRecord(model: string, subject: string, id: string, f: StoredFace): FaceRecord {
-  const record: FaceRecord = {
-    id,
-    subject,
-    model,
-    embedding: decodeEmbedding(f.embedding),
-    quality: f.quality,
-    created_at: f.created_at,
-  };
-  if (f.metadata !== undefined) record.metadata = JSON.parse(f.metadata);
-  return record;
 }
 
 /**

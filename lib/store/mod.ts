@@ -18,3 +18,6 @@ export * from "./idempotency_upstash_store.ts";
 export * from "./idempotency_open.ts";
 export * from "./upstash_redis.ts";
 export { MAX_EMBEDDING_DIM, MAX_FACES_PER_SUBJECT, MAX_METADATA_BYTES } from "./_store_common.ts";
+export * from "./master_keyring.ts";
+export * from "./template_cipher.ts";
+export type { StoreEncryption } from "./_sealing.ts";

@@ -29,7 +29,16 @@ import type {
   SubjectRecord,
 } from "./face_store.ts";
 import { redisCollectionKeys, validateName } from "./keys.ts";
-import { packGalleryRecord, unpackGalleryRecord } from "./embedding_codec.ts";
+import {
+  base64ToBytes,
+  bytesToBase64,
+  packGalleryRecord,
+  packSealedGalleryRecord,
+  unpackGalleryRecord,
+  unpackSealedGalleryRecord,
+} from "./embedding_codec.ts";
+import { RecordSealer, type StoreEncryption } from "./_sealing.ts";
+import type { WrappedDataKey } from "./template_cipher.ts";
 import { upstashRedis } from "./upstash_redis.ts";
 import {
   checkNewFace,
@@ -60,10 +69,18 @@ export interface UpstashFaceStoreOptions {
   retries?: number;
   /** Faces read per gallery round trip. Default: 2000. */
   galleryBatch?: number;
+  /**
+   * Envelope encryption of embeddings and metadata: the master keyring, or `"off"` (plain records,
+   * tests only). Required.
+   */
+  encryption?: StoreEncryption;
 }
 
 const ADD = `
 if redis.call('HEXISTS', KEYS[3], ARGV[2]) == 1 then return 'ok' end
+if ARGV[8] ~= '' and string.sub(redis.call('GET', KEYS[6]) or '', 1, 17) ~= ARGV[8] .. '.' then
+  return 'rekey'
+end
 local n = tonumber(redis.call('HGET', KEYS[2], 'face_count') or '0')
 if n >= tonumber(ARGV[6]) then return 'full' end
 if n == 0 then
@@ -108,7 +125,7 @@ return n`;
 
 const DELETE_SUBJECTS = `${DROP_SUBJECT}
 local names = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1)
-if #names > 0 then redis.call('SET', KEYS[3], ARGV[3]) end
+if #names > 0 then redis.call('SET', KEYS[3], ARGV[3]) else redis.call('DEL', KEYS[4]) end
 local removed = 0
 for _, s in ipairs(names) do
   removed = removed + drop(KEYS[2], ARGV[1] .. 'subject:' .. s, ARGV[1] .. 'faces:' .. s)
@@ -122,7 +139,7 @@ if not meta[1] then return nil end
 local faces = redis.call('HGETALL', KEYS[3])
 local packed = {}
 for i = 1, #faces, 2 do packed[#packed + 1] = redis.call('HGET', KEYS[4], faces[i]) end
-return {meta, faces, packed}`;
+return {meta, faces, packed, redis.call('GET', KEYS[5]) or ''}`;
 
 const LIST_SUBJECTS = `
 local names = redis.call('ZRANGEBYLEX', KEYS[1], ARGV[1], '+', 'LIMIT', 0, tonumber(ARGV[2]))
@@ -134,10 +151,16 @@ end
 return out`;
 
 const GALLERY = `
+local dek = redis.call('GET', KEYS[2]) or ''
 if ARGV[2] == '0' and redis.call('HLEN', KEYS[1]) <= tonumber(ARGV[1]) then
-  return {'0', redis.call('HGETALL', KEYS[1])}
+  return {'0', redis.call('HGETALL', KEYS[1]), dek}
 end
-return redis.call('HSCAN', KEYS[1], ARGV[2], 'COUNT', ARGV[1])`;
+local page = redis.call('HSCAN', KEYS[1], ARGV[2], 'COUNT', ARGV[1])
+return {page[1], page[2], dek}`;
+
+const CREATE_DATA_KEY = `
+redis.call('SET', KEYS[1], ARGV[1], 'NX')
+return redis.call('GET', KEYS[1])`;
 
 const SCRIPTS = {
   ADD,
@@ -147,13 +170,23 @@ const SCRIPTS = {
   GET_SUBJECT,
   LIST_SUBJECTS,
   GALLERY,
+  CREATE_DATA_KEY,
 };
 type ScriptName = keyof typeof SCRIPTS;
 
+/** A face's JSON in the faces hash; with `k`, `m` is the base64 of the sealed metadata. */
 interface FaceJson {
   q: number;
   c: string;
+  k?: string;
   m?: string;
+}
+
+/** Parses a stored data key `id.kid.wrapped`; null for none. */
+function parseDataKey(value: string | null | undefined): WrappedDataKey | null {
+  if (!value) return null;
+  const [id, kid, wrapped] = value.split(".");
+  return { id, kid, wrapped };
 }
 
 /**
@@ -173,6 +206,8 @@ export class UpstashFaceStore implements FaceStore {
   #prefix: string;
   #now: () => Date;
   #galleryBatch: number;
+  #sealer: RecordSealer;
+  #dataKeys = new Map<string, WrappedDataKey>();
   #scripts = new Map<ScriptName, ReturnType<Redis["createScript"]>>();
 
   /**
@@ -187,6 +222,7 @@ export class UpstashFaceStore implements FaceStore {
     }
     this.#now = options.now ?? (() => new Date());
     this.#galleryBatch = options.galleryBatch ?? 2000;
+    this.#sealer = new RecordSealer(options.encryption);
     const { url, token, timeoutMs, retries } = options;
     this.#redis = upstashRedis({ url, token, timeoutMs, retries });
   }
@@ -202,24 +238,45 @@ export class UpstashFaceStore implements FaceStore {
     const checked = checkNewFace(face);
     const id = newFaceId();
     const now = this.#now().toISOString();
-    const json: FaceJson = { q: checked.quality, c: now };
-    if (checked.metadataJson !== undefined) json.m = checked.metadataJson;
-    const status = await this.#run("ADD", "add a face", [
-      keys.subjects,
-      keys.subject(subject),
-      keys.faces(subject),
-      keys.gallery,
-      keys.version,
-    ], [
-      subject,
-      id,
-      JSON.stringify(json),
-      packGalleryRecord(subject, checked.embedding),
-      now,
-      MAX_FACES_PER_SUBJECT,
-      crypto.randomUUID(),
-    ]);
+    let status: unknown = "rekey";
+    // 'rekey': the collection's data key changed (deleted or created elsewhere) since it was read.
+    for (let attempt = 0; status === "rekey" && attempt < 5; attempt++) {
+      const json: FaceJson = { q: checked.quality, c: now };
+      let packed: string;
+      let keyId = "";
+      const sealer = this.#sealer;
+      if (sealer.cipher === null) {
+        if (checked.metadataJson !== undefined) json.m = checked.metadataJson;
+        packed = packGalleryRecord(subject, checked.embedding);
+      } else {
+        const wrapped = await this.#dataKey(ref, keys.dataKey, attempt > 0);
+        const dataKey = await sealer.dataKey(ref, wrapped);
+        const { embedding, metadataJson } = checked;
+        const sealed = await sealer.sealFace(dataKey, ref, subject, id, embedding, metadataJson);
+        keyId = json.k = sealed.k;
+        if (sealed.metadata !== undefined) json.m = bytesToBase64(sealed.metadata);
+        packed = packSealedGalleryRecord(subject, sealed.k, sealed.embedding);
+      }
+      status = await this.#run("ADD", "add a face", [
+        keys.subjects,
+        keys.subject(subject),
+        keys.faces(subject),
+        keys.gallery,
+        keys.version,
+        keys.dataKey,
+      ], [
+        subject,
+        id,
+        JSON.stringify(json),
+        packed,
+        now,
+        MAX_FACES_PER_SUBJECT,
+        crypto.randomUUID(),
+        keyId,
+      ]);
+    }
     if (status === "full") throw tooManyFaces(subject);
+    if (status !== "ok") throw unavailable("upstash", "add a face", new Error(String(status)));
     const record: FaceRecord = {
       id,
       subject,
@@ -240,21 +297,29 @@ export class UpstashFaceStore implements FaceStore {
       keys.subject(subject),
       keys.faces(subject),
       keys.gallery,
-    ], []) as [Array<string | null>, string[], string[]] | null;
+      keys.dataKey,
+    ], []) as [Array<string | null>, string[], string[], string] | null;
     if (reply === null) return null;
-    const [meta, flat, packed] = reply;
+    const [meta, flat, packed, dekValue] = reply;
+    const dek = parseDataKey(dekValue);
     const faces: FaceRecord[] = [];
     for (let i = 0; i < flat.length; i += 2) {
+      const id = flat[i];
       const f = JSON.parse(flat[i + 1]) as FaceJson;
       const record: FaceRecord = {
-        id: flat[i],
+        id,
         subject,
         model: ref.model,
-        embedding: unpackGalleryRecord(packed[i / 2]).embedding,
+        embedding: await this.#embedding(ref, dek, id, packed[i / 2]),
         quality: f.q,
         created_at: f.c,
       };
-      if (f.m !== undefined) record.metadata = JSON.parse(f.m);
+      if (f.m !== undefined) {
+        const json = f.k === undefined
+          ? f.m
+          : await this.#sealer.openMetadata(ref, dek, subject, id, f.k, base64ToBytes(f.m));
+        record.metadata = JSON.parse(json);
+      }
       faces.push(record);
     }
     faces.sort((a, b) => (a.id < b.id ? -1 : 1));
@@ -330,6 +395,7 @@ export class UpstashFaceStore implements FaceStore {
         keys.subjects,
         keys.gallery,
         keys.version,
+        keys.dataKey,
       ], [keys.base, 100, crypto.randomUUID()]) as [number, number];
       removed += faces;
       if (subjects === 0) return removed;
@@ -351,21 +417,28 @@ export class UpstashFaceStore implements FaceStore {
   async gallery(ref: CollectionRef): Promise<Gallery> {
     const keys = redisCollectionKeys(ref, this.#prefix);
     const byId = new Map<string, string>();
+    let dek: WrappedDataKey | null = null;
     let cursor = "0";
     do {
-      const [next, flat] = await this.#run("GALLERY", "read the gallery", [keys.gallery], [
-        this.#galleryBatch,
-        cursor,
-      ]) as [string, string[]];
+      const [next, flat, dekValue] = await this.#run("GALLERY", "read the gallery", [
+        keys.gallery,
+        keys.dataKey,
+      ], [this.#galleryBatch, cursor]) as [string, string[], string];
       for (let i = 0; i < flat.length; i += 2) byId.set(flat[i], flat[i + 1]);
+      dek ??= parseDataKey(dekValue);
       cursor = String(next);
     } while (cursor !== "0");
-    const rows: GalleryRow[] = [];
+    const rows: Promise<GalleryRow>[] = [];
     for (const [faceId, packed] of byId) {
-      const { subject, embedding } = unpackGalleryRecord(packed);
-      rows.push({ subject, faceId, embedding });
+      rows.push(
+        this.#embedding(ref, dek, faceId, packed).then((embedding) => ({
+          subject: unpackSubject(packed),
+          faceId,
+          embedding,
+        })),
+      );
     }
-    return packGallery(rows);
+    return packGallery(await Promise.all(rows));
   }
 
   /**
@@ -395,6 +468,45 @@ export class UpstashFaceStore implements FaceStore {
     return Promise.resolve();
   }
 
+  /** The collection's data key, created when there is none (first writer wins). */
+  async #dataKey(ref: CollectionRef, key: string, reload: boolean): Promise<WrappedDataKey> {
+    if (!reload) {
+      const cached = this.#dataKeys.get(key);
+      if (cached !== undefined) return cached;
+    }
+    let value: string | null;
+    try {
+      value = await this.#redis.get<string>(key);
+    } catch (err) {
+      throw unavailable("upstash", "read the data key", err);
+    }
+    if (!value) {
+      const w = await this.#sealer.newDataKey(ref);
+      value = String(
+        await this.#run("CREATE_DATA_KEY", "create a data key", [key], [
+          `${w.id}.${w.kid}.${w.wrapped}`,
+        ]),
+      );
+    }
+    const wrapped = parseDataKey(value)!;
+    if (this.#dataKeys.size >= 1000) this.#dataKeys.clear();
+    this.#dataKeys.set(key, wrapped);
+    return wrapped;
+  }
+
+  /** The embedding of a gallery row, opened when sealed. */
+  async #embedding(
+    ref: CollectionRef,
+    dek: WrappedDataKey | null,
+    faceId: string,
+    packed: string,
+  ): Promise<Float32Array> {
+    const sealed = unpackSealedGalleryRecord(packed);
+    if (sealed === null) return unpackGalleryRecord(packed).embedding;
+    const { subject, keyId } = sealed;
+    return await this.#sealer.openEmbedding(ref, dek, subject, faceId, keyId, sealed.sealed);
+  }
+
   async #run(
     name: ScriptName,
     action: string,
@@ -412,4 +524,9 @@ export class UpstashFaceStore implements FaceStore {
       throw unavailable("upstash", action, err);
     }
   }
+}
+
+/** The subject of a gallery row, sealed or plain. */
+function unpackSubject(packed: string): string {
+  return (unpackSealedGalleryRecord(packed) ?? unpackGalleryRecord(packed)).subject;
 }

@@ -4,6 +4,7 @@ import { MemoryFaceStore } from "../../lib/store/mod.ts";
 import { createApp } from "../../functions/app.ts";
 import { buildAppDeps, closeAppDeps } from "../../functions/_deps.ts";
 import { sessions } from "./_fixtures.ts";
+import { TEST_MASTER_KEY } from "../_master_key.ts";
 
 const noModels = () => Promise.reject(new Error("no models in this test"));
 
@@ -13,6 +14,7 @@ Deno.test("buildAppDeps() opens the face, key and idempotency stores beside each
     const config = parseConfig({
       FACEGATE_STORE: "kv",
       FACEGATE_KV_PATH: `${dir}/nested/facegate.kv`,
+      FACEGATE_MASTER_KEY: TEST_MASTER_KEY,
       FACEGATE_AUTH: "keys",
     });
     const deps = await buildAppDeps(config, { modelLoader: noModels });

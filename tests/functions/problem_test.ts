@@ -29,6 +29,7 @@ Deno.test("PROBLEMS maps every FaceError code to an error status and a title", (
     store_unavailable: 503,
     overloaded: 503,
     method_not_allowed: 405,
+    store_key_unavailable: 500,
   };
   assert.deepEqual(
     Object.fromEntries(Object.entries(PROBLEMS).map(([code, p]) => [code, p.status])),

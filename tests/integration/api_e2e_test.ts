@@ -5,12 +5,14 @@
  * @module
  */
 import { apiScenario, withServer } from "./_api_scenario.ts";
+import { TEST_MASTER_KEY } from "../_master_key.ts";
 
 Deno.test("the real server enrolls, verifies, identifies and forgets LFW people over HTTP (Deno KV)", async (t) => {
   const dir = await Deno.makeTempDir({ prefix: "facegate_e2e_" });
   const env = {
     FACEGATE_STORE: "kv",
     FACEGATE_KV_PATH: `${dir}/nested/facegate.kv`,
+    FACEGATE_MASTER_KEY: TEST_MASTER_KEY,
     FACEGATE_AUTH: "keys",
     FACEGATE_RATE_LIMIT: "100000",
   };

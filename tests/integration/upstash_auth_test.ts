@@ -23,7 +23,12 @@ Deno.test("UpstashKeyStore satisfies the KeyStore contract through the bridge to
     } finally {
       // The face store's purge removes everything under the shared prefix, keys included.
       for (const prefix of prefixes) {
-        await new UpstashFaceStore({ url: bridge.url, token: bridge.token, prefix }).purge();
+        await new UpstashFaceStore({
+          url: bridge.url,
+          token: bridge.token,
+          prefix,
+          encryption: "off",
+        }).purge();
       }
     }
     assert.equal((await redisKeys(redis.port, `${run}*`)).length, 0, "cleanup must leave no keys");
@@ -55,7 +60,12 @@ Deno.test("UpstashRateLimiter (@upstash/ratelimit sliding window) allows the lim
       assert.equal((await limiter.limit("key:b")).allowed, true);
       assert.ok((await redisKeys(redis.port, `${prefix}ratelimit:v1:key:a:*`)).length >= 1);
     } finally {
-      await new UpstashFaceStore({ url: bridge.url, token: bridge.token, prefix }).purge();
+      await new UpstashFaceStore({
+        url: bridge.url,
+        token: bridge.token,
+        prefix,
+        encryption: "off",
+      }).purge();
     }
     assert.equal((await redisKeys(redis.port, `${prefix}*`)).length, 0);
   });
@@ -83,7 +93,12 @@ Deno.test("UpstashRateLimiter and MemoryRateLimiter agree request by request wit
         assert.equal(u.remaining, m.remaining, `request ${i}`);
       }
     } finally {
-      await new UpstashFaceStore({ url: bridge.url, token: bridge.token, prefix }).purge();
+      await new UpstashFaceStore({
+        url: bridge.url,
+        token: bridge.token,
+        prefix,
+        encryption: "off",
+      }).purge();
     }
   });
 });

@@ -5,6 +5,7 @@ import { UpstashFaceStore } from "../../lib/store/upstash_face_store.ts";
 import { startBridge } from "../../tools/upstash_bridge.ts";
 import { faceStoreContractSteps, rejectsWithCode, unitVector } from "../lib/store/_contract.ts";
 import { redisKeys, withRedis } from "./_redis_fixture.ts";
+import { testKeyring } from "../_master_key.ts";
 
 const ref: CollectionRef = { model: "m@1", collection: "c" };
 const face = () => ({ embedding: unitVector(64), quality: 0.5 });
@@ -34,11 +35,13 @@ Deno.test("UpstashFaceStore satisfies the FaceStore contract through the bridge 
   await withRedis(async ({ redis, bridge }) => {
     const run = `test:${crypto.randomUUID()}:`;
     let n = 0;
+    const keyring = await testKeyring();
     await faceStoreContractSteps(t, () => {
       const store = new UpstashFaceStore({
         url: bridge.url,
         token: bridge.token,
         prefix: `${run}${n++}:`,
+        encryption: keyring,
       });
       return Promise.resolve({
         store,
@@ -59,6 +62,7 @@ Deno.test("UpstashFaceStore reads a gallery bigger than one batch in HSCAN chunk
       token: bridge.token,
       prefix: `test:${crypto.randomUUID()}:`,
       galleryBatch: 50,
+      encryption: await testKeyring(),
     });
     try {
       const ids = new Set<string>();
@@ -87,6 +91,7 @@ Deno.test("UpstashFaceStore rejects with store_unavailable when the bridge stops
       token: bridge.token,
       prefix,
       timeoutMs: 2000,
+      encryption: await testKeyring(),
     });
     for (let i = 0; i < 5; i++) await store.addFace(ref, `s${i}`, face());
     // Six writers enroll and delete in a loop; the bridge goes away while they run.
@@ -155,6 +160,7 @@ Deno.test("UpstashFaceStore gives up with store_unavailable within its timeout w
     token: "t",
     timeoutMs: 300,
     retries: 1,
+    encryption: await testKeyring(),
   });
   try {
     const t0 = Date.now();
@@ -170,7 +176,12 @@ Deno.test("UpstashFaceStore gives up with store_unavailable within its timeout w
 
 Deno.test("UpstashFaceStore reports store_unavailable when redis-server is down behind the bridge", async () => {
   await withRedis(async ({ redis, bridge }) => {
-    const store = new UpstashFaceStore({ url: bridge.url, token: bridge.token, prefix: "x:" });
+    const store = new UpstashFaceStore({
+      url: bridge.url,
+      token: bridge.token,
+      prefix: "x:",
+      encryption: await testKeyring(),
+    });
     await redis.stop();
     await rejectsWithCode(store.listSubjects(ref), "store_unavailable");
     await rejectsWithCode(store.addFace(ref, "ann", face()), "store_unavailable");
@@ -179,7 +190,12 @@ Deno.test("UpstashFaceStore reports store_unavailable when redis-server is down 
 
 Deno.test("UpstashFaceStore reports store_unavailable for a wrong token", async () => {
   await withRedis(async ({ bridge }) => {
-    const store = new UpstashFaceStore({ url: bridge.url, token: "wrong", prefix: "x:" });
+    const store = new UpstashFaceStore({
+      url: bridge.url,
+      token: "wrong",
+      prefix: "x:",
+      encryption: await testKeyring(),
+    });
     await rejectsWithCode(store.gallery(ref), "store_unavailable");
   });
 });

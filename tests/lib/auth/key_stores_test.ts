@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { KvKeyStore, MemoryKeyStore, openKeyStore } from "../../../lib/auth/mod.ts";
 import { KvFaceStore } from "../../../lib/store/mod.ts";
 import { keyStoreContractSteps, record } from "./_key_store_contract.ts";
+import { testKeyring } from "../../_master_key.ts";
 
 Deno.test("MemoryKeyStore satisfies the KeyStore contract", async (t) => {
   await keyStoreContractSteps(t, () => Promise.resolve(new MemoryKeyStore()));
@@ -26,7 +27,7 @@ Deno.test("KvKeyStore shares the face store's Deno KV file without touching its 
   try {
     const keys = await openKeyStore({ kind: "kv", path });
     await keys.insert(record("00000000000000d1", "2025-01-01T00:00:00.000Z"));
-    const faces = await KvFaceStore.open(path);
+    const faces = await KvFaceStore.open(path, { encryption: await testKeyring() });
     const ref = { model: "m@1", collection: "c" };
     await faces.addFace(ref, "ann", { embedding: new Float32Array([1, 0]), quality: 1 });
     assert.equal((await faces.gallery(ref)).faceIds.length, 1);

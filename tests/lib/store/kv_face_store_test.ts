@@ -1,13 +1,18 @@
 import assert from "node:assert/strict";
 import { KvFaceStore } from "../../../lib/store/kv_face_store.ts";
 import type { CollectionRef } from "../../../lib/store/face_store.ts";
+import type { StoreEncryption } from "../../../lib/store/mod.ts";
+import { testKeyring } from "../../_master_key.ts";
 import { rejectsWithCode, runFaceStoreContract, unitVector } from "./_contract.ts";
 
 /** A store on a fresh temp KV file under a random prefix, removed by cleanup. */
-async function makeKvStore() {
+async function makeKvStore(encryption: StoreEncryption | "test-key" = "test-key") {
   const dir = await Deno.makeTempDir({ prefix: "facegate_kv_" });
   const path = `${dir}/store.kv`;
-  const store = await KvFaceStore.open(path, { prefix: ["test", crypto.randomUUID()] })
+  const store = await KvFaceStore.open(path, {
+    prefix: ["test", crypto.randomUUID()],
+    encryption: encryption === "test-key" ? await testKeyring() : encryption,
+  })
     .catch(async (err) => {
       await Deno.remove(dir, { recursive: true });
       throw err;
@@ -22,7 +27,11 @@ async function makeKvStore() {
   };
 }
 
-runFaceStoreContract("KvFaceStore satisfies the FaceStore contract", makeKvStore);
+runFaceStoreContract("KvFaceStore satisfies the FaceStore contract", () => makeKvStore());
+runFaceStoreContract(
+  "KvFaceStore with encryption off satisfies the FaceStore contract",
+  () => makeKvStore("off"),
+);
 
 const ref: CollectionRef = { model: "m@1", collection: "c" };
 const face = () => ({ embedding: unitVector(16), quality: 0.5 });
@@ -33,8 +42,9 @@ Deno.test("KvFaceStore counts exactly when two handles enroll one subject concur
   try {
     // A second handle on the same file, same prefix: writes contend through versionstamp checks.
     const prefix = ["shared"];
-    const a = new KvFaceStore(await Deno.openKv(path), { prefix, ownsKv: true });
-    const b = new KvFaceStore(kv, { prefix });
+    const encryption = await testKeyring();
+    const a = new KvFaceStore(await Deno.openKv(path), { prefix, ownsKv: true, encryption });
+    const b = new KvFaceStore(kv, { prefix, encryption });
     const recs = await Promise.all(
       Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).addFace(ref, "crowd", face())),
     );

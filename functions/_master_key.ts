@@ -1,0 +1,83 @@
+/**
+ * The master key of encryption at rest on Deno: read from `FACEGATE_MASTER_KEY_FILE` (default
+ * `master.key` beside the KV file), created there on the first start of `deno task dev`
+ * (`--create-master-key`) with mode 0600, and refused when missing otherwise. Also the loud
+ * warning of `FACEGATE_ENCRYPTION=off`.
+ *
+ * @module
+ */
+import type { Config } from "../lib/config.ts";
+import { FaceError } from "../lib/errors.ts";
+import { generateMasterKey, parseMasterKeys } from "../lib/store/mod.ts";
+import type { Logger } from "./_context.ts";
+
+/** Options for {@linkcode resolveMasterKey}. */
+export interface ResolveMasterKeyOptions {
+  /** Create the key file when it is missing (only `deno task dev`). Default: false. */
+  create?: boolean;
+  /** Where the one-time "created" notice goes. Default: nowhere. */
+  logger?: Logger;
+}
+
+/**
+ * Fills `config.encryption.masterKeys` from its key file, when it names one.
+ *
+ * @returns The configuration with the keys in place (unchanged when there is no file to read).
+ * @throws {FaceError} `invalid_request` when the file is missing (and `create` is false),
+ *   unreadable or holds no valid key.
+ */
+export async function resolveMasterKey(
+  config: Config,
+  options: ResolveMasterKeyOptions = {},
+): Promise<Config> {
+  const enc = config.encryption;
+  if (enc.mode === "off" || enc.keyFile === undefined || config.store.kind === "memory") {
+    return config;
+  }
+  const path = enc.keyFile;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) {
+      throw new FaceError("invalid_request", `Cannot start: cannot read master key file ${path}`, {
+        cause: err,
+      });
+    }
+    if (!options.create) {
+      throw new FaceError(
+        "invalid_request",
+        `Cannot start: no master key: set FACEGATE_MASTER_KEY (base64 of 32 random bytes, e.g. ` +
+          `\`openssl rand -base64 32\`) or create ${path}; \`deno task dev\` creates it on first ` +
+          "start. FACEGATE_ENCRYPTION=off stores faces in plain text (tests only)",
+      );
+    }
+    text = generateMasterKey() + "\n";
+    const slash = path.lastIndexOf("/");
+    if (slash > 0) await Deno.mkdir(path.slice(0, slash), { recursive: true });
+    await Deno.writeTextFile(path, text, { mode: 0o600, createNew: true });
+    await Deno.chmod(path, 0o600).catch(() => {});
+    options.logger?.info({
+      msg: "created a master key for encryption at rest (keep it: without it the faces are " +
+        "unreadable; keep copies apart from the data)",
+      file: path,
+    });
+  }
+  const { keys, problems } = parseMasterKeys(text.trim());
+  if (problems.length > 0 || keys.length === 0) {
+    throw new FaceError(
+      "invalid_request",
+      `Cannot start: master key file ${path}: ${problems.join("; ") || "no key"}`,
+    );
+  }
+  return { ...config, encryption: { mode: "on", masterKeys: keys, keyFile: path } };
+}
+
+/** The loud log line of `FACEGATE_ENCRYPTION=off` on a persistent store, else undefined. */
+export function encryptionStartupWarning(config: Config): Record<string, unknown> | undefined {
+  if (config.encryption.mode !== "off" || config.store.kind === "memory") return undefined;
+  return {
+    msg: "!!! WARNING: FACEGATE_ENCRYPTION=off: FACE TEMPLATES AND METADATA ARE STORED IN PLAIN " +
+      "TEXT; a copy of the store is a copy of everyone's biometric data. Use only for tests. !!!",
+  };
+}
