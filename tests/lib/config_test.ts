@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { DEFAULT_MATCH_STRATEGY, parseConfig } from "../../lib/config.ts";
 import { isFaceError } from "../../lib/errors.ts";
+import { MasterKeyring } from "../../lib/store/mod.ts";
+import { OTHER_MASTER_KEY, TEST_MASTER_KEY } from "../_master_key.ts";
 
 /** The webhook settings when no FACEGATE_WEBHOOK_* variable is set (webhooks disabled). */
 const NO_WEBHOOK = {
@@ -45,6 +47,7 @@ Deno.test("parseConfig() applies the documented defaults to an empty environment
     keyPepper: undefined,
     webhook: NO_WEBHOOK,
     corsOrigins: [],
+    encryption: { mode: "on", masterKeys: [], keyFile: "./data/master.key" },
   });
 });
 
@@ -67,6 +70,7 @@ Deno.test("parseConfig() reads every variable", () => {
     FACEGATE_AUTH: "off",
     FACEGATE_RATE_LIMIT: "0",
     FACEGATE_KEY_PEPPER: "0123456789abcdef",
+    FACEGATE_ENCRYPTION: "off",
   });
   assert.deepEqual(config, {
     port: 0,
@@ -87,6 +91,7 @@ Deno.test("parseConfig() reads every variable", () => {
     keyPepper: "0123456789abcdef",
     webhook: NO_WEBHOOK,
     corsOrigins: [],
+    encryption: { mode: "off" },
   });
 });
 
@@ -95,13 +100,18 @@ Deno.test("parseConfig() treats empty values as unset", () => {
 });
 
 Deno.test("parseConfig() switches to Upstash when either pair of Redis credentials is set", () => {
+  const key = { FACEGATE_MASTER_KEY: TEST_MASTER_KEY };
   assert.deepEqual(
-    parseConfig({ UPSTASH_REDIS_REST_URL: "https://r.example", UPSTASH_REDIS_REST_TOKEN: "t" })
+    parseConfig({
+      ...key,
+      UPSTASH_REDIS_REST_URL: "https://r.example",
+      UPSTASH_REDIS_REST_TOKEN: "t",
+    })
       .store,
     { kind: "upstash", url: "https://r.example", token: "t" },
   );
   assert.deepEqual(
-    parseConfig({ KV_REST_API_URL: "https://v.example", KV_REST_API_TOKEN: "t2" }).store,
+    parseConfig({ ...key, KV_REST_API_URL: "https://v.example", KV_REST_API_TOKEN: "t2" }).store,
     { kind: "upstash", url: "https://v.example", token: "t2" },
   );
   assert.deepEqual(
@@ -165,7 +175,11 @@ Deno.test("parseConfig() reads the rate limit, pepper and Redis prefix and never
   const short = problems({ FACEGATE_KEY_PEPPER: "s3cret" });
   assert.match(short[0], /FACEGATE_KEY_PEPPER must be at least 16/);
   assert.ok(!short.join().includes("s3cret"));
-  const redis = { UPSTASH_REDIS_REST_URL: "https://r.example", UPSTASH_REDIS_REST_TOKEN: "t" };
+  const redis = {
+    UPSTASH_REDIS_REST_URL: "https://r.example",
+    UPSTASH_REDIS_REST_TOKEN: "t",
+    FACEGATE_MASTER_KEY: TEST_MASTER_KEY,
+  };
   assert.deepEqual(parseConfig({ ...redis, FACEGATE_REDIS_PREFIX: "t1:" }).store, {
     kind: "upstash",
     url: "https://r.example",
@@ -194,4 +208,61 @@ Deno.test("parseConfig() does not rate-limit local development (auth off) unless
   assert.equal(parseConfig({ FACEGATE_AUTH: "off", FACEGATE_RATE_LIMIT: "30" }).rateLimit, 30);
   assert.equal(parseConfig({ FACEGATE_AUTH: "keys" }).rateLimit, 120);
   assert.equal(parseConfig({}).rateLimit, 120);
+});
+
+Deno.test("parseConfig() reads FACEGATE_MASTER_KEY, several keys newest first", async () => {
+  const enc = parseConfig({ FACEGATE_MASTER_KEY: ` ${TEST_MASTER_KEY} ,${OTHER_MASTER_KEY}` })
+    .encryption;
+  assert.equal(enc.mode, "on");
+  if (enc.mode !== "on") return;
+  assert.equal(enc.keyFile, undefined);
+  assert.deepEqual(enc.masterKeys.map((k) => k.length), [32, 32]);
+  const ring = await MasterKeyring.fromBytes(enc.masterKeys);
+  const first = await MasterKeyring.fromText(TEST_MASTER_KEY);
+  assert.equal(ring.newest.id, first.newest.id);
+  assert.match(ring.newest.id, /^[0-9a-f]{8}$/);
+  assert.equal(ring.ids.length, 2);
+});
+
+Deno.test("parseConfig() reports every bad master key setting at once and never echoes a key", () => {
+  const short = btoa("x".repeat(31)), long = btoa("y".repeat(33));
+  const found = problems({
+    FACEGATE_MASTER_KEY: `${short},${TEST_MASTER_KEY},${long},${TEST_MASTER_KEY},not base64!`,
+    FACEGATE_MASTER_KEY_FILE: "/tmp/k",
+    PORT: "x",
+  });
+  assert.equal(found.length, 6, found.join("\n"));
+  assert.match(found[1], /FACEGATE_MASTER_KEY entry 1 is not base64 of 32 bytes/);
+  assert.match(found[2], /entry 3 is not base64 of 32 bytes/);
+  assert.match(found[3], /entry 4 repeats an earlier key/);
+  assert.match(found[4], /entry 5 is not base64/);
+  assert.match(found[5], /both set/);
+  for (const k of [short, long, TEST_MASTER_KEY]) assert.ok(!found.join().includes(k));
+  // 32 bytes is the only accepted size: 31 and 33 fail above, 32 passes.
+  assert.deepEqual(problems({ FACEGATE_MASTER_KEY: btoa("z".repeat(32)) }), []);
+});
+
+Deno.test("parseConfig() needs a master key for Upstash, defaults to a key file beside Deno KV, and takes FACEGATE_ENCRYPTION=off", () => {
+  const redis = { UPSTASH_REDIS_REST_URL: "https://r.example", UPSTASH_REDIS_REST_TOKEN: "t" };
+  assert.match(problems(redis)[0], /FACEGATE_MASTER_KEY is required with the upstash store/);
+  assert.deepEqual(parseConfig({ ...redis, FACEGATE_ENCRYPTION: "off" }).encryption, {
+    mode: "off",
+  });
+  assert.deepEqual(
+    parseConfig({ ...redis, FACEGATE_MASTER_KEY_FILE: "/run/secrets/fg" }).encryption,
+    { mode: "on", masterKeys: [], keyFile: "/run/secrets/fg" },
+  );
+  assert.deepEqual(parseConfig({ FACEGATE_KV_PATH: "/srv/fg/db.kv" }).encryption, {
+    mode: "on",
+    masterKeys: [],
+    keyFile: "/srv/fg/master.key",
+  });
+  assert.deepEqual(parseConfig({ FACEGATE_STORE: "memory" }).encryption, {
+    mode: "on",
+    masterKeys: [],
+    keyFile: undefined,
+  });
+  for (const bad of ["yes", "OFF", "0"]) {
+    assert.match(problems({ FACEGATE_ENCRYPTION: bad })[0], /FACEGATE_ENCRYPTION must be/);
+  }
 });
