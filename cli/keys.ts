@@ -7,6 +7,8 @@
  * deno task keys create --name ops --role admin --collections '*' --json
  * deno task keys list [--json]
  * deno task keys revoke <id>
+ * deno task keys rotate-master        # encryption at rest: see cli/_master_keys.ts
+ * deno task keys encrypt-existing
  * ```
  *
  * Keys are hashed with `FACEGATE_KEY_PEPPER` when it is set: use the server's value. Exit codes:
@@ -25,15 +27,19 @@ import {
   type Role,
 } from "../lib/auth/mod.ts";
 import { CliError, EXIT, parseCli, runCli } from "./_cli.ts";
+import { MASTER_KEY_COMMANDS, MASTER_KEY_USAGE, runMasterKeyCommand } from "./_master_keys.ts";
 
 /** The usage text printed by `--help`. */
 export const USAGE =
   `Usage: deno task keys create --name NAME --role admin|enroll|verify --collections a,b|'*' [--json]
        deno task keys list [--json]
        deno task keys revoke ID [--json]
+${MASTER_KEY_USAGE}
 
 API keys on the store the environment configures (Deno KV by default, Upstash with UPSTASH_*).
 create prints the key once; list shows ids, roles and collections; revoke disables a key.
+rotate-master re-wraps every collection's data key with the newest FACEGATE_MASTER_KEY;
+encrypt-existing seals faces stored in plain text by earlier versions.
 
 Exit codes: 0 success, 1 revoke names no key, 2 usage or error.`;
 
@@ -65,7 +71,16 @@ export async function main(args: string[]): Promise<number> {
   };
   const [command, ...rest] = parsed.positionals;
   if (command === undefined) {
-    throw new CliError("give a command: create, list or revoke (see --help)");
+    throw new CliError("give a command: create, list, revoke, rotate-master (see --help)");
+  }
+  const masterKeyCommand = MASTER_KEY_COMMANDS.find((c) => c === command);
+  if (masterKeyCommand !== undefined) {
+    try {
+      return await runMasterKeyCommand(masterKeyCommand, values.json ?? false);
+    } catch (err) {
+      if (!isFaceError(err)) throw err;
+      throw new CliError(err.message);
+    }
   }
   if (!["create", "list", "revoke"].includes(command)) {
     throw new CliError(`unknown command ${JSON.stringify(command)} (see --help)`);

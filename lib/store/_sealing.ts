@@ -152,6 +152,21 @@ export class RecordSealer {
     return await this.dataKey(ref, wrapped);
   }
 
+  /**
+   * The cipher, for maintenance tasks.
+   *
+   * @throws {FaceError} `invalid_request` with encryption off.
+   */
+  require(action: string): TemplateCipher {
+    if (this.cipher === null) {
+      throw new FaceError(
+        "invalid_request",
+        `Cannot ${action}: encryption is off (set FACEGATE_MASTER_KEY, unset FACEGATE_ENCRYPTION)`,
+      );
+    }
+    return this.cipher;
+  }
+
   #cipher(): TemplateCipher {
     if (this.cipher === null) throw new TypeError("RecordSealer: encryption is off");
     return this.cipher;

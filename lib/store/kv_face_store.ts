@@ -32,6 +32,7 @@ import { kvCollectionKeys, SCHEMA_VERSION } from "./keys.ts";
 import { decodeEmbedding, encodeEmbedding } from "./embedding_codec.ts";
 import { RecordSealer, type StoreEncryption } from "./_sealing.ts";
 import type { WrappedDataKey } from "./template_cipher.ts";
+import type { KeyMaintenance, RotationReport } from "./key_maintenance.ts";
 import {
   checkNewFace,
   decodeCursor,
@@ -100,7 +101,7 @@ const MAX_MUTATIONS = 1000;
  * await store.close();
  * ```
  */
-export class KvFaceStore implements FaceStore {
+export class KvFaceStore implements FaceStore, KeyMaintenance {
   /** Always `"kv"`. */
   readonly kind = "kv";
   #kv: Deno.Kv;
@@ -411,6 +412,112 @@ export class KvFaceStore implements FaceStore {
       return await Promise.all(out);
     });
     return packGallery(rows);
+  }
+
+  /** Re-wraps every collection's data key with the newest master key (see `KeyMaintenance`). */
+  async rotateMasterKey(): Promise<RotationReport> {
+    const cipher = this.#sealer.require("rotate the master key");
+    const prefix = [...this.#prefix, "dek", SCHEMA_VERSION];
+    const report = { collections: 0, rewrapped: 0, master_key_id: cipher.keyring.newest.id };
+    const keys: Deno.KvKey[] = [];
+    await this.#call("rotate the master key", async () => {
+      for await (const e of this.#kv.list({ prefix })) keys.push(e.key);
+    });
+    for (const key of keys) {
+      const [model, collection] = key.slice(prefix.length) as string[];
+      const scope = this.#sealer.scope({ model, collection });
+      for (let attempt = 0;; attempt++) {
+        const entry = await this.#call(
+          "rotate the master key",
+          () => this.#kv.get<WrappedDataKey>(key),
+        );
+        if (entry.value === null) break;
+        if (attempt === 0) report.collections++;
+        const next = await cipher.rewrap(scope, entry.value);
+        if (next === null) break;
+        const ok = await this.#call(
+          "rotate the master key",
+          () => commit(this.#kv.atomic().check(entry).set(key, next)),
+        );
+        if (ok) {
+          report.rewrapped++;
+          break;
+        }
+        if (attempt >= this.#maxAttempts) throw contended("rotate the master key", collection);
+        await backoff(attempt);
+      }
+    }
+    return report;
+  }
+
+  /** Seals every plain face record in place (see `KeyMaintenance`). */
+  async sealPlainRecords(): Promise<number> {
+    this.#sealer.require("seal plain records");
+    const base = [...this.#prefix, SCHEMA_VERSION];
+    const n = base.length;
+    const plain: Deno.KvKey[] = [];
+    await this.#call("seal plain records", async () => {
+      for await (
+        const e of this.#kv.list<StoredFace>({ prefix: base }, { batchSize: LIST_BATCH })
+      ) {
+        // Faces are [...base, model, collection, "f", subject, faceId].
+        if (e.key.length === n + 5 && e.key[n + 2] === "f" && e.value?.k === undefined) {
+          plain.push(e.key);
+        }
+      }
+    });
+    let sealedCount = 0;
+    for (const key of plain) {
+      const [model, collection, , subject, faceId] = key.slice(n) as string[];
+      if (await this.#sealOne({ model, collection }, subject, faceId)) sealedCount++;
+    }
+    return sealedCount;
+  }
+
+  /** Seals one plain face; false when it is gone or already sealed. */
+  async #sealOne(ref: CollectionRef, subject: string, faceId: string): Promise<boolean> {
+    const keys = kvCollectionKeys(ref, this.#prefix);
+    const sealer = this.#sealer;
+    for (let attempt = 0; attempt < this.#maxAttempts; attempt++) {
+      const [face, dek] = await this.#call(
+        "seal plain records",
+        () =>
+          this.#kv.getMany<[StoredFace, WrappedDataKey]>([
+            keys.face(subject, faceId),
+            keys.dataKey,
+          ]),
+      );
+      if (face.value === null || face.value.k !== undefined) return false;
+      const op = this.#kv.atomic().check(face, dek);
+      const wrapped = dek.value ?? await sealer.newDataKey(ref);
+      if (dek.value === null) op.set(keys.dataKey, wrapped);
+      const f = face.value;
+      const sealed = await sealer.sealFace(
+        await sealer.dataKey(ref, wrapped),
+        ref,
+        subject,
+        faceId,
+        decodeEmbedding(f.embedding!),
+        f.metadata as string | undefined,
+      );
+      const next: StoredFace = {
+        sealed: sealed.embedding,
+        k: sealed.k,
+        quality: f.quality,
+        created_at: f.created_at,
+      };
+      if (sealed.metadata !== undefined) next.metadata = sealed.metadata;
+      if (
+        await this.#call(
+          "seal plain records",
+          () => commit(op.set(keys.face(subject, faceId), next)),
+        )
+      ) {
+        return true;
+      }
+      await backoff(attempt);
+    }
+    throw contended("seal plain records", subject);
   }
 
   /** Closes the KV handle when the store owns it; idempotent. */

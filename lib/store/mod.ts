@@ -21,3 +21,4 @@ export { MAX_EMBEDDING_DIM, MAX_FACES_PER_SUBJECT, MAX_METADATA_BYTES } from "./
 export * from "./master_keyring.ts";
 export * from "./template_cipher.ts";
 export type { StoreEncryption } from "./_sealing.ts";
+export * from "./key_maintenance.ts";

@@ -28,7 +28,7 @@ import type {
   SubjectPage,
   SubjectRecord,
 } from "./face_store.ts";
-import { redisCollectionKeys, validateName } from "./keys.ts";
+import { redisCollectionKeys, SCHEMA_VERSION, validateName } from "./keys.ts";
 import {
   base64ToBytes,
   bytesToBase64,
@@ -39,6 +39,7 @@ import {
 } from "./embedding_codec.ts";
 import { RecordSealer, type StoreEncryption } from "./_sealing.ts";
 import type { WrappedDataKey } from "./template_cipher.ts";
+import type { KeyMaintenance, RotationReport } from "./key_maintenance.ts";
 import { upstashRedis } from "./upstash_redis.ts";
 import {
   checkNewFace,
@@ -162,7 +163,22 @@ const CREATE_DATA_KEY = `
 redis.call('SET', KEYS[1], ARGV[1], 'NX')
 return redis.call('GET', KEYS[1])`;
 
+const SWAP_DATA_KEY = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1`;
+
+const SEAL_FACE = `
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[4] then return 0 end
+if string.sub(redis.call('GET', KEYS[3]) or '', 1, 17) ~= ARGV[6] .. '.' then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[5])
+return 1`;
+
 const SCRIPTS = {
+  SWAP_DATA_KEY,
+  SEAL_FACE,
   ADD,
   DELETE_FACE,
   DELETE_SUBJECT,
@@ -199,7 +215,7 @@ function parseDataKey(value: string | null | undefined): WrappedDataKey | null {
  * const g = await store.gallery({ model: "m@1", collection: "staff" });
  * ```
  */
-export class UpstashFaceStore implements FaceStore {
+export class UpstashFaceStore implements FaceStore, KeyMaintenance {
   /** Always `"upstash"`. */
   readonly kind = "upstash";
   #redis: Redis;
@@ -441,6 +457,120 @@ export class UpstashFaceStore implements FaceStore {
     return packGallery(await Promise.all(rows));
   }
 
+  /** Re-wraps every collection's data key with the newest master key (see `KeyMaintenance`). */
+  async rotateMasterKey(): Promise<RotationReport> {
+    const cipher = this.#sealer.require("rotate the master key");
+    const report = { collections: 0, rewrapped: 0, master_key_id: cipher.keyring.newest.id };
+    for (const key of await this.#scanKeys(`${SCHEMA_VERSION}:{*}:dek`)) {
+      const scope = this.#sealer.scope(refOfKey(key));
+      for (let attempt = 0;; attempt++) {
+        const value = await this.#get(key, "rotate the master key");
+        const stored = parseDataKey(value);
+        if (stored === null) break;
+        if (attempt === 0) report.collections++;
+        const next = await cipher.rewrap(scope, stored);
+        if (next === null) break;
+        const swapped = await this.#run("SWAP_DATA_KEY", "rotate the master key", [key], [
+          value!,
+          `${next.id}.${next.kid}.${next.wrapped}`,
+        ]);
+        if (Number(swapped) === 1) {
+          report.rewrapped++;
+          break;
+        }
+        if (attempt >= 20) {
+          throw unavailable("upstash", "rotate the master key", new Error("contended"));
+        }
+      }
+    }
+    this.#dataKeys.clear();
+    return report;
+  }
+
+  /** Seals every plain face record in place (see `KeyMaintenance`). */
+  async sealPlainRecords(): Promise<number> {
+    this.#sealer.require("seal plain records");
+    let count = 0;
+    for (const galleryKey of await this.#scanKeys(`${SCHEMA_VERSION}:{*}:gallery`)) {
+      const ref = refOfKey(galleryKey);
+      const keys = redisCollectionKeys(ref, this.#prefix);
+      let cursor = "0";
+      do {
+        const [next, flat] = await this.#run("GALLERY", "seal plain records", [
+          keys.gallery,
+          keys.dataKey,
+        ], [this.#galleryBatch, cursor]) as [string, string[], string];
+        for (let i = 0; i < flat.length; i += 2) {
+          if (unpackSealedGalleryRecord(flat[i + 1]) !== null) continue;
+          if (await this.#sealOne(ref, flat[i], flat[i + 1])) count++;
+        }
+        cursor = String(next);
+      } while (cursor !== "0");
+    }
+    return count;
+  }
+
+  /** Seals one plain face (gallery row and metadata); false when it changed meanwhile. */
+  async #sealOne(ref: CollectionRef, faceId: string, packed: string): Promise<boolean> {
+    const keys = redisCollectionKeys(ref, this.#prefix);
+    const { subject, embedding } = unpackGalleryRecord(packed);
+    let oldJson: string | null;
+    try {
+      oldJson = await this.#redis.hget<string>(keys.faces(subject), faceId);
+    } catch (err) {
+      throw unavailable("upstash", "seal plain records", err);
+    }
+    if (oldJson === null || oldJson === undefined) return false;
+    const f = JSON.parse(String(oldJson)) as FaceJson;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const wrapped = await this.#dataKey(ref, keys.dataKey, attempt > 0);
+      const dataKey = await this.#sealer.dataKey(ref, wrapped);
+      const sealed = await this.#sealer.sealFace(dataKey, ref, subject, faceId, embedding, f.m);
+      const json: FaceJson = { q: f.q, c: f.c, k: sealed.k };
+      if (sealed.metadata !== undefined) json.m = bytesToBase64(sealed.metadata);
+      const ok = await this.#run("SEAL_FACE", "seal plain records", [
+        keys.gallery,
+        keys.faces(subject),
+        keys.dataKey,
+      ], [
+        faceId,
+        packed,
+        packSealedGalleryRecord(subject, sealed.k, sealed.embedding),
+        String(oldJson),
+        JSON.stringify(json),
+        sealed.k,
+      ]);
+      if (Number(ok) === 1) return true;
+    }
+    return false;
+  }
+
+  /** Keys under this store's prefix matching `pattern` (SCAN). */
+  async #scanKeys(pattern: string): Promise<string[]> {
+    const match = this.#prefix.replace(/[*?[\]\\]/g, "\\$&") + pattern;
+    const out: string[] = [];
+    let cursor = "0";
+    try {
+      do {
+        const [next, keys] = await this.#redis.scan(cursor, { match, count: 500 });
+        out.push(...keys);
+        cursor = String(next);
+      } while (cursor !== "0");
+    } catch (err) {
+      throw unavailable("upstash", "list keys", err);
+    }
+    return [...new Set(out)];
+  }
+
+  async #get(key: string, action: string): Promise<string | null> {
+    try {
+      const v = await this.#redis.get<string>(key);
+      return v === null || v === undefined ? null : String(v);
+    } catch (err) {
+      throw unavailable("upstash", action, err);
+    }
+  }
+
   /**
    * Deletes every key under this store's prefix (SCAN + DEL). For tests and tooling only.
    *
@@ -529,4 +659,11 @@ export class UpstashFaceStore implements FaceStore {
 /** The subject of a gallery row, sealed or plain. */
 function unpackSubject(packed: string): string {
   return (unpackSealedGalleryRecord(packed) ?? unpackGalleryRecord(packed)).subject;
+}
+
+/** The collection a `...{model|collection}:...` key belongs to. */
+function refOfKey(key: string): CollectionRef {
+  const open = key.indexOf("{"), close = key.indexOf("}", open);
+  const [model, collection] = key.slice(open + 1, close).split("|");
+  return { model, collection };
 }
