@@ -16,7 +16,7 @@ import {
   rocAuc,
   searchGallery,
 } from "../lib/match/mod.ts";
-import { UpstashFaceStore } from "../lib/store/mod.ts";
+import { generateMasterKey, MasterKeyring, UpstashFaceStore } from "../lib/store/mod.ts";
 import { startRedis } from "../tools/redis_harness.ts";
 import { RespConnection, startBridge } from "../tools/upstash_bridge.ts";
 import { parsePairs, scorePairs } from "./eval.ts";
@@ -219,6 +219,7 @@ export async function redisScale(sizes: number[], genuineDistance: number, probe
         token: bridge.token,
         prefix: `bench-${crypto.randomUUID().slice(0, 8)}:`,
         timeoutMs: 120_000,
+        encryption: await MasterKeyring.fromText(generateMasterKey()),
       });
       const ref = { model: "bench@1", collection: "scale" };
       const mem0 = await redisUsedMemory(redis.port);

@@ -20,6 +20,7 @@ import { buildWorker } from "../../tools/build_worker.ts";
 import { freePort } from "../../tools/redis_harness.ts";
 import { dataDir, sessions } from "../_data.ts";
 import { withRedis } from "./_redis_fixture.ts";
+import { TEST_MASTER_KEY } from "../_master_key.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 const WRANGLER = new URL("node_modules/wrangler/bin/wrangler.js", ROOT);
@@ -236,6 +237,8 @@ Deno.test("the Workers entry on workerd enrolls, verifies, identifies and forget
       UPSTASH_REDIS_REST_TOKEN: bridge.token,
       FACEGATE_REDIS_PREFIX: prefix,
       FACEGATE_AUTH: "keys",
+      // Templates are sealed on workerd too (WebCrypto AES-GCM).
+      FACEGATE_MASTER_KEY: TEST_MASTER_KEY,
     });
     const base = `${worker.url}/v1/collections/${COLLECTION}`;
     try {
