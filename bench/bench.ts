@@ -1,5 +1,5 @@
 /**
- * Benchmarks CLI: `deno task bench <speed|http|scale|accuracy|abuse|recipes|report|all> [--quick]`
+ * Benchmarks CLI: `deno task bench <speed|http|scale|accuracy|abuse|recipes|atrest|report|all> [--quick]`
  * (`report` runs nothing and regenerates BENCHMARKS.md from the stored results).
  *
  * Prints one JSON object (the sections run) on stdout, merges it into `bench/results.json` and
@@ -20,6 +20,7 @@ import { type AccuracyReport, runAccuracy } from "./_accuracy.ts";
 import { type AbuseReport, runAbuse } from "./_abuse.ts";
 import { writeBenchmarksMd } from "./_report.ts";
 import { benchRecipes, type RecipesReport, runRecipes } from "./_recipes.ts";
+import { type AtRestReport, runAtRest } from "./_at_rest.ts";
 
 /** Every section's latest result. */
 export interface BenchResults {
@@ -30,6 +31,7 @@ export interface BenchResults {
   accuracy?: AccuracyReport & { measured_at: string };
   abuse?: AbuseReport & { measured_at: string };
   recipes?: RecipesReport & { measured_at: string };
+  at_rest?: AtRestReport & { measured_at: string };
 }
 
 const MODES = [
@@ -39,6 +41,7 @@ const MODES = [
   "accuracy",
   "abuse",
   "recipes",
+  "atrest",
   "report",
   "all",
 ] as const;
@@ -115,6 +118,9 @@ if (import.meta.main) {
       ...(await runRecipes(await benchRecipes({ int8: values.int8 }))),
       measured_at: at,
     };
+  }
+  if (run("atrest")) {
+    out.at_rest = { ...(await runAtRest(q ? [1_000] : [10_000])), measured_at: at };
   }
 
   const file = new URL("./results.json", import.meta.url);
