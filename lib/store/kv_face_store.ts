@@ -533,7 +533,8 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
    */
   async #dropDataKey(keys: ReturnType<typeof kvCollectionKeys>): Promise<boolean> {
     return await this.#call("delete a collection", async () => {
-      const version = await this.#kv.get(keys.version);
+      const [version, dek] = await this.#kv.getMany([keys.version, keys.dataKey]);
+      if (dek.value === null) return true;
       for await (const _ of this.#kv.list({ prefix: keys.subjects }, { limit: 1 })) return false;
       return await commit(
         this.#kv.atomic().check(version).delete(keys.dataKey).set(

@@ -295,3 +295,40 @@ Deno.test("Redis: after deleting a subject no key or value mentions it or holds 
     }
   });
 });
+
+Deno.test("deleting a collection deletes its data key too, on Deno KV and on Redis", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "facegate_atrest_" });
+  try {
+    const store = await kvStore(dir, await testKeyring());
+    await enroll(store);
+    const kv = await Deno.openKv(`${dir}/faces.kv`);
+    const dek = ["facegate", "dek", "v1", ref.model, ref.collection];
+    assert.ok((await kv.get(dek)).value, "the collection has a data key");
+    assert.equal(await store.deleteCollection(ref), 6);
+    assert.equal((await kv.get(dek)).value, null);
+    const left: unknown[] = [];
+    for await (const e of kv.list({ prefix: ["facegate"] })) {
+      if (!(e.key.length === 5 && e.key[4] === "version")) left.push(e.key);
+    }
+    assert.deepEqual(left, [], "only the gallery version token remains");
+    // Enrolling again makes a new data key.
+    await store.addFace(ref, "ann", { embedding: unitVector(512), quality: 0.5 });
+    assert.ok((await kv.get(dek)).value);
+    kv.close();
+    await store.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  await withRedis(async (fx) => {
+    const store = upstash(fx, "dc:", await testKeyring());
+    await enroll(store);
+    const keys = redisCollectionKeys(ref, "dc:");
+    const before = await redisKeyspace(fx.redis.port);
+    assert.ok(before.has(keys.dataKey));
+    assert.equal(await store.deleteCollection(ref), 6);
+    const after = [...(await redisKeyspace(fx.redis.port)).keys()];
+    assert.deepEqual(after, [keys.version]);
+    await store.addFace(ref, "ann", { embedding: unitVector(512), quality: 0.5 });
+    assert.equal((await store.getSubject(ref, "ann"))?.faces.length, 1);
+  });
+});
