@@ -30,7 +30,7 @@ import type {
 } from "./face_store.ts";
 import { kvCollectionKeys, SCHEMA_VERSION } from "./keys.ts";
 import { decodeEmbedding, encodeEmbedding } from "./embedding_codec.ts";
-import { RecordSealer, type StoreEncryption } from "./_sealing.ts";
+import { mapBatched, OPEN_BATCH, RecordSealer, type StoreEncryption } from "./_sealing.ts";
 import type { WrappedDataKey } from "./template_cipher.ts";
 import type { KeyMaintenance, RotationReport } from "./key_maintenance.ts";
 import {
@@ -396,20 +396,18 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
     const n = keys.faces.length;
     const rows = await this.#call("read the gallery", async () => {
       const dek = (await this.#kv.get<WrappedDataKey>(keys.dataKey)).value;
-      const out: Promise<GalleryRow>[] = [];
+      const entries: Deno.KvEntry<StoredFace>[] = [];
       for await (
         const e of this.#kv.list<StoredFace>({ prefix: keys.faces }, { batchSize: LIST_BATCH })
-      ) {
+      ) entries.push(e);
+      return await mapBatched(entries, OPEN_BATCH, async (e): Promise<GalleryRow> => {
         const subject = e.key[n] as string, faceId = e.key[n + 1] as string;
-        out.push(
-          this.#embedding(ref, dek, subject, faceId, e.value).then((embedding) => ({
-            subject,
-            faceId,
-            embedding,
-          })),
-        );
-      }
-      return await Promise.all(out);
+        return {
+          subject,
+          faceId,
+          embedding: await this.#embedding(ref, dek, subject, faceId, e.value),
+        };
+      });
     });
     return packGallery(rows);
   }

@@ -37,7 +37,7 @@ import {
   unpackGalleryRecord,
   unpackSealedGalleryRecord,
 } from "./embedding_codec.ts";
-import { RecordSealer, type StoreEncryption } from "./_sealing.ts";
+import { mapBatched, OPEN_BATCH, RecordSealer, type StoreEncryption } from "./_sealing.ts";
 import type { WrappedDataKey } from "./template_cipher.ts";
 import type { KeyMaintenance, RotationReport } from "./key_maintenance.ts";
 import { upstashRedis } from "./upstash_redis.ts";
@@ -444,17 +444,11 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
       dek ??= parseDataKey(dekValue);
       cursor = String(next);
     } while (cursor !== "0");
-    const rows: Promise<GalleryRow>[] = [];
-    for (const [faceId, packed] of byId) {
-      rows.push(
-        this.#embedding(ref, dek, faceId, packed).then((embedding) => ({
-          subject: unpackSubject(packed),
-          faceId,
-          embedding,
-        })),
-      );
-    }
-    return packGallery(await Promise.all(rows));
+    const rows = await mapBatched([...byId], OPEN_BATCH, async ([faceId, packed]) => {
+      const embedding = await this.#embedding(ref, dek, faceId, packed);
+      return { subject: unpackSubject(packed), faceId, embedding } satisfies GalleryRow;
+    });
+    return packGallery(rows);
   }
 
   /** Re-wraps every collection's data key with the newest master key (see `KeyMaintenance`). */
