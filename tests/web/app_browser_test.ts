@@ -12,6 +12,7 @@ import { decodeImage } from "../../lib/image/mod.ts";
 import { dataDir } from "../_data.ts";
 import { createAdminKey, type ServerProcess, startServer } from "../integration/_api_scenario.ts";
 import { y4m } from "./_y4m.ts";
+import { TEST_MASTER_KEY } from "../_master_key.ts";
 
 // The callbacks of page.evaluate run in the page: its globals, typed loosely here (Deno's
 // type check has no DOM library).
@@ -346,6 +347,7 @@ Deno.test({
   const env = {
     FACEGATE_STORE: "kv",
     FACEGATE_KV_PATH: `${dir}/facegate.kv`,
+    FACEGATE_MASTER_KEY: TEST_MASTER_KEY,
     FACEGATE_AUTH: "keys",
   };
   try {
