@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { DATA_ROOT, makeApp } from "../functions/_fixtures.ts";
 import { MAX_RETRY_AFTER_SECONDS, retryAfterSeconds } from "../../cli/_client.ts";
+import { TEST_MASTER_KEY } from "../_master_key.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 const SERENA = `${DATA_ROOT}/faces/Serena_Williams`;
@@ -235,7 +236,11 @@ Deno.test("keys: exit 0 on success, 1 when revoke names no key, 2 on usage error
 Deno.test("without --url the CLIs use the local store: enroll then verify on one KV file", async () => {
   const kv = await Deno.makeTempDir({ prefix: "facegate_cli_kv_" });
   const dir = await enrollFolder({ serena: [`${SERENA}/Serena_Williams_0001.jpg`] });
-  const env = { FACEGATE_STORE: "kv", FACEGATE_KV_PATH: `${kv}/facegate.kv` };
+  const env = {
+    FACEGATE_STORE: "kv",
+    FACEGATE_KV_PATH: `${kv}/facegate.kv`,
+    FACEGATE_MASTER_KEY: TEST_MASTER_KEY,
+  };
   try {
     const enroll = await cli("enroll", ["--collection", "local", dir], env);
     assert.equal(enroll.code, 0, enroll.stderr);
