@@ -71,7 +71,9 @@ export async function main(args: string[]): Promise<number> {
   };
   const [command, ...rest] = parsed.positionals;
   if (command === undefined) {
-    throw new CliError("give a command: create, list, revoke, rotate-master (see --help)");
+    throw new CliError(
+      "give a command: create, list or revoke (or rotate-master, encrypt-existing; see --help)",
+    );
   }
   const masterKeyCommand = MASTER_KEY_COMMANDS.find((c) => c === command);
   if (masterKeyCommand !== undefined) {
