@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { assertProblem, json, makeApp, PHOTOS, postImage } from "./_fixtures.ts";
 import { MemoryFaceStore } from "../../lib/store/mod.ts";
+import { decodeImage } from "../../lib/image/mod.ts";
+import { MAX_IDENTIFY_FACES } from "../../functions/identify.ts";
+import { encodeJpeg } from "../lib/pipeline/_jpeg_encoder.ts";
+import { readData } from "./_fixtures.ts";
 
 const { app } = makeApp();
 for (
@@ -213,4 +217,35 @@ Deno.test("POST …/identify?face=all gives faces: [] for a photo without a face
   );
   assert.equal(group.faces.length, 6);
   for (const f of group.faces) assert.deepEqual([f.match, f.candidates], [null, []]);
+});
+
+/** A JPEG of `n` copies of one portrait on a 5-column grid (grey where no copy goes). */
+async function portraitGrid(n: number): Promise<Uint8Array<ArrayBuffer>> {
+  const tile = await decodeImage(readData(PHOTOS.arnold1));
+  const cols = 5, rows = Math.ceil(n / cols);
+  const width = cols * tile.width, height = rows * tile.height;
+  const data = new Uint8Array(width * height * 4).fill(128);
+  for (let i = 0; i < n; i++) {
+    const ox = (i % cols) * tile.width, oy = Math.floor(i / cols) * tile.height;
+    for (let y = 0; y < tile.height; y++) {
+      const from = y * tile.width * 4;
+      data.set(tile.data.subarray(from, from + tile.width * 4), ((oy + y) * width + ox) * 4);
+    }
+  }
+  return new Uint8Array(encodeJpeg({ width, height, data }, 92));
+}
+
+Deno.test("POST …/identify?face=all answers at most MAX_IDENTIFY_FACES faces: at, just under and just over the limit", async () => {
+  const { app } = makeApp();
+  for (const n of [MAX_IDENTIFY_FACES - 1, MAX_IDENTIFY_FACES, MAX_IDENTIFY_FACES + 1]) {
+    const body = await json<IdentifyAllBody>(
+      await app.request("/v1/collections/grid/identify?face=all", {
+        method: "POST",
+        headers: { "content-type": "image/jpeg" },
+        body: await portraitGrid(n),
+      }),
+    );
+    assert.equal(body.detected, n, `${n} portraits`);
+    assert.equal(body.faces.length, Math.min(n, MAX_IDENTIFY_FACES), `${n} portraits`);
+  }
 });

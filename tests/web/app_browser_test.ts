@@ -373,6 +373,29 @@ Deno.test({
         assert.equal(await page.inputValue("#key"), key);
         await page.click("#list");
         await page.waitForSelector('#subjects[data-count="1"]');
+        // /docs in the same tab finds the key in sessionStorage and its "Try it" sends it.
+        await page.goto(`${server.url}/docs`);
+        await page.waitForSelector("#ops details");
+        assert.equal(await page.inputValue("#api-key"), key);
+        const status = await page.evaluate(async () => {
+          const details = [...document.querySelectorAll("#ops details")].find((d: Dom) =>
+            d.querySelector("summary").textContent.startsWith(
+              "GET/v1/collections/{collection}/subjects — ",
+            )
+          );
+          details.open = true;
+          details.querySelector('input[name="param:collection"]').value = "demo";
+          details.querySelector("button").click();
+          const out = details.querySelector("pre");
+          for (let i = 0; i < 200 && !/^\d{3} /.test(out.textContent); i++) {
+            await new Promise((r) => setTimeout(r, 50));
+          }
+          return out.textContent.slice(0, 3);
+        });
+        assert.equal(status, "200");
+        await shot(page, "09_docs_with_key");
+        await page.goto(`${server.url}/`);
+        await page.waitForSelector("body[data-ready]");
         // A wrong key is refused again.
         await page.fill("#key", `${key.slice(0, -4)}0000`);
         await page.click("#list");
