@@ -40,8 +40,8 @@ const face = {
 
 const far = {
   type: "string",
-  enum: [...FAR_PRESETS],
-  description: "FAR preset (not with threshold)",
+  enum: [...FAR_PRESETS, "0.01", "0.001", "0.0001"],
+  description: "FAR preset (not with threshold); 0.01, 0.001 and 0.0001 name the same presets",
 };
 
 const base64Image = {

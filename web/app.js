@@ -400,7 +400,9 @@ fetch("/openapi.json").then((r) => r.json()).then((doc) => {
   const verify = Object.values(doc.paths).map((p) => p.post).find((op) =>
     op?.operationId === "verifySubject"
   );
-  const far = verify?.parameters?.find((p) => p.name === "far")?.schema?.enum || [];
+  // The presets as 1e-N (the API also accepts 0.00…1 spellings of the same presets).
+  const far = (verify?.parameters?.find((p) => p.name === "far")?.schema?.enum || [])
+    .filter((v) => /^1e-\d+$/.test(v));
   for (const v of far) $("far").append(new Option(`${v}`, v));
   if (far.includes("1e-3")) $("far").value = "1e-3";
 }).catch(() => {});
