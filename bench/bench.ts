@@ -1,5 +1,5 @@
 /**
- * Benchmarks CLI: `deno task bench <speed|http|scale|accuracy|abuse|recipes|atrest|report|all> [--quick]`
+ * Benchmarks CLI: `deno task bench <speed|http|scale|accuracy|abuse|recipes|atrest|edge|report|all> [--quick]`
  * (`report` runs nothing and regenerates BENCHMARKS.md from the stored results).
  *
  * Prints one JSON object (the sections run) on stdout, merges it into `bench/results.json` and
@@ -18,6 +18,7 @@ import { type HttpReport, runHttp } from "./_http.ts";
 import { runScale, type ScaleReport } from "./_scale.ts";
 import { type AccuracyReport, runAccuracy } from "./_accuracy.ts";
 import { type AbuseReport, runAbuse } from "./_abuse.ts";
+import { type EdgeReport, runEdge } from "./_edge.ts";
 import { writeBenchmarksMd } from "./_report.ts";
 import { benchRecipes, type RecipesReport, runRecipes } from "./_recipes.ts";
 import { type AtRestReport, runAtRest } from "./_at_rest.ts";
@@ -32,6 +33,7 @@ export interface BenchResults {
   abuse?: AbuseReport & { measured_at: string };
   recipes?: RecipesReport & { measured_at: string };
   at_rest?: AtRestReport & { measured_at: string };
+  edge?: EdgeReport & { measured_at: string };
 }
 
 const MODES = [
@@ -42,6 +44,7 @@ const MODES = [
   "abuse",
   "recipes",
   "atrest",
+  "edge",
   "report",
   "all",
 ] as const;
@@ -121,6 +124,12 @@ if (import.meta.main) {
   }
   if (run("atrest")) {
     out.at_rest = { ...(await runAtRest(q ? [1_000] : [10_000])), measured_at: at };
+  }
+  if (run("edge")) {
+    out.edge = {
+      ...(await runEdge(q ? { repeats: 2, galleryFaces: 2_000 } : {})),
+      measured_at: at,
+    };
   }
 
   const file = new URL("./results.json", import.meta.url);
