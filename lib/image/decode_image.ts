@@ -52,10 +52,12 @@ export interface DecodeImageOptions {
 const MIB = 1024 * 1024;
 
 /**
- * The default decode budget (48 MiB): with it one request fits a 128 MB Workers isolate next to
- * the three model sessions (measured on workerd, see README "Cloudflare Workers"). An 8-bit PNG
- * of up to 2.9 MP that does not compress at all fits (a 2000×2000 photo PNG of 6 MB does not),
- * as does every baseline JPEG up to `maxPixels` at some DCT scale.
+ * The default decode budget (48 MiB). Measured on workerd (README "Cloudflare Workers"), an
+ * isolate holds ~40 MiB after a verify (onnxruntime's 28 MiB linear memory, the 7 MiB models,
+ * the V8 heap); with a 20 MiB body on top, a decode of 48 MiB keeps one request under Workers'
+ * 128 MB. Any 8-bit RGBA PNG of up to 2.6 MP fits even uncompressed (a 2000×2000 photo PNG of
+ * 6 MB needs 56 MiB and is refused), and so does every baseline JPEG up to `maxPixels` at some
+ * DCT scale.
  */
 export const DEFAULT_MAX_DECODED_BYTES = 48 * MIB;
 
