@@ -9,13 +9,18 @@ import {
   analyzeImage,
   type AnalyzeImageOptions,
   type FaceSelection,
+  type Rotation,
 } from "../lib/pipeline/mod.ts";
 import { confidence } from "../lib/match/mod.ts";
 import { FaceError, type FaceErrorCode } from "../lib/errors.ts";
 import type { Services } from "./_context.ts";
 
 /** A face that went through the embedder. */
-export type EmbeddedFace = AnalyzedFace & { embedding: Float32Array };
+export type EmbeddedFace = AnalyzedFace & {
+  embedding: Float32Array;
+  /** Clockwise turn the pipeline applied to find the face (0 for an upright photo). */
+  rotation: Rotation;
+};
 
 /**
  * Runs the pipeline with the configured size limits.
@@ -53,14 +58,41 @@ export async function embedProbe(
   face: FaceSelection,
   field?: string,
 ): Promise<EmbeddedFace> {
-  const { faces } = await analyze(s, bytes, { select: face, requireFace: true }).catch((err) => {
-    if (field === undefined || !(err instanceof FaceError)) throw err;
-    throw new FaceError(err.code, `Image ${field}: ${err.message}`, {
-      cause: err.cause,
-      details: { ...err.details, field },
-    });
-  });
-  return faces[0] as EmbeddedFace;
+  const { faces, rotation } = await analyze(s, bytes, { select: face, requireFace: true }).catch(
+    (err) => {
+      if (field === undefined || !(err instanceof FaceError)) throw err;
+      throw new FaceError(err.code, `Image ${field}: ${err.message}`, {
+        cause: err.cause,
+        details: { ...err.details, field },
+      });
+    },
+  );
+  return { ...faces[0], rotation } as EmbeddedFace;
+}
+
+/** `{rotation}` for a probe the pipeline had to turn, else nothing (upright answers are unchanged). */
+export function rotationField(probe: { rotation: Rotation }): { rotation?: Rotation } {
+  return probe.rotation ? { rotation: probe.rotation } : {};
+}
+
+/** Rounds a distance, similarity or confidence to 4 decimals for responses. */
+export function round4(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}
+
+/**
+ * Throws `collection_not_found` when `collection` holds no subject: a typo in a collection name
+ * must not look like a stranger (identify) or a missing subject (verify).
+ */
+export async function assertCollectionExists(s: Services, collection: string): Promise<void> {
+  const page = await s.store.listSubjects({ model: s.model, collection }, { limit: 1 });
+  if (page.subjects.length === 0) {
+    throw new FaceError(
+      "collection_not_found",
+      `Cannot find collection ${collection}: nothing is enrolled in it`,
+      { details: { collection } },
+    );
+  }
 }
 
 /** A box rounded to 0.1 px for responses. */
@@ -112,9 +144,9 @@ export interface MatchDecision {
 export function matchDecision(distance: number, threshold: number): MatchDecision {
   return {
     match: distance <= threshold,
-    distance,
-    similarity: similarityOf(distance),
+    distance: round4(distance),
+    similarity: round4(similarityOf(distance)),
     threshold,
-    confidence: confidence(distance, threshold),
+    confidence: round4(confidence(distance, threshold)),
   };
 }

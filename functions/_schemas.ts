@@ -44,6 +44,13 @@ const far = {
   description: "FAR preset (not with threshold); 0.01, 0.001 and 0.0001 name the same presets",
 };
 
+/** The clockwise turn the pipeline applied to a photo it found turned (absent when upright). */
+const rotation = {
+  type: "integer",
+  enum: [90, 180, 270],
+  description: "Degrees clockwise the photo was turned to find its face; absent when upright",
+};
+
 const base64Image = {
   type: "string",
   minLength: 1,
@@ -99,21 +106,24 @@ export const COMPONENT_SCHEMAS = {
       type: "array",
       items: obj({ box: c("Box"), embedding: { type: "array", items: num } }),
     },
-  }),
+    rotation,
+  }, ["rotation"]),
   CompareResponse: obj({
     match: { type: "boolean" },
     distance: num,
     similarity: num,
     threshold: num,
     confidence: num,
+    rotation: obj({ a: { type: "integer" }, b: { type: "integer" } }),
     model: str,
-  }),
+  }, ["rotation"]),
   EnrollResponse: obj({
     subject: str,
     face_id: str,
     quality: c("Quality"),
+    rotation,
     created_at: str,
-  }),
+  }, ["rotation"]),
   SubjectSummary: obj({
     subject: str,
     face_count: { type: "integer" },
@@ -148,15 +158,17 @@ export const COMPONENT_SCHEMAS = {
     threshold: num,
     confidence: num,
     face_id: str,
+    rotation,
     model: str,
-  }),
+  }, ["rotation"]),
   Candidate: obj({ subject: str, distance: num, similarity: num, confidence: num, face_id: str }),
   IdentifyResponse: obj({
     match: { oneOf: [c("Candidate"), { type: "null" }] },
     candidates: { type: "array", items: c("Candidate") },
+    rotation,
     threshold: num,
     model: str,
-  }),
+  }, ["rotation"]),
   IdentifyAllResponse: obj({
     faces: {
       type: "array",
@@ -167,9 +179,10 @@ export const COMPONENT_SCHEMAS = {
       }),
     },
     detected: { type: "integer", description: "Faces found, including any beyond the limit" },
+    rotation,
     threshold: num,
     model: str,
-  }),
+  }, ["rotation"]),
   Health: obj({
     status: str,
     store: str,

@@ -38,7 +38,8 @@ export function compareRoutes(s: Services): Hono<AppEnv> {
     const a = await embedProbe(s, images.a, face, "a");
     const b = await embedProbe(s, images.b, face, "b");
     const distance = l2Distance(a.embedding, b.embedding);
-    return c.json({ ...matchDecision(distance, threshold), model: s.model });
+    const turned = a.rotation || b.rotation ? { rotation: { a: a.rotation, b: b.rotation } } : {};
+    return c.json({ ...matchDecision(distance, threshold), ...turned, model: s.model });
   });
   return app;
 }

@@ -7,7 +7,7 @@ import { Hono } from "hono";
 import type { AppEnv, Services } from "./_context.ts";
 import { OPTION_PARAMS, readImageRequest } from "./_request_options.ts";
 import { IMAGE_BODY, ref } from "./_schemas.ts";
-import { analyze, probeProblems, roundBox } from "./_analyze.ts";
+import { analyze, probeProblems, rotationField, roundBox } from "./_analyze.ts";
 
 const FACES = ["largest", "center", "primary", "single", "all"] as const;
 
@@ -40,6 +40,7 @@ export function embedRoutes(s: Services): Hono<AppEnv> {
         box: roundBox(f.box),
         embedding: Array.from(f.embedding ?? []),
       })),
+      ...rotationField(result),
     });
   });
   return app;

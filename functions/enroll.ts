@@ -16,7 +16,7 @@ import { validateName } from "../lib/store/mod.ts";
 import type { AppEnv, Services } from "./_context.ts";
 import { OPTION_PARAMS, readImageRequest } from "./_request_options.ts";
 import { IMAGE_BODY, ref } from "./_schemas.ts";
-import { embedProbe, probeProblems } from "./_analyze.ts";
+import { embedProbe, probeProblems, rotationField } from "./_analyze.ts";
 
 const FACES = ["single", "largest", "center", "primary"] as const;
 
@@ -70,7 +70,13 @@ export function enrollRoutes(s: Services): Hono<AppEnv> {
       `/v1/collections/${encodeURIComponent(collection)}/subjects/${encodeURIComponent(subject)}`,
     );
     return c.json(
-      { subject, face_id: record.id, quality: face.quality, created_at: record.created_at },
+      {
+        subject,
+        face_id: record.id,
+        quality: face.quality,
+        ...rotationField(face),
+        created_at: record.created_at,
+      },
       201,
     );
   });

@@ -13,7 +13,16 @@ import { validateName } from "../lib/store/mod.ts";
 import type { AppEnv, Services } from "./_context.ts";
 import { chooseThreshold, OPTION_PARAMS, readImageRequest } from "./_request_options.ts";
 import { IMAGE_BODY, ref } from "./_schemas.ts";
-import { analyze, type EmbeddedFace, embedProbe, probeProblems, roundBox } from "./_analyze.ts";
+import {
+  analyze,
+  assertCollectionExists,
+  type EmbeddedFace,
+  embedProbe,
+  probeProblems,
+  rotationField,
+  round4,
+  roundBox,
+} from "./_analyze.ts";
 
 const FACES = ["largest", "center", "primary", "single", "all"] as const;
 
@@ -68,7 +77,8 @@ export function identifyRoutes(s: Services): Hono<AppEnv> {
     summary: "Identify a face",
     description: "The `k` nearest subjects of the collection. `match` is the nearest one when it " +
       "is within the identify threshold (stricter than verify's), else null: the person is " +
-      "unknown. An empty or unknown collection gives no candidates. With `face=all` every face " +
+      "unknown. A collection with nothing enrolled (a typo) is 404 `collection_not_found`. " +
+      "With `face=all` every face " +
       `of the photo (up to ${MAX_IDENTIFY_FACES}, the largest; \`detected\` counts all) gets ` +
       "its own `{box, match, candidates}` in `faces`, at the same threshold; a photo without a " +
       "face gives `faces: []`.",
@@ -82,7 +92,7 @@ export function identifyRoutes(s: Services): Hono<AppEnv> {
     body: IMAGE_BODY,
     status: 200,
     response: { oneOf: [ref("IdentifyResponse"), ref("IdentifyAllResponse")] },
-    problems: probeProblems("model_mismatch"),
+    problems: probeProblems("collection_not_found", "model_mismatch"),
   }, async (c) => {
     const collection = validateName("collection", c.req.param("collection")!);
     const { images, options } = await readImageRequest(c.req, ["image"], {
@@ -92,16 +102,18 @@ export function identifyRoutes(s: Services): Hono<AppEnv> {
     });
     const threshold = chooseThreshold(options, s.thresholds, "identify");
     const k = options.k ?? 5;
+    await assertCollectionExists(s, collection);
     const answer = (search: GallerySearch, face: EmbeddedFace) => {
-      const candidates = search(face.embedding, k).map((cand) => ({
+      const found = search(face.embedding, k);
+      const matched = found.length > 0 && found[0].distance <= threshold;
+      const candidates = found.map((cand) => ({
         subject: cand.subject,
-        distance: cand.distance,
-        similarity: cand.similarity,
-        confidence: confidence(cand.distance, threshold),
+        distance: round4(cand.distance),
+        similarity: round4(cand.similarity),
+        confidence: round4(confidence(cand.distance, threshold)),
         face_id: cand.face_id,
       }));
-      const best = candidates[0];
-      return { match: best && best.distance <= threshold ? best : null, candidates };
+      return { match: matched ? candidates[0] : null, candidates };
     };
     if (options.face === "all") {
       const found = await analyze(s, images.image, { select: "all", maxFaces: MAX_IDENTIFY_FACES });
@@ -112,13 +124,14 @@ export function identifyRoutes(s: Services): Hono<AppEnv> {
           ...answer(search, face as EmbeddedFace),
         })),
         detected: found.detected,
+        ...rotationField(found),
         threshold,
         model: s.model,
       });
     }
     const probe = await embedProbe(s, images.image, options.face ?? "largest");
     const search = await openGallery(s, collection);
-    return c.json({ ...answer(search, probe), threshold, model: s.model });
+    return c.json({ ...answer(search, probe), ...rotationField(probe), threshold, model: s.model });
   });
   return app;
 }

@@ -26,6 +26,7 @@ export const PROBLEMS: Record<FaceErrorCode, ProblemKind> = {
   forbidden: { status: 403, title: "Forbidden" },
   not_found: { status: 404, title: "Not found" },
   subject_not_found: { status: 404, title: "Subject not found" },
+  collection_not_found: { status: 404, title: "Collection not found" },
   face_not_found: { status: 404, title: "Face not found" },
   method_not_allowed: { status: 405, title: "Method not allowed" },
   request_timeout: { status: 408, title: "Request timeout" },

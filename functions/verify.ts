@@ -10,7 +10,13 @@ import { validateName } from "../lib/store/mod.ts";
 import type { AppEnv, Services } from "./_context.ts";
 import { chooseThreshold, OPTION_PARAMS, readImageRequest } from "./_request_options.ts";
 import { IMAGE_BODY, ref } from "./_schemas.ts";
-import { embedProbe, matchDecision, probeProblems } from "./_analyze.ts";
+import {
+  assertCollectionExists,
+  embedProbe,
+  matchDecision,
+  probeProblems,
+  rotationField,
+} from "./_analyze.ts";
 
 const FACES = ["largest", "center", "primary", "single"] as const;
 
@@ -29,7 +35,7 @@ export function verifyRoutes(s: Services): Hono<AppEnv> {
     body: IMAGE_BODY,
     status: 200,
     response: ref("VerifyResponse"),
-    problems: probeProblems("subject_not_found"),
+    problems: probeProblems("subject_not_found", "collection_not_found"),
   }, async (c) => {
     const collection = validateName("collection", c.req.param("collection")!);
     const subject = validateName("subject", c.req.param("subject")!);
@@ -40,6 +46,7 @@ export function verifyRoutes(s: Services): Hono<AppEnv> {
     const threshold = chooseThreshold(options, s.thresholds, "verify");
     const record = await s.store.getSubject({ model: s.model, collection }, subject);
     if (!record || record.faces.length === 0) {
+      await assertCollectionExists(s, collection);
       throw new FaceError(
         "subject_not_found",
         `Cannot verify: subject ${subject} is not enrolled`,
@@ -55,6 +62,7 @@ export function verifyRoutes(s: Services): Hono<AppEnv> {
       subject,
       ...matchDecision(distance, threshold),
       face_id: record.faces[faceIndex].id,
+      ...rotationField(probe),
       model: s.model,
     });
   });

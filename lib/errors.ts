@@ -17,6 +17,7 @@ export type FaceErrorCode =
   | "multiple_faces"
   | "low_quality"
   | "subject_not_found"
+  | "collection_not_found"
   | "face_not_found"
   | "model_unavailable"
   | "model_mismatch"

@@ -59,7 +59,7 @@ function startServer(throttle = 0) {
     }
     return app.fetch(req);
   });
-  return { url: `http://127.0.0.1:${server.addr.port}`, seen, stop: () => server.shutdown() };
+  return { app, url: `http://127.0.0.1:${server.addr.port}`, seen, stop: () => server.shutdown() };
 }
 
 /** A folder of `<subject>/<image>` copies (in a temp dir, never the repo). */
@@ -175,6 +175,9 @@ Deno.test("enroll, verify and identify against a server: exit codes, hints and p
     const lines = mixed.stdout.trim().split("\n").map((l) => JSON.parse(l));
     assert.deepEqual(lines.map((l) => l.match?.subject ?? null), ["serena", null]);
     assert.match(mixed.stderr, /progress 2\/2/);
+    const typo = await cli("identify", ["--url", server.url, "--collection", "clj", KARZAI]);
+    assert.equal(typo.code, 2);
+    assertOneLineError(typo, /collection_not_found: .*; check the collection name/);
     const single = await cli("identify", [...base, "--face", "single", MULTI]);
     assert.equal(single.code, 1);
     assert.match(single.stderr, /refused: .*multiple_faces: .*pass --face largest/);
@@ -189,8 +192,14 @@ Deno.test("the CLIs wait for Retry-After on 429 and then succeed", async () => {
   const server = startServer(2);
   const base = ["--url", server.url, "--collection", "cli"];
   try {
+    const enrolled = await server.app.request("/v1/collections/cli/subjects/serena/faces", {
+      method: "POST",
+      headers: { "content-type": "image/jpeg" },
+      body: await Deno.readFile(`${SERENA}/Serena_Williams_0001.jpg`),
+    });
+    assert.equal(enrolled.status, 201);
     const run = await cli("identify", [...base, KARZAI]);
-    assert.equal(run.code, 1, run.stderr); // empty collection: no match, but answered
+    assert.equal(run.code, 1, run.stderr); // a stranger: no match, but answered
     assert.equal(server.seen.length, 3);
     assert.match(run.stderr, /rate limited by .*: retrying in 1 s \(Retry-After, attempt 1\/5\)/);
     assert.match(run.stderr, /attempt 2\/5/);

@@ -81,14 +81,12 @@ Deno.test("POST …/identify limits candidates to k and refuses k outside 1..50"
   }
 });
 
-Deno.test("POST …/identify on an empty collection answers no match and no candidates", async () => {
-  const body = await json<IdentifyBody>(
+Deno.test("POST …/identify on an empty or unknown collection answers 404 collection_not_found", async () => {
+  await assertProblem(
     await app.request("/v1/collections/empty/identify", postImage(PHOTOS.serena2)),
+    404,
+    "collection_not_found",
   );
-  assert.deepEqual({ match: body.match, candidates: body.candidates }, {
-    match: null,
-    candidates: [],
-  });
 });
 
 Deno.test("POST …/identify refuses probes without a face or with several faces under face=single", async () => {
@@ -110,6 +108,10 @@ Deno.test("POST …/identify no longer finds a subject once it is deleted", asyn
     await local.app.request("/v1/collections/c/subjects/serena/faces", postImage(PHOTOS.serena1)),
     201,
   );
+  await json(
+    await local.app.request("/v1/collections/c/subjects/arnold/faces", postImage(PHOTOS.arnold1)),
+    201,
+  );
   assert.equal(
     (await local.app.request("/v1/collections/c/subjects/serena", { method: "DELETE" })).status,
     204,
@@ -118,6 +120,14 @@ Deno.test("POST …/identify no longer finds a subject once it is deleted", asyn
     await local.app.request("/v1/collections/c/identify", postImage(PHOTOS.serena2)),
   );
   assert.equal(body.match, null);
+  assert.ok(body.candidates.every((c) => c.subject !== "serena"));
+  // Once the last subject is gone too, the collection is unknown.
+  await local.app.request("/v1/collections/c/subjects/arnold", { method: "DELETE" });
+  await assertProblem(
+    await local.app.request("/v1/collections/c/identify", postImage(PHOTOS.serena2)),
+    404,
+    "collection_not_found",
+  );
 });
 
 Deno.test("POST …/identify reads the gallery once per version: a warm request costs one version read", async () => {
@@ -205,18 +215,27 @@ Deno.test("POST …/identify?face=all answers every face of a group photo: the e
   assert.deepEqual(single.match?.subject, "front");
 });
 
-Deno.test("POST …/identify?face=all gives faces: [] for a photo without a face and empty candidates for an empty collection", async () => {
+Deno.test("POST …/identify?face=all gives faces: [] for a photo without a face and 404 for an empty collection", async () => {
   const { app } = makeApp();
+  await json(
+    await app.request("/v1/collections/one/subjects/serena/faces", postImage(PHOTOS.serena1)),
+    201,
+  );
   const none = await json<IdentifyAllBody>(
-    await app.request("/v1/collections/empty/identify?face=all", postImage(PHOTOS.noFace)),
+    await app.request("/v1/collections/one/identify?face=all", postImage(PHOTOS.noFace)),
   );
   assert.deepEqual(none.faces, []);
   assert.equal(none.detected, 0);
   const group = await json<IdentifyAllBody>(
-    await app.request("/v1/collections/empty/identify?face=all", postImage(GROUP)),
+    await app.request("/v1/collections/one/identify?face=all", postImage(GROUP)),
   );
   assert.equal(group.faces.length, 6);
-  for (const f of group.faces) assert.deepEqual([f.match, f.candidates], [null, []]);
+  for (const f of group.faces) assert.equal(f.match, null);
+  await assertProblem(
+    await app.request("/v1/collections/empty/identify?face=all", postImage(GROUP)),
+    404,
+    "collection_not_found",
+  );
 });
 
 /** A JPEG of `n` copies of one portrait on a 5-column grid (grey where no copy goes). */
@@ -237,6 +256,10 @@ async function portraitGrid(n: number): Promise<Uint8Array<ArrayBuffer>> {
 
 Deno.test("POST …/identify?face=all answers at most MAX_IDENTIFY_FACES faces: at, just under and just over the limit", async () => {
   const { app } = makeApp();
+  await json(
+    await app.request("/v1/collections/grid/subjects/serena/faces", postImage(PHOTOS.serena1)),
+    201,
+  );
   for (const n of [MAX_IDENTIFY_FACES - 1, MAX_IDENTIFY_FACES, MAX_IDENTIFY_FACES + 1]) {
     const body = await json<IdentifyAllBody>(
       await app.request("/v1/collections/grid/identify?face=all", {

@@ -10,6 +10,7 @@ Deno.test("PROBLEMS maps every FaceError code to an error status and a title", (
     forbidden: 403,
     not_found: 404,
     subject_not_found: 404,
+    collection_not_found: 404,
     face_not_found: 404,
     request_timeout: 408,
     conflict: 409,

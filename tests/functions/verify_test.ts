@@ -75,10 +75,11 @@ Deno.test("POST …/verify answers 404 subject_not_found for a subject never enr
     "subject_not_found",
   );
   assert.equal(body.subject, "nobody");
+  // Nothing enrolled in the collection at all: the collection is the unknown part.
   await assertProblem(
     await app.request("/v1/collections/empty/subjects/serena/verify", postImage(PHOTOS.serena2)),
     404,
-    "subject_not_found",
+    "collection_not_found",
   );
 });
 
