@@ -80,19 +80,19 @@ export function round4(x: number): number {
   return Math.round(x * 1e4) / 1e4;
 }
 
-/**
- * Throws `collection_not_found` when `collection` holds no subject: a typo in a collection name
- * must not look like a stranger (identify) or a missing subject (verify).
- */
+/** The `collection_not_found` error: a typo in a collection name must not look like a stranger. */
+export function collectionNotFound(collection: string): FaceError {
+  return new FaceError(
+    "collection_not_found",
+    `Cannot find collection ${collection}: nothing is enrolled in it`,
+    { details: { collection } },
+  );
+}
+
+/** Throws `collection_not_found` when `collection` holds no subject. */
 export async function assertCollectionExists(s: Services, collection: string): Promise<void> {
   const page = await s.store.listSubjects({ model: s.model, collection }, { limit: 1 });
-  if (page.subjects.length === 0) {
-    throw new FaceError(
-      "collection_not_found",
-      `Cannot find collection ${collection}: nothing is enrolled in it`,
-      { details: { collection } },
-    );
-  }
+  if (page.subjects.length === 0) throw collectionNotFound(collection);
 }
 
 /** A box rounded to 0.1 px for responses. */

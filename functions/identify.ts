@@ -15,7 +15,7 @@ import { chooseThreshold, OPTION_PARAMS, readImageRequest } from "./_request_opt
 import { IMAGE_BODY, ref } from "./_schemas.ts";
 import {
   analyze,
-  assertCollectionExists,
+  collectionNotFound,
   type EmbeddedFace,
   embedProbe,
   probeProblems,
@@ -102,9 +102,9 @@ export function identifyRoutes(s: Services): Hono<AppEnv> {
     });
     const threshold = chooseThreshold(options, s.thresholds, "identify");
     const k = options.k ?? 5;
-    await assertCollectionExists(s, collection);
     const answer = (search: GallerySearch, face: EmbeddedFace) => {
       const found = search(face.embedding, k);
+      if (found.length === 0) throw collectionNotFound(collection);
       const matched = found.length > 0 && found[0].distance <= threshold;
       const candidates = found.map((cand) => ({
         subject: cand.subject,
