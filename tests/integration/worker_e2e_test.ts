@@ -304,12 +304,15 @@ Deno.test("the Workers entry on workerd enrolls, verifies, identifies and forget
             assert.equal(await res.text(), want, path);
           }
         }],
-        ["identify?face=all answers every face of a group photo", async () => {
-          const group = Deno.readFileSync(`${dir}/faces-misc/multi_insightface_t1.jpg`);
-          const { status, body } = await api.post(`${base}/identify?face=all&k=1`, group);
-          assert.equal(status, 200, JSON.stringify(body));
-          assert.equal(body.faces.length, 6);
-        }],
+        [
+          "identify?face=all on a collection with nothing enrolled yet is 404 collection_not_found",
+          async () => {
+            const group = Deno.readFileSync(`${dir}/faces-misc/multi_insightface_t1.jpg`);
+            const { status, body } = await api.post(`${base}/identify?face=all&k=1`, group);
+            assert.equal(status, 404, JSON.stringify(body));
+            assert.equal(body.code, "collection_not_found");
+          },
+        ],
         ["enrolls up to two photos of each of three people (201)", async () => {
           for (const person of candidates) {
             if (enrolled.length === PEOPLE) break;
@@ -323,6 +326,12 @@ Deno.test("the Workers entry on workerd enrolls, verifies, identifies and forget
             if (ok > 0) enrolled.push(person);
           }
           assert.equal(enrolled.length, PEOPLE);
+        }],
+        ["identify?face=all answers every face of a group photo", async () => {
+          const group = Deno.readFileSync(`${dir}/faces-misc/multi_insightface_t1.jpg`);
+          const { status, body } = await api.post(`${base}/identify?face=all&k=1`, group);
+          assert.equal(status, 200, JSON.stringify(body));
+          assert.equal(body.faces.length, 6);
         }],
         ["verify accepts held-out photos and rejects other people's", async () => {
           let trueAccepts = 0;
