@@ -406,7 +406,7 @@ export async function runEdge(options: EdgeOptions = {}): Promise<EdgeReport> {
     proxy: "inside the isolate (Chrome DevTools Protocol through wrangler's inspector): V8 heap " +
       "+ ArrayBuffer backing stores + every WebAssembly.Memory right after each request; the " +
       "peak bound adds the request body and the decoder's estimate of its transient memory " +
-      "(0.85-1.0x of measured codec memory) to what survives a GC; and the workerd process's " +
+      "(0.81-0.98x of measured codec memory above 10 MiB) to what survives a GC; and the workerd process's " +
       "peak RSS (VmHWM reset before each request), which also counts compiled code and the " +
       "runtime",
     wrangler: wranglerVersion,
