@@ -10,7 +10,8 @@
  */
 import { analyzeImage } from "../lib/pipeline/mod.ts";
 import type { LandmarkRefine } from "../lib/landmarks/landmarks.ts";
-import { embedFace, fileModelLoader, SessionCache } from "../lib/embed/mod.ts";
+import { embedFace } from "../lib/embed/mod.ts";
+import { fileModelLoader, SessionCache } from "../lib/onnx/mod.ts";
 import { bestThreshold, l2Distance, thresholdAtFar } from "../lib/match/mod.ts";
 import { isFaceError } from "../lib/errors.ts";
 import type { EmbedderEntry } from "../models/manifest.ts";

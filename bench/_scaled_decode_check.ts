@@ -7,7 +7,7 @@
  * @module
  */
 import { analyzeImage } from "../lib/pipeline/mod.ts";
-import { fileModelLoader, SessionCache } from "../lib/embed/mod.ts";
+import { fileModelLoader, SessionCache } from "../lib/onnx/mod.ts";
 import { l2Distance } from "../lib/match/mod.ts";
 import { MODEL_MANIFEST } from "../models/manifest.ts";
 import { dataDir } from "./_data.ts";

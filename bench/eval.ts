@@ -10,12 +10,13 @@
  */
 import { parseArgs } from "node:util";
 import { analyzeImage } from "../lib/pipeline/mod.ts";
-import { fileModelLoader, SessionCache } from "../lib/embed/mod.ts";
+import { fileModelLoader, SessionCache } from "../lib/onnx/mod.ts";
 import { MODEL_MANIFEST } from "../models/manifest.ts";
 import { fetchModels } from "../models/fetch_models.ts";
 import {
   batchTripletLoss,
   bestThreshold,
+  kFoldAccuracy,
   l2Distance,
   rocAuc,
   thresholdAtFar,
@@ -45,18 +46,6 @@ export function parsePairs(text: string): Pair[] {
   });
 }
 
-/**
- * Contiguous folds: 600-row folds (LFW) when there are at least two of them, trailing rows joining
- * the last; otherwise 10 near-equal contiguous folds.
- */
-export function foldBounds(n: number): [number, number][] {
-  const size = n >= 1200 ? 600 : Math.ceil(n / 10);
-  const count = n >= 1200 ? Math.floor(n / 600) : Math.ceil(n / size);
-  const out: [number, number][] = [];
-  for (let i = 0; i < count; i++) out.push([i * size, i === count - 1 ? n : (i + 1) * size]);
-  return out;
-}
-
 /** The report printed by the CLI. */
 export interface EvalReport {
   pairs: number;
@@ -74,34 +63,22 @@ export interface EvalReport {
   flip: boolean;
   triplet_loss: { margin: number; mean: number; active: number; triplets: number };
   model: string;
+  /** Accuracy at a threshold fixed beforehand (`EvaluatePairsOptions.threshold`), when given. */
+  at_threshold?: { threshold: number; accuracy: number };
 }
 
 /**
- * Scores precomputed distances (`NaN` = a face missing in the pair: always an error).
+ * Scores precomputed distances with `lib/match`'s {@linkcode kFoldAccuracy}: 600-row folds (LFW)
+ * when there are at least two of them, trailing rows joining the last; otherwise 10 contiguous
+ * folds. `NaN` (a face missing in the pair) is always an error: it scores as distance 0 for a
+ * different-person pair and 4 (beyond any unit-vector distance) for a same-person pair.
  */
 export function scorePairs(distances: number[], same: boolean[]) {
-  const folds = foldBounds(distances.length);
-  const accs: number[] = [];
-  for (const [lo, hi] of folds) {
-    const trainD: number[] = [], trainS: boolean[] = [];
-    for (let i = 0; i < distances.length; i++) {
-      if ((i < lo || i >= hi) && !Number.isNaN(distances[i])) {
-        trainD.push(distances[i]);
-        trainS.push(same[i]);
-      }
-    }
-    const { threshold } = bestThreshold(trainD, trainS);
-    let correct = 0;
-    for (let i = lo; i < hi; i++) {
-      if (!Number.isNaN(distances[i]) && (distances[i] <= threshold) === same[i]) correct++;
-    }
-    accs.push(correct / (hi - lo));
-  }
-  const mean = accs.reduce((s, a) => s + a, 0) / accs.length;
-  const std = Math.sqrt(accs.reduce((s, a) => s + (a - mean) ** 2, 0) / accs.length);
+  const scored = distances.map((d, i) => Number.isNaN(d) ? (same[i] ? 4 : 0) : d);
+  const k = kFoldAccuracy(scored, same, distances.length >= 1200 ? { foldSize: 600 } : {});
   const validD = distances.filter((d) => !Number.isNaN(d));
   const validS = same.filter((_, i) => !Number.isNaN(distances[i]));
-  return { accuracy: mean, std, foldAccuracies: accs, validD, validS };
+  return { accuracy: k.accuracy, std: k.std, foldAccuracies: k.foldAccuracies, validD, validS };
 }
 
 /** Options for {@linkcode evaluatePairs}. */
@@ -117,6 +94,12 @@ export interface EvaluatePairsOptions {
    * closeness to the centre), `"center"` or `"largest"`. Default: `"primary"`.
    */
   face?: "primary" | "center" | "largest";
+  /**
+   * A threshold fixed beforehand (e.g. the manifest's calibrated `verify`): the report then also
+   * gives the accuracy at it (`at_threshold`), an out-of-sample score on rows it was not chosen
+   * on. A pair with a missing face counts as an error. Default: none.
+   */
+  threshold?: number;
   /** Progress callback (done, total). Default: none. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -202,6 +185,16 @@ export async function evaluatePairs(
       triplets: A.length,
     },
     model: MODEL_MANIFEST.embedder.id,
+    ...(options.threshold === undefined ? {} : {
+      at_threshold: {
+        threshold: options.threshold,
+        accuracy: round(
+          distances.filter((d, i) => !Number.isNaN(d) && (d <= options.threshold!) === same[i])
+            .length / pairs.length,
+          4,
+        ),
+      },
+    }),
   };
 }
 

@@ -10,7 +10,7 @@
 import { decodeImage, resizeBilinear } from "../lib/image/mod.ts";
 import type { Raster } from "../lib/image/mod.ts";
 import { detectFaces } from "../lib/detect/mod.ts";
-import { fileModelLoader, SessionCache } from "../lib/embed/mod.ts";
+import { fileModelLoader, SessionCache } from "../lib/onnx/mod.ts";
 import { MODEL_MANIFEST } from "../models/manifest.ts";
 import { dataDir } from "./_data.ts";
 

@@ -13,7 +13,8 @@
  */
 import { parseConfig } from "../lib/config.ts";
 import { hasKeyMaintenance } from "../lib/store/mod.ts";
-import { openStore } from "../functions/_deps.ts";
+import { storeEncryption } from "../functions/_deps.ts";
+import { openBackend } from "../lib/backend/mod.ts";
 import { resolveMasterKey } from "../functions/_master_key.ts";
 import { CliError } from "./_cli.ts";
 
@@ -40,7 +41,8 @@ export async function runMasterKeyCommand(
   if (config.encryption.mode === "off" || config.store.kind === "memory") {
     throw new CliError(`${command}: the ${config.store.kind} store has no encryption at rest`);
   }
-  const store = await openStore(config);
+  const backend = await openBackend(config.store, { encryption: await storeEncryption(config) });
+  const store = backend.faces;
   try {
     if (!hasKeyMaintenance(store)) {
       throw new CliError(`${command}: the ${store.kind} store has no encryption at rest`);
@@ -57,6 +59,6 @@ export async function runMasterKeyCommand(
     }
     return 0;
   } finally {
-    await store.close();
+    await backend.close();
   }
 }

@@ -17,15 +17,9 @@
  * @module
  */
 import { parseConfig } from "../lib/config.ts";
+import { openBackend } from "../lib/backend/mod.ts";
 import { isFaceError } from "../lib/errors.ts";
-import {
-  type ApiKeyInfo,
-  createApiKey,
-  KEY_ID_RE,
-  keyInfo,
-  openKeyStore,
-  type Role,
-} from "../lib/auth/mod.ts";
+import { type ApiKeyInfo, createApiKey, KEY_ID_RE, keyInfo, type Role } from "../lib/auth/mod.ts";
 import { CliError, EXIT, parseCli, runCli } from "./_cli.ts";
 import { MASTER_KEY_COMMANDS, MASTER_KEY_USAGE, runMasterKeyCommand } from "./_master_keys.ts";
 
@@ -94,7 +88,8 @@ export async function main(args: string[]): Promise<number> {
     throw new CliError("revoke needs a key id (16 hex digits, see `deno task keys list`)");
   }
   const config = parseConfig(Deno.env.toObject());
-  const store = await openKeyStore(config.store);
+  const backend = await openBackend(config.store);
+  const store = backend.keys;
   const out = (v: unknown, text: string) => console.log(values.json ? JSON.stringify(v) : text);
   try {
     if (command === "create") {
@@ -136,7 +131,7 @@ export async function main(args: string[]): Promise<number> {
     if (!isFaceError(err)) throw err;
     throw new CliError(err.message);
   } finally {
-    await store.close();
+    await backend.close();
   }
 }
 

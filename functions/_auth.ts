@@ -133,7 +133,7 @@ export function authMiddleware(s: Services, deps: AuthDeps): MiddlewareHandler<A
   if (config.auth === "keys" && deps.keys === undefined) {
     throw new TypeError(
       'createApp: config.auth is "keys" but no key store was given (deps.keys); ' +
-        "open one with openKeyStore(config.store) from lib/auth/mod.ts",
+        "open the backend with openBackend(config.store) from lib/backend/mod.ts",
     );
   }
   const keys = deps.keys ?? new MemoryKeyStore();

@@ -4,14 +4,14 @@
  *
  * @module
  */
-import type { GalleryCache } from "../lib/match/mod.ts";
 import type { Config } from "../lib/config.ts";
 import type { PipelineDeps } from "../lib/pipeline/mod.ts";
 import type { FaceStore, IdempotencyStore } from "../lib/store/mod.ts";
 import type { KeyStore } from "../lib/auth/mod.ts";
 import type { RateLimiter } from "../lib/ratelimit/mod.ts";
+import type { Backend } from "../lib/backend/mod.ts";
 import type { ModelManifest } from "../models/manifest.ts";
-import type { MatchThresholds } from "./_thresholds.ts";
+import type { UseCaseDeps } from "../lib/usecases/mod.ts";
 import type { ApiRegistry } from "./_openapi.ts";
 import type { Limits } from "./_limits.ts";
 
@@ -50,6 +50,8 @@ export interface AppDeps {
   idempotency?: IdempotencyStore;
   /** Body budget and pipeline gate, per isolate. Default: built from `config`. */
   limits?: Limits;
+  /** The backend the stores above were opened on, when `buildAppDeps` opened them. */
+  backend?: Backend;
 }
 
 /** Variables set by the app's middleware. */
@@ -63,26 +65,19 @@ export interface AppVariables {
 /** The Hono environment of every facegate (sub-)app. */
 export type AppEnv = { Variables: AppVariables };
 
-/** Dependencies with defaults applied, handed to each sub-app factory. */
-export interface Services {
-  /** Pipeline deps, with the manifest filled in. */
-  pipeline: Required<PipelineDeps>;
-  /** Where enrolled faces live. */
-  store: FaceStore;
+/**
+ * Dependencies with defaults applied, handed to each sub-app factory: the use cases' deps plus
+ * what only the HTTP layer needs.
+ */
+export interface Services extends UseCaseDeps {
   /** Parsed configuration. */
   config: Config;
   /** The model manifest in force. */
   manifest: ModelManifest;
-  /** The embedder id: scopes every collection and is reported in match responses. */
-  model: string;
-  /** Match thresholds from the manifest (with fallbacks). */
-  thresholds: MatchThresholds;
   /** Log sink. */
   logger: Logger;
   /** Collects the operations that `/openapi.json` documents. */
   api: ApiRegistry;
-  /** Per-isolate gallery indexes, validated by the store's gallery version. */
-  galleries: GalleryCache;
 }
 
 /** JSON-lines logger on the console. */

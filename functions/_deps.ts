@@ -6,19 +6,12 @@
  * @module
  */
 import type { Config } from "../lib/config.ts";
-import { type ModelLoader, SessionCache } from "../lib/embed/mod.ts";
-import {
-  type FaceStore,
-  KvFaceStore,
-  MasterKeyring,
-  MemoryFaceStore,
-  openIdempotencyStore,
-  type StoreEncryption,
-  UpstashFaceStore,
-} from "../lib/store/mod.ts";
+import { type ModelLoader, SessionCache } from "../lib/onnx/mod.ts";
+import { openBackend } from "../lib/backend/mod.ts";
+import { MasterKeyring, type StoreEncryption } from "../lib/store/mod.ts";
 import { FaceError } from "../lib/errors.ts";
-import { openKeyStore } from "../lib/auth/mod.ts";
-import { type RateLimiter, UpstashRateLimiter } from "../lib/ratelimit/mod.ts";
+import { GalleryCache } from "../lib/match/mod.ts";
+import { matchThresholds, type UseCaseDeps } from "../lib/usecases/mod.ts";
 import { MODEL_MANIFEST } from "../models/manifest.ts";
 import type { AppDeps } from "./_context.ts";
 
@@ -48,69 +41,61 @@ export async function storeEncryption(config: Config): Promise<StoreEncryption> 
 }
 
 /**
- * Opens the store a configuration names; for Deno KV, creates the file's directory first.
- *
- * @throws {FaceError} `store_unavailable` when the store cannot be opened; `invalid_request`
- *   without a master key (see {@linkcode storeEncryption}).
- */
-export async function openStore(config: Config): Promise<FaceStore> {
-  const store = config.store;
-  if (store.kind === "memory") return new MemoryFaceStore();
-  const encryption = await storeEncryption(config);
-  if (store.kind === "upstash") {
-    const { url, token, prefix } = store;
-    return new UpstashFaceStore({ url, token, prefix, encryption });
-  }
-  const slash = store.path.lastIndexOf("/");
-  if (store.path !== ":memory:" && slash > 0) {
-    await Deno.mkdir(store.path.slice(0, slash), { recursive: true });
-  }
-  return await KvFaceStore.open(store.path, { encryption });
-}
-
-/**
- * The rate limiter a configuration names: Upstash (`@upstash/ratelimit`, shared by every
- * isolate) on the Upstash store, else undefined (the app then limits in memory); undefined too
- * when `FACEGATE_RATE_LIMIT=0`.
- */
-export function openRateLimiter(config: Config): RateLimiter | undefined {
-  const store = config.store;
-  if (config.rateLimit === 0 || store.kind !== "upstash") return undefined;
-  return new UpstashRateLimiter({
-    url: store.url,
-    token: store.token,
-    prefix: store.prefix,
-    limit: config.rateLimit,
-  });
-}
-
-/**
  * Builds the app's dependencies from a configuration: model sessions (loaded lazily through
- * `platform.modelLoader`, `config.ortThreads` threads), the face store, the idempotency store of
- * the upload webhook beside it, with `FACEGATE_AUTH=keys` the key store, and the rate limiter.
+ * `platform.modelLoader`, `config.ortThreads` threads) and the one backend of the configured
+ * store ({@linkcode openBackend}: faces, idempotency records, with `FACEGATE_AUTH=keys` the API
+ * keys, and on Redis the shared rate limiter, all on one connection).
  *
  * @param config The parsed configuration.
  * @param platform See {@linkcode Platform}.
  * @returns The dependencies; release them with {@linkcode closeAppDeps}.
- * @throws {FaceError} `store_unavailable` when a store cannot be opened.
+ * @throws {FaceError} `store_unavailable` when the store cannot be opened; `invalid_request`
+ *   without a master key (see {@linkcode storeEncryption}).
  */
 export async function buildAppDeps(config: Config, platform: Platform): Promise<AppDeps> {
+  const encryption = config.store.kind === "memory" ? "off" : await storeEncryption(config);
+  const backend = await openBackend(config.store, { rateLimit: config.rateLimit, encryption });
   return {
     pipeline: {
       sessions: new SessionCache(platform.modelLoader, { threads: config.ortThreads }),
       manifest: MODEL_MANIFEST,
     },
-    store: await openStore(config),
+    store: backend.faces,
     config,
-    keys: config.auth === "keys" ? await openKeyStore(config.store) : undefined,
-    limiter: openRateLimiter(config),
-    idempotency: await openIdempotencyStore(config.store),
+    keys: config.auth === "keys" ? backend.keys : undefined,
+    limiter: backend.limiter,
+    idempotency: backend.idempotency,
+    backend,
   };
 }
 
-/** Closes the stores of `deps`: faces, API keys and idempotency records. */
+/** Closes the backend of `deps` (or, when built by hand, its stores one by one). */
 export async function closeAppDeps(deps: AppDeps): Promise<void> {
+  if (deps.backend) return await deps.backend.close();
   await deps.store.close();
   await deps.keys?.close();
   await deps.idempotency?.close();
+}
+
+/**
+ * The use cases' dependencies of an app's deps: the manifest (`deps.manifest`, else the
+ * pipeline's, else the committed one) with its thresholds, the configured match strategy and
+ * decoder limits, and a fresh per-isolate gallery cache. `createApp` and the CLIs' local mode
+ * both build theirs here.
+ */
+export function useCaseDeps(deps: AppDeps): UseCaseDeps {
+  const manifest = deps.manifest ?? deps.pipeline.manifest ?? MODEL_MANIFEST;
+  return {
+    pipeline: { sessions: deps.pipeline.sessions, manifest },
+    store: deps.store,
+    model: manifest.embedder.id,
+    thresholds: matchThresholds(manifest),
+    matchStrategy: deps.config.matchStrategy,
+    galleries: new GalleryCache(),
+    limits: {
+      maxBytes: deps.config.maxBodyBytes,
+      maxPixels: deps.config.maxPixels,
+      maxDecodedBytes: deps.config.maxDecodedBytes,
+    },
+  };
 }

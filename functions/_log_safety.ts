@@ -17,8 +17,9 @@ const BEARER_RE = /\bfg_[0-9a-f]{16}_[A-Za-z0-9_-]{43}\b/g;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { redactForLog } from "./_log_safety.ts";
- * console.assert(redactForLog('ERR x, command was: ["EVAL","AAAA"]') === "ERR x [command redacted]");
+ * assert.equal(redactForLog('ERR x, command was: ["EVAL","AAAA"]'), "ERR x [command redacted]");
  * ```
  */
 export function redactForLog(text: string): string {

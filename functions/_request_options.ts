@@ -7,7 +7,7 @@
 import type { HonoRequest } from "hono";
 import { FaceError } from "../lib/errors.ts";
 import type { FaceSelection } from "../lib/pipeline/mod.ts";
-import { FAR_PRESETS, type FarPreset, type MatchThresholds } from "./_thresholds.ts";
+import { FAR_PRESETS, type FarPreset } from "../lib/usecases/mod.ts";
 import type { ParameterSpec } from "./_openapi.ts";
 import { type ImageInput, readImageInput } from "./_image_input.ts";
 
@@ -144,32 +144,6 @@ export function farPreset(value: string): FarPreset | undefined {
   if (!/^[0-9.eE+-]+$/.test(v)) return undefined;
   const n = Number(v);
   return FAR_PRESETS.find((p) => p === v || Number(p) === n);
-}
-
-/**
- * The threshold a match decision uses: the request's `threshold`, else its `far` preset, else the
- * calibrated default of the decision kind.
- *
- * @throws {FaceError} `invalid_request` when `far` names a preset the manifest has no value for.
- */
-export function chooseThreshold(
-  options: RequestOptions,
-  thresholds: MatchThresholds,
-  kind: "verify" | "identify",
-): number {
-  if (options.threshold !== undefined) return options.threshold;
-  if (options.far !== undefined) {
-    const t = thresholds.far[options.far];
-    if (t === undefined) {
-      throw new FaceError(
-        "invalid_request",
-        `Cannot use far=${options.far}: the model has no calibrated threshold for it`,
-        { details: { field: "far", available: Object.keys(thresholds.far) } },
-      );
-    }
-    return t;
-  }
-  return thresholds[kind];
 }
 
 /** OpenAPI docs of the options, for route declarations. */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { FAR_PRESETS } from "./_thresholds.ts";
+import { FAR_PRESETS } from "../lib/usecases/mod.ts";
 
 /** A JSON Schema (2020-12, as OpenAPI 3.1 uses it). */
 export type JsonSchema = Record<string, unknown>;

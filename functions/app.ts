@@ -10,13 +10,11 @@
  *
  * @module
  */
-import { GalleryCache } from "../lib/match/mod.ts";
 import { Hono } from "hono";
 import { FaceError } from "../lib/errors.ts";
-import { MODEL_MANIFEST } from "../models/manifest.ts";
 import { type AppDeps, type AppEnv, consoleLogger, type Services } from "./_context.ts";
 import { ApiRegistry } from "./_openapi.ts";
-import { matchThresholds } from "./_thresholds.ts";
+import { useCaseDeps } from "./_deps.ts";
 import { problemResponse } from "./problem.ts";
 import { authMiddleware } from "./_auth.ts";
 import { corsMiddleware } from "./_cors.ts";
@@ -55,19 +53,15 @@ const REQUEST_ID_RE = /^[\w.:=-]{1,128}$/;
  * ```
  */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
-  const manifest = deps.manifest ?? deps.pipeline.manifest ?? MODEL_MANIFEST;
   const logger = deps.logger ?? consoleLogger;
   const now = deps.now ?? (() => performance.now());
+  const uc = useCaseDeps(deps);
   const s: Services = {
-    pipeline: { sessions: deps.pipeline.sessions, manifest },
-    store: deps.store,
+    ...uc,
     config: deps.config,
-    manifest,
-    model: manifest.embedder.id,
-    thresholds: matchThresholds(manifest),
+    manifest: uc.pipeline.manifest,
     logger,
     api: new ApiRegistry(),
-    galleries: new GalleryCache(),
   };
 
   const app = new Hono<AppEnv>();

@@ -4,8 +4,7 @@
  * @module
  */
 import { Hono } from "hono";
-import { FaceError } from "../lib/errors.ts";
-import { validateName } from "../lib/store/mod.ts";
+import { deleteCollection } from "../lib/usecases/mod.ts";
 import type { AppEnv, Services } from "./_context.ts";
 import { ref } from "./_schemas.ts";
 
@@ -24,18 +23,7 @@ export function collectionRoutes(s: Services): Hono<AppEnv> {
     response: ref("DeleteCollectionResponse"),
     problems: ["invalid_request", "not_found"],
   }, async (c) => {
-    const where = {
-      model: s.model,
-      collection: validateName("collection", c.req.param("collection")!),
-    };
-    const deleted = await s.store.deleteCollection(where);
-    if (deleted === 0) {
-      throw new FaceError(
-        "not_found",
-        `Cannot find collection ${where.collection}: it holds no faces`,
-      );
-    }
-    return c.json({ collection: where.collection, deleted_faces: deleted });
+    return c.json(await deleteCollection(s, { collection: c.req.param("collection")! }));
   });
   return app;
 }

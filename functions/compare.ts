@@ -4,11 +4,11 @@
  * @module
  */
 import { Hono } from "hono";
-import { l2Distance } from "../lib/match/mod.ts";
+import { compareImages } from "../lib/usecases/mod.ts";
 import type { AppEnv, Services } from "./_context.ts";
-import { chooseThreshold, OPTION_PARAMS, readImageRequest } from "./_request_options.ts";
+import { OPTION_PARAMS, readImageRequest } from "./_request_options.ts";
 import { PAIR_BODY, ref } from "./_schemas.ts";
-import { embedProbe, matchDecision, probeProblems } from "./_analyze.ts";
+import { probeProblems } from "./_analyze.ts";
 
 const FACES = ["largest", "center", "primary", "single"] as const;
 
@@ -33,13 +33,7 @@ export function compareRoutes(s: Services): Hono<AppEnv> {
       faces: FACES,
       threshold: true,
     });
-    const threshold = chooseThreshold(options, s.thresholds, "verify");
-    const face = options.face ?? "largest";
-    const a = await embedProbe(s, images.a, face, "a");
-    const b = await embedProbe(s, images.b, face, "b");
-    const distance = l2Distance(a.embedding, b.embedding);
-    const turned = a.rotation || b.rotation ? { rotation: { a: a.rotation, b: b.rotation } } : {};
-    return c.json({ ...matchDecision(distance, threshold), ...turned, model: s.model });
+    return c.json(await compareImages(s, images.a, images.b, options));
   });
   return app;
 }

@@ -7,7 +7,8 @@ import { Hono } from "hono";
 import type { AppEnv, Services } from "./_context.ts";
 import { OPTION_PARAMS, readImageRequest } from "./_request_options.ts";
 import { IMAGE_BODY, ref } from "./_schemas.ts";
-import { analyze, roundBox } from "./_analyze.ts";
+import { roundBox } from "./_analyze.ts";
+import { detectImage } from "../lib/usecases/mod.ts";
 
 const FACES = ["all", "largest", "center", "primary", "single"] as const;
 
@@ -36,7 +37,7 @@ export function detectRoutes(s: Services): Hono<AppEnv> {
     ],
   }, async (c) => {
     const { images, options } = await readImageRequest(c.req, ["image"], { faces: FACES });
-    const result = await analyze(s, images.image, { select: options.face ?? "all", embed: false });
+    const result = await detectImage(s, images.image, { face: options.face });
     const r = (v: number) => Math.round(v * 10) / 10;
     return c.json({
       width: result.width,

@@ -7,7 +7,8 @@ import { Hono } from "hono";
 import type { AppEnv, Services } from "./_context.ts";
 import { OPTION_PARAMS, readImageRequest } from "./_request_options.ts";
 import { IMAGE_BODY, ref } from "./_schemas.ts";
-import { analyze, probeProblems, rotationField, roundBox } from "./_analyze.ts";
+import { probeProblems, roundBox } from "./_analyze.ts";
+import { embedImage } from "../lib/usecases/mod.ts";
 
 const FACES = ["largest", "center", "primary", "single", "all"] as const;
 
@@ -29,18 +30,15 @@ export function embedRoutes(s: Services): Hono<AppEnv> {
     problems: probeProblems(),
   }, async (c) => {
     const { images, options } = await readImageRequest(c.req, ["image"], { faces: FACES });
-    const result = await analyze(s, images.image, {
-      select: options.face ?? "largest",
-      requireFace: true,
-    });
+    const result = await embedImage(s, images.image, { face: options.face });
     return c.json({
-      model: s.model,
-      dim: s.manifest.embedder.dim,
+      model: result.model,
+      dim: result.dim,
       faces: result.faces.map((f) => ({
         box: roundBox(f.box),
-        embedding: Array.from(f.embedding ?? []),
+        embedding: Array.from(f.embedding),
       })),
-      ...rotationField(result),
+      ...(result.rotation === undefined ? {} : { rotation: result.rotation }),
     });
   });
   return app;

@@ -1,22 +1,15 @@
 /**
- * `POST /v1/collections/{collection}/subjects/{subject}/faces`: enrolls one face.
- *
- * The quality gate (`qualityFailures`) always applies: there is deliberately no `force` flag, since
- * a blurred, tiny or turned face raises false matches for every later probe, and a client-settable
- * override would defeat the gate (an operator override belongs behind an admin permission once
- * authentication exists). Images with several faces are refused unless `face=largest`, `center` or
- * `primary` picks one explicitly.
+ * `POST /v1/collections/{collection}/subjects/{subject}/faces`: enrolls one face (the rules, such
+ * as the quality gate that no client flag can bypass, are in `enrollFace`).
  *
  * @module
  */
 import { Hono } from "hono";
-import { FaceError } from "../lib/errors.ts";
-import { qualityFailures } from "../lib/pipeline/mod.ts";
-import { validateName } from "../lib/store/mod.ts";
+import { enrollFace } from "../lib/usecases/mod.ts";
 import type { AppEnv, Services } from "./_context.ts";
 import { OPTION_PARAMS, readImageRequest } from "./_request_options.ts";
 import { IMAGE_BODY, ref } from "./_schemas.ts";
-import { embedProbe, probeProblems, rotationField } from "./_analyze.ts";
+import { probeProblems } from "./_analyze.ts";
 
 const FACES = ["single", "largest", "center", "primary"] as const;
 
@@ -39,46 +32,23 @@ export function enrollRoutes(s: Services): Hono<AppEnv> {
     response: ref("EnrollResponse"),
     problems: probeProblems("low_quality", "conflict"),
   }, async (c) => {
-    const collection = validateName("collection", c.req.param("collection")!);
-    const subject = validateName("subject", c.req.param("subject")!);
     const { images, fields, options } = await readImageRequest(c.req, ["image"], {
       faces: FACES,
     });
-    const face = await embedProbe(s, images.image, options.face ?? "single");
-    const reasons = qualityFailures(face.quality);
-    if (reasons.length > 0) {
-      throw new FaceError("low_quality", `Cannot enroll face: ${reasons.join("; ")}`, {
-        details: { reasons, quality: face.quality },
-      });
-    }
-    const metadata = fields.metadata;
-    if (
-      metadata !== undefined && (metadata === null || typeof metadata !== "object" ||
-        Array.isArray(metadata))
-    ) {
-      throw new FaceError("invalid_request", "Cannot enroll face: metadata must be a JSON object", {
-        details: { field: "metadata" },
-      });
-    }
-    const record = await s.store.addFace({ model: s.model, collection }, subject, {
-      embedding: face.embedding,
-      quality: face.quality.score,
-      metadata: metadata as Record<string, unknown> | undefined,
+    const enrolled = await enrollFace(s, {
+      collection: c.req.param("collection")!,
+      subject: c.req.param("subject")!,
+      image: images.image,
+      face: options.face,
+      metadata: fields.metadata,
     });
     c.header(
       "Location",
-      `/v1/collections/${encodeURIComponent(collection)}/subjects/${encodeURIComponent(subject)}`,
+      `/v1/collections/${encodeURIComponent(c.req.param("collection")!)}/subjects/${
+        encodeURIComponent(enrolled.subject)
+      }`,
     );
-    return c.json(
-      {
-        subject,
-        face_id: record.id,
-        quality: face.quality,
-        ...rotationField(face),
-        created_at: record.created_at,
-      },
-      201,
-    );
+    return c.json(enrolled, 201);
   });
   return app;
 }

@@ -5,12 +5,12 @@
  * @module
  */
 import { type Config, parseConfig } from "../lib/config.ts";
-import { fileModelLoader } from "../lib/embed/mod.ts";
+import { fileModelLoader } from "../lib/onnx/mod.ts";
 import { fetchModels } from "../models/fetch_models.ts";
 import { MODEL_MANIFEST } from "../models/manifest.ts";
 import { type AppDeps, createApp } from "./app.ts";
 import { consoleLogger } from "./_context.ts";
-import { matchThresholds } from "./_thresholds.ts";
+import { matchThresholds } from "../lib/usecases/mod.ts";
 import { authStartupWarning } from "./_auth.ts";
 import { buildAppDeps, closeAppDeps } from "./_deps.ts";
 import { encryptionStartupWarning, resolveMasterKey } from "./_master_key.ts";

@@ -5,8 +5,7 @@
  * @module
  */
 import { Hono } from "hono";
-import { FaceError } from "../lib/errors.ts";
-import { validateName } from "../lib/store/mod.ts";
+import { deleteFace, deleteSubject, getSubject, listSubjects } from "../lib/usecases/mod.ts";
 import type { AppEnv, Services } from "./_context.ts";
 import { ref } from "./_schemas.ts";
 
@@ -15,10 +14,6 @@ const SUBJECT = "/v1/collections/:collection/subjects/:subject";
 /** The subjects sub-app. */
 export function subjectRoutes(s: Services): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const collectionRef = (param: string | undefined) => ({
-    model: s.model,
-    collection: validateName("collection", param ?? ""),
-  });
   const tag = "collections";
 
   s.api.route(app, {
@@ -46,19 +41,19 @@ export function subjectRoutes(s: Services): Hono<AppEnv> {
     response: ref("SubjectPage"),
     problems: ["invalid_request"],
   }, async (c) => {
-    const where = collectionRef(c.req.param("collection"));
     const limitRaw = c.req.query("limit");
     const limit = limitRaw === undefined
       ? undefined
       : /^\d+$/.test(limitRaw)
       ? Number(limitRaw)
       : NaN;
-    if (limit !== undefined && !(limit >= 1 && limit <= 1000)) {
-      throw new FaceError("invalid_request", "Cannot list subjects: limit must be in 1..1000", {
-        details: { field: "limit" },
-      });
-    }
-    return c.json(await s.store.listSubjects(where, { limit, cursor: c.req.query("cursor") }));
+    return c.json(
+      await listSubjects(s, {
+        collection: c.req.param("collection")!,
+        limit,
+        cursor: c.req.query("cursor"),
+      }),
+    );
   });
 
   s.api.route(app, {
@@ -72,19 +67,7 @@ export function subjectRoutes(s: Services): Hono<AppEnv> {
     response: ref("Subject"),
     problems: ["invalid_request", "subject_not_found"],
   }, async (c) => {
-    const subject = validateName("subject", c.req.param("subject")!);
-    const record = await s.store.getSubject(collectionRef(c.req.param("collection")), subject);
-    if (!record) throw notFound(subject);
-    const { faces, ...summary } = record;
-    return c.json({
-      ...summary,
-      faces: faces.map((f) => ({
-        face_id: f.id,
-        quality: f.quality,
-        created_at: f.created_at,
-        ...(f.metadata === undefined ? {} : { metadata: f.metadata }),
-      })),
-    });
+    return c.json(await getSubject(s, params(c.req.param())));
   });
 
   s.api.route(app, {
@@ -97,9 +80,7 @@ export function subjectRoutes(s: Services): Hono<AppEnv> {
     status: 204,
     problems: ["invalid_request", "subject_not_found"],
   }, async (c) => {
-    const subject = validateName("subject", c.req.param("subject")!);
-    const deleted = await s.store.deleteSubject(collectionRef(c.req.param("collection")), subject);
-    if (!deleted) throw notFound(subject);
+    await deleteSubject(s, params(c.req.param()));
     return c.body(null, 204);
   });
 
@@ -113,22 +94,14 @@ export function subjectRoutes(s: Services): Hono<AppEnv> {
     status: 204,
     problems: ["invalid_request", "face_not_found"],
   }, async (c) => {
-    const subject = validateName("subject", c.req.param("subject")!);
-    const faceId = validateName("face id", c.req.param("face_id")!);
-    const where = collectionRef(c.req.param("collection"));
-    if (!(await s.store.deleteFace(where, subject, faceId))) {
-      throw new FaceError("face_not_found", `Cannot find face ${faceId} of subject ${subject}`, {
-        details: { subject, face_id: faceId },
-      });
-    }
+    await deleteFace(s, { ...params(c.req.param()), faceId: c.req.param("face_id") ?? "" });
     return c.body(null, 204);
   });
 
   return app;
 }
 
-function notFound(subject: string): FaceError {
-  return new FaceError("subject_not_found", `Cannot find subject ${subject}`, {
-    details: { subject },
-  });
+/** The collection and subject path parameters. */
+function params(p: Record<string, string>): { collection: string; subject: string } {
+  return { collection: p.collection ?? "", subject: p.subject ?? "" };
 }

@@ -4,19 +4,11 @@
  * @module
  */
 import { Hono } from "hono";
-import { FaceError } from "../lib/errors.ts";
-import { scoreSubject } from "../lib/match/mod.ts";
-import { validateName } from "../lib/store/mod.ts";
+import { verifySubject } from "../lib/usecases/mod.ts";
 import type { AppEnv, Services } from "./_context.ts";
-import { chooseThreshold, OPTION_PARAMS, readImageRequest } from "./_request_options.ts";
+import { OPTION_PARAMS, readImageRequest } from "./_request_options.ts";
 import { IMAGE_BODY, ref } from "./_schemas.ts";
-import {
-  assertCollectionExists,
-  embedProbe,
-  matchDecision,
-  probeProblems,
-  rotationField,
-} from "./_analyze.ts";
+import { probeProblems } from "./_analyze.ts";
 
 const FACES = ["largest", "center", "primary", "single"] as const;
 
@@ -37,34 +29,18 @@ export function verifyRoutes(s: Services): Hono<AppEnv> {
     response: ref("VerifyResponse"),
     problems: probeProblems("subject_not_found", "collection_not_found"),
   }, async (c) => {
-    const collection = validateName("collection", c.req.param("collection")!);
-    const subject = validateName("subject", c.req.param("subject")!);
     const { images, options } = await readImageRequest(c.req, ["image"], {
       faces: FACES,
       threshold: true,
     });
-    const threshold = chooseThreshold(options, s.thresholds, "verify");
-    const record = await s.store.getSubject({ model: s.model, collection }, subject);
-    if (!record || record.faces.length === 0) {
-      await assertCollectionExists(s, collection);
-      throw new FaceError(
-        "subject_not_found",
-        `Cannot verify: subject ${subject} is not enrolled`,
-        {
-          details: { subject },
-        },
-      );
-    }
-    const probe = await embedProbe(s, images.image, options.face ?? "largest");
-    const faces = record.faces.map((f) => f.embedding);
-    const { distance, faceIndex } = scoreSubject(faces, probe.embedding, s.config.matchStrategy);
-    return c.json({
-      subject,
-      ...matchDecision(distance, threshold),
-      face_id: record.faces[faceIndex].id,
-      ...rotationField(probe),
-      model: s.model,
-    });
+    return c.json(
+      await verifySubject(s, {
+        collection: c.req.param("collection")!,
+        subject: c.req.param("subject")!,
+        image: images.image,
+        ...options,
+      }),
+    );
   });
   return app;
 }

@@ -20,23 +20,17 @@
  */
 import { Hono } from "hono";
 import { FaceError } from "../lib/errors.ts";
-import {
-  type IdempotencyRecord,
-  type IdempotencyStore,
-  MemoryIdempotencyStore,
-  type StoredResponse,
-} from "../lib/store/mod.ts";
+import { type IdempotencyStore, MemoryIdempotencyStore } from "../lib/store/mod.ts";
+import { runUploadAction } from "../lib/usecases/mod.ts";
 import {
   type DnsResolver,
   parseUploadEvent,
   safeFetch,
   signWebhook,
-  toBase64,
   verifyWebhook,
 } from "../lib/webhook/mod.ts";
 import type { AppEnv, Services } from "./_context.ts";
-import { uploadActionRunner } from "./_webhook_actions.ts";
-import { problemResponse } from "./problem.ts";
+import { runOnce } from "./_run_once.ts";
 
 /** Injected dependencies of {@linkcode webhookRoutes}; tests and other entries may set them. */
 export interface WebhookRoutesOptions {
@@ -69,15 +63,14 @@ export function webhookRoutes(s: Services, options: WebhookRoutesOptions = {}): 
   const app = new Hono<AppEnv>();
   const wh = s.config.webhook;
   const now = options.now ?? Date.now;
-  const run = uploadActionRunner(s);
   const ttlMs = wh.idempotencyTtlSeconds * 1000;
   if (
     options.idempotency === undefined && wh.secrets.length > 0 && s.config.store.kind !== "memory"
   ) {
     throw new TypeError(
       `createApp: webhooks are on with the ${s.config.store.kind} store but no idempotency store ` +
-        "was given (deps.idempotency); open one with openIdempotencyStore(config.store) from " +
-        "lib/store/mod.ts",
+        "was given (deps.idempotency); open the backend with openBackend(config.store) from " +
+        "lib/backend/mod.ts",
     );
   }
   const idempotency = options.idempotency ?? new MemoryIdempotencyStore();
@@ -148,35 +141,38 @@ export function webhookRoutes(s: Services, options: WebhookRoutesOptions = {}): 
       toleranceSeconds: wh.toleranceSeconds,
       now: now(),
     });
-    const ref = { scope: SCOPE, key: id };
-    const fingerprint = toBase64(
-      new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body))),
-    );
-    const claim = await idempotency.claim(ref, fingerprint, WEBHOOK_LEASE_MS);
-    if (!claim.claimed) return replay(claim.record, fingerprint, c.get("requestId"), c.req.path);
-
-    const outcome = await (async () => {
+    const fingerprint = new Uint8Array(
+      await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body)),
+    ).toBase64();
+    let processed: unknown; // set when this delivery ran the action (not a replay)
+    const res = await runOnce({
+      store: idempotency,
+      scope: SCOPE,
+      key: id,
+      keyName: "webhook-id",
+      action: "accept webhook",
+      fingerprint,
+      leaseMs: WEBHOOK_LEASE_MS,
+      ttlMs,
+      replayHeader: "webhook-replayed",
+      requestId: c.get("requestId"),
+      instance: c.req.path,
+    }, async () => {
       const event = parseUploadEvent(body);
       const image = await safeFetch(event.data.url, {
         ...fetchPolicy,
         maxBytes: s.config.maxBodyBytes,
         tooLargeCode: "image_too_large",
       });
-      return { id, action: event.data.action, result: await run(event.data, image.bytes) };
-    })().then((ok) => ({ ok }), (error: unknown) => ({ error }));
-
-    if ("error" in outcome) {
-      const res = problemResponse(outcome.error, c.get("requestId"), { instance: c.req.path });
-      if (res.status >= 500) {
-        await idempotency.release(ref, claim.token);
-        throw outcome.error;
-      }
-      await idempotency.complete(ref, claim.token, await stored(res.clone()), ttlMs);
-      return res;
-    }
-    const res = c.json(outcome.ok, 200);
-    await idempotency.complete(ref, claim.token, await stored(res.clone()), ttlMs);
-    if (wh.callbackUrl !== undefined) await callback(outcome.ok);
+      const result = {
+        id,
+        action: event.data.action,
+        result: await runUploadAction(s, event.data, image.bytes),
+      };
+      processed = result;
+      return c.json(result, 200);
+    });
+    if (processed !== undefined && wh.callbackUrl !== undefined) await callback(processed);
     return res;
   });
 
@@ -211,40 +207,4 @@ export function webhookRoutes(s: Services, options: WebhookRoutesOptions = {}): 
     );
   }
   return app;
-}
-
-async function stored(res: Response): Promise<StoredResponse> {
-  return {
-    status: res.status,
-    content_type: res.headers.get("content-type") ?? "application/json",
-    body: await res.text(),
-  };
-}
-
-function replay(
-  record: IdempotencyRecord,
-  fingerprint: string,
-  requestId: string,
-  instance: string,
-): Response {
-  if (record.state === "pending") {
-    return problemResponse(
-      new FaceError("conflict", "Cannot accept webhook: this webhook-id is still being processed", {
-        details: { retry_after: 5 },
-      }),
-      requestId,
-      { instance, headers: { "retry-after": "5" } },
-    );
-  }
-  if (record.fingerprint !== fingerprint) {
-    throw new FaceError(
-      "conflict",
-      "Cannot accept webhook: this webhook-id was already used with a different body",
-    );
-  }
-  const { status, content_type, body } = record.response;
-  return new Response(body, {
-    status,
-    headers: { "content-type": content_type, "webhook-replayed": "true" },
-  });
 }

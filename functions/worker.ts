@@ -25,7 +25,7 @@ import type { ExecutionContext, Hono } from "hono";
 import * as ort from "onnxruntime-web";
 import { type Config, parseConfig } from "../lib/config.ts";
 import { FaceError } from "../lib/errors.ts";
-import type { ModelLoader } from "../lib/embed/mod.ts";
+import type { ModelLoader } from "../lib/onnx/mod.ts";
 import { setImageCodecs } from "../lib/image/mod.ts";
 import { setGalleryIndexKernel } from "../lib/match/mod.ts";
 import { MODEL_MANIFEST } from "../models/manifest.ts";

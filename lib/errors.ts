@@ -49,9 +49,10 @@ export interface FaceErrorOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FaceError } from "./errors.ts";
  * const err = new FaceError("no_face", "Cannot embed image: no face was found");
- * console.assert(err.code === "no_face" && err.name === "FaceError");
+ * assert.ok(err.code === "no_face" && err.name === "FaceError");
  * ```
  */
 export class FaceError extends Error {

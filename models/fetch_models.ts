@@ -18,10 +18,7 @@ async function sha256Hex(bytes: Uint8Array): Promise<string> {
 }
 
 async function sha512Base64(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-512", bytes as BufferSource));
-  let s = "";
-  for (const b of digest) s += String.fromCharCode(b);
-  return btoa(s);
+  return new Uint8Array(await crypto.subtle.digest("SHA-512", bytes as BufferSource)).toBase64();
 }
 
 async function hasValidFile(entry: ModelEntry): Promise<boolean> {

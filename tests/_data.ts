@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { fileModelLoader, SessionCache } from "../lib/embed/mod.ts";
+import { fileModelLoader, SessionCache } from "../lib/onnx/mod.ts";
 
 /**
  * The shared face data set: `$FACEGATE_DATA`, default `../shared/data` from the cwd.

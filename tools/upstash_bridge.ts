@@ -300,14 +300,6 @@ const BLOCKED = new Set([
 
 type Json = string | number | null | Json[] | { [k: string]: Json };
 
-function toBase64(bytes: Uint8Array): string {
-  let bin = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(bin);
-}
-
 /** Converts a reply to JSON as Upstash does; `top` marks a command's own result. */
 function toJson(v: RespValue, base64: boolean, top: boolean): Json {
   if (v === null || typeof v === "number") return v;
@@ -315,9 +307,9 @@ function toJson(v: RespValue, base64: boolean, top: boolean): Json {
   if (Array.isArray(v)) return v.map((x) => toJson(x, base64, false));
   if (typeof v === "string") {
     if (!base64 || (top && v === "OK")) return v;
-    return toBase64(encoder.encode(v));
+    return encoder.encode(v).toBase64();
   }
-  return base64 ? toBase64(v) : decoder.decode(v);
+  return base64 ? v.toBase64() : decoder.decode(v);
 }
 
 function entry(v: RespValue, base64: boolean): Json {

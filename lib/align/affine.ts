@@ -12,9 +12,10 @@ export type Affine = [number, number, number, number, number, number];
  * @throws {RangeError} when the map is singular.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { invertAffine } from "./affine.ts";
  * const inv = invertAffine([2, 0, 1, 0, 2, 3]);
- * console.assert(inv[0] === 0.5 && inv[2] === -0.5 && inv[5] === -1.5);
+ * assert.ok(inv[0] === 0.5 && inv[2] === -0.5 && inv[5] === -1.5);
  * ```
  */
 export function invertAffine(m: Affine): Affine {

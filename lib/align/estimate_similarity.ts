@@ -11,9 +11,10 @@ export type Point = [number, number];
  * @throws {RangeError} with fewer than 2 point pairs, mismatched lengths or degenerate points.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { estimateSimilarity } from "./estimate_similarity.ts";
  * const m = estimateSimilarity([[0, 0], [1, 0]], [[10, 10], [10, 12]]); // rotate 90°, scale 2
- * console.assert(Math.abs(m[0]) < 1e-9 && Math.abs(m[3] - 2) < 1e-9 && Math.abs(m[2] - 10) < 1e-9);
+ * assert.ok(Math.abs(m[0]) < 1e-9 && Math.abs(m[3] - 2) < 1e-9 && Math.abs(m[2] - 10) < 1e-9);
  * ```
  */
 export function estimateSimilarity(src: Point[], dst: Point[]): Affine {

@@ -54,16 +54,17 @@ export interface GeneratedApiKey {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { generateApiKey, parseApiKey } from "./api_key.ts";
  * const { id, key } = generateApiKey();
- * console.assert(parseApiKey(key)?.id === id);
+ * assert.ok(parseApiKey(key)?.id === id);
  * ```
  */
 export function generateApiKey(): GeneratedApiKey {
   const id = [...crypto.getRandomValues(new Uint8Array(8))]
     .map((b) => b.toString(16).padStart(2, "0")).join("");
-  const secret = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))))
-    .replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  const secret = crypto.getRandomValues(new Uint8Array(32))
+    .toBase64({ alphabet: "base64url", omitPadding: true });
   return { id, key: `fg_${id}_${secret}` };
 }
 

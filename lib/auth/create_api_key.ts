@@ -55,11 +55,12 @@ const LABEL_RE = /^[A-Za-z0-9 _.@:-]{1,64}$/;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createApiKey } from "./create_api_key.ts";
  * import { MemoryKeyStore } from "./memory_key_store.ts";
  * const store = new MemoryKeyStore();
  * const { key, info } = await createApiKey(store, { name: "kiosk", role: "verify", collections: ["a"] });
- * console.assert(key.startsWith(`fg_${info.id}_`) && !JSON.stringify(await store.list()).includes(key));
+ * assert.ok(key.startsWith(`fg_${info.id}_`) && !JSON.stringify(await store.list()).includes(key));
  * ```
  */
 export async function createApiKey(

@@ -22,9 +22,10 @@ function hex(buf: ArrayBuffer): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { hashApiKey } from "./hash_api_key.ts";
- * console.assert((await hashApiKey("fg_x")).startsWith("sha256:"));
- * console.assert((await hashApiKey("fg_x", "pepper-pepper-pepper")).startsWith("hmac-sha256:"));
+ * assert.ok((await hashApiKey("fg_x")).startsWith("sha256:"));
+ * assert.ok((await hashApiKey("fg_x", "pepper-pepper-pepper")).startsWith("hmac-sha256:"));
  * ```
  */
 export async function hashApiKey(key: string, pepper?: string): Promise<string> {
@@ -53,10 +54,11 @@ export async function hashApiKey(key: string, pepper?: string): Promise<string> 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { hashApiKey, verifyApiKeyHash } from "./hash_api_key.ts";
  * const stored = await hashApiKey("fg_a");
- * console.assert(await verifyApiKeyHash("fg_a", stored));
- * console.assert(!(await verifyApiKeyHash("fg_b", stored)));
+ * assert.ok(await verifyApiKeyHash("fg_a", stored));
+ * assert.ok(!(await verifyApiKeyHash("fg_b", stored)));
  * ```
  */
 export async function verifyApiKeyHash(
@@ -78,8 +80,9 @@ export async function verifyApiKeyHash(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { timingSafeEqual } from "./hash_api_key.ts";
- * console.assert(timingSafeEqual("abc", "abc") && !timingSafeEqual("abc", "abd"));
+ * assert.ok(timingSafeEqual("abc", "abc") && !timingSafeEqual("abc", "abd"));
  * ```
  */
 export function timingSafeEqual(a: string, b: string): boolean {

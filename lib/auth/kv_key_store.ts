@@ -5,7 +5,7 @@
  * @module
  */
 import { FaceError } from "../errors.ts";
-import { kvApiKeyKey } from "../store/mod.ts";
+import { commitKv, kvApiKeyKey } from "../store/mod.ts";
 import type { ApiKeyRecord } from "./api_key.ts";
 import { byCreation, type KeyStore } from "./key_store.ts";
 
@@ -64,11 +64,11 @@ export class KvKeyStore implements KeyStore {
   /** Stores a new record; `conflict` when the id exists. */
   async insert(record: ApiKeyRecord): Promise<void> {
     const key = kvApiKeyKey(this.#prefix, record.id);
-    const res = await this.#call(
+    const ok = await this.#call(
       "create a key",
-      () => this.#kv.atomic().check({ key, versionstamp: null }).set(key, record).commit(),
+      () => commitKv(this.#kv.atomic().check({ key, versionstamp: null }).set(key, record)),
     );
-    if (!res.ok) throw new FaceError("conflict", `Cannot create key ${record.id}: it exists`);
+    if (!ok) throw new FaceError("conflict", `Cannot create key ${record.id}: it exists`);
   }
 
   /** The record, or null. */
@@ -100,7 +100,7 @@ export class KvKeyStore implements KeyStore {
         if (e.value === null) return null;
         if (e.value.revoked_at !== null) return e.value;
         const next = { ...e.value, revoked_at: at };
-        if ((await this.#kv.atomic().check(e).set(key, next).commit()).ok) return next;
+        if (await commitKv(this.#kv.atomic().check(e).set(key, next))) return next;
       }
       throw new FaceError("conflict", `Cannot revoke key ${id}: it is being written concurrently`);
     });

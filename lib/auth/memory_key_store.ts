@@ -14,9 +14,10 @@ import { byCreation, type KeyStore } from "./key_store.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MemoryKeyStore } from "./memory_key_store.ts";
  * const store = new MemoryKeyStore();
- * console.assert((await store.get("0000000000000000")) === null);
+ * assert.equal((await store.get("0000000000000000")), null);
  * ```
  */
 export class MemoryKeyStore implements KeyStore {

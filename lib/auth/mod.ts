@@ -14,4 +14,3 @@ export * from "./authenticate_api_key.ts";
 export * from "./memory_key_store.ts";
 export * from "./kv_key_store.ts";
 export * from "./upstash_key_store.ts";
-export * from "./open_key_store.ts";

@@ -7,20 +7,14 @@
  */
 import type { Redis } from "@upstash/redis";
 import { FaceError } from "../errors.ts";
-import { redisAuthKeys, upstashRedis } from "../store/mod.ts";
+import { redisAuthKeys, upstashClient, type UpstashClientOptions } from "../store/mod.ts";
 import type { ApiKeyRecord } from "./api_key.ts";
 import { byCreation, type KeyStore } from "./key_store.ts";
 
 /** Options for {@linkcode UpstashKeyStore}. */
-export interface UpstashKeyStoreOptions {
-  /** REST URL (`UPSTASH_REDIS_REST_URL`). */
-  url: string;
-  /** REST token (`UPSTASH_REDIS_REST_TOKEN`): a secret. */
-  token: string;
+export interface UpstashKeyStoreOptions extends UpstashClientOptions {
   /** String put before every key. Default: `"facegate:"` (as `UpstashFaceStore`). */
   prefix?: string;
-  /** Longest one request may take, in ms. Default: 10000. */
-  timeoutMs?: number;
 }
 
 /**
@@ -42,8 +36,7 @@ export class UpstashKeyStore implements KeyStore {
   /** Creates the client; no request is made until the first call. */
   constructor(options: UpstashKeyStoreOptions) {
     this.#hash = redisAuthKeys(options.prefix ?? "facegate:").apiKeys;
-    const { url, token, timeoutMs } = options;
-    this.#redis = upstashRedis({ url, token, timeoutMs });
+    this.#redis = upstashClient(options);
   }
 
   /** Stores a new record; `conflict` when the id exists. */

@@ -16,8 +16,9 @@ export interface Detection {
  * Intersection over union of two boxes (0 when either is empty).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { iou } from "./box.ts";
- * console.assert(iou({ x: 0, y: 0, width: 2, height: 2 }, { x: 1, y: 0, width: 2, height: 2 }) === 1 / 3);
+ * assert.equal(iou({ x: 0, y: 0, width: 2, height: 2 }, { x: 1, y: 0, width: 2, height: 2 }), 1 / 3);
  * ```
  */
 export function iou(a: Box, b: Box): number {

@@ -17,13 +17,14 @@ export interface NmsOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { nms } from "./nms.ts";
  * const kept = nms([
  *   { box: { x: 0, y: 0, width: 10, height: 10 }, score: 0.9 },
  *   { box: { x: 1, y: 1, width: 10, height: 10 }, score: 0.8 },
  *   { box: { x: 50, y: 50, width: 10, height: 10 }, score: 0.7 },
  * ]);
- * console.assert(kept.length === 2 && kept[1].score === 0.7);
+ * assert.ok(kept.length === 2 && kept[1].score === 0.7);
  * ```
  */
 export function nms(detections: Detection[], options: NmsOptions = {}): Detection[] {

@@ -8,8 +8,8 @@
 import type { Raster } from "../image/raster.ts";
 import { type Affine } from "../align/affine.ts";
 import { warpToTensor } from "../align/warp_to_tensor.ts";
-import type { OrtSession } from "../embed/session_cache.ts";
-import { Tensor } from "../embed/session_cache.ts";
+import type { OrtSession } from "../onnx/mod.ts";
+import { Tensor } from "../onnx/mod.ts";
 import type { Detection } from "./box.ts";
 import { nms } from "./nms.ts";
 

@@ -1,53 +1,15 @@
 /**
- * Alignment to the ArcFace 112×112 template and embedding with the recognition network.
+ * Embedding of an aligned face (see `lib/align`) with the recognition network.
  *
  * @module
  */
-import type { Raster } from "../image/raster.ts";
-import type { Affine } from "../align/affine.ts";
-import { estimateSimilarity, type Point } from "../align/estimate_similarity.ts";
-import { warpToTensor } from "../align/warp_to_tensor.ts";
-import type { OrtSession } from "./session_cache.ts";
-import { Tensor } from "./session_cache.ts";
-
-/** Side of the aligned face in pixels. */
-export const ALIGNED_SIZE = 112;
+import { ALIGNED_SIZE } from "../align/mod.ts";
+import { type OrtSession, Tensor } from "../onnx/mod.ts";
 
 /** Options for {@linkcode embedFace}. */
 export interface EmbedFaceOptions {
   /** Average the embeddings of the face and its mirror image (test-time augmentation). Default: true. */
   flip?: boolean;
-}
-
-/**
- * The similarity map from source pixels to the 112×112 template given five landmarks.
- * @param template five `[x, y]` template points (from the model manifest).
- */
-export function alignmentTransform(fivePoints: Point[], template: Point[]): Affine {
-  return estimateSimilarity(fivePoints, template);
-}
-
-/** Options for {@linkcode alignedTensor}. */
-export interface AlignedTensorOptions {
-  /** Plane order the network expects (manifest `input.channels`). Default: `"bgr"`. */
-  channels?: "rgb" | "bgr";
-  /** Mirror horizontally. Default: false. */
-  flip?: boolean;
-}
-
-/** The aligned face as a planar tensor normalised `(x − 127.5) / 128`. */
-export function alignedTensor(
-  raster: Raster,
-  transform: Affine,
-  options: AlignedTensorOptions = {},
-): Float32Array {
-  return warpToTensor(raster, transform, ALIGNED_SIZE, ALIGNED_SIZE, {
-    channels: options.channels ?? "bgr",
-    mean: 127.5,
-    std: 128,
-    fill: 127.5,
-    flip: options.flip ?? false,
-  });
 }
 
 /** Scales `v` to unit length in place and returns it (a zero vector stays zero). */

@@ -1,7 +1,8 @@
 /**
- * Embedding: ONNX session cache, alignment to the template, the embedding network.
+ * Embedding: the recognition network on an aligned face (alignment is in `lib/align`, sessions in
+ * `lib/onnx`).
+ *
  * @module
  */
-export * from "./session_cache.ts";
 export * from "./embed_face.ts";
 export * from "./collection_recipe.ts";

@@ -24,11 +24,12 @@ export interface CropRect {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { cropRaster, type CropRect } from "./crop_raster.ts";
  * const raster = { width: 4, height: 4, data: new Uint8Array(4 * 4 * 4) };
  * const box: CropRect = { x: -1, y: 2, width: 3, height: 9 }; // sticks out left and below
  * const part = cropRaster(raster, box);
- * console.assert(part.width === 2 && part.height === 2);
+ * assert.ok(part.width === 2 && part.height === 2);
  * ```
  */
 export function cropRaster(raster: Raster, rect: CropRect): Raster {

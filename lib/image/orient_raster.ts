@@ -18,13 +18,14 @@ export type Orientation = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type Orientation, orientRaster } from "./orient_raster.ts";
  * // A 2x1 image whose red channel holds 1 and 2; orientation 6 turns it clockwise to 1x2.
  * const raster = { width: 2, height: 1, data: new Uint8Array([1, 0, 0, 255, 2, 0, 0, 255]) };
  * const orientation: Orientation = 6;
  * const upright = orientRaster(raster, orientation);
- * console.assert(upright.width === 1 && upright.height === 2);
- * console.assert(upright.data[0] === 1 && upright.data[4] === 2);
+ * assert.ok(upright.width === 1 && upright.height === 2);
+ * assert.ok(upright.data[0] === 1 && upright.data[4] === 2);
  * ```
  */
 export function orientRaster(raster: Raster, orientation: Orientation): Raster {

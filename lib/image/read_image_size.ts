@@ -11,8 +11,9 @@ import { sniffFormat } from "./_sniff.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readImageSize } from "./read_image_size.ts";
- * console.assert(readImageSize(new Uint8Array([1, 2, 3])) === undefined);
+ * assert.equal(readImageSize(new Uint8Array([1, 2, 3])), undefined);
  * ```
  */
 export function readImageSize(bytes: Uint8Array): { width: number; height: number } | undefined {

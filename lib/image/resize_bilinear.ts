@@ -16,11 +16,12 @@ import type { Raster } from "./raster.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resizeBilinear } from "./resize_bilinear.ts";
  * // A 4x1 row 0, 0, 255, 255 (gray, opaque) shrunk to 2x1 keeps both halves.
  * const px = [0, 0, 255, 255].flatMap((v) => [v, v, v, 255]);
  * const small = resizeBilinear({ width: 4, height: 1, data: new Uint8Array(px) }, 2, 1);
- * console.assert(small.data[0] === 0 && small.data[4] === 255);
+ * assert.ok(small.data[0] === 0 && small.data[4] === 255);
  * ```
  */
 export function resizeBilinear(raster: Raster, width: number, height: number): Raster {

@@ -18,7 +18,7 @@ const DOTS_WASM_BASE64 =
 
 /** The kernel's `.wasm` bytes (a build step writes them beside a Workers bundle). */
 export function dotsKernelBytes(): Uint8Array {
-  return Uint8Array.from(atob(DOTS_WASM_BASE64), (c) => c.charCodeAt(0));
+  return Uint8Array.fromBase64(DOTS_WASM_BASE64);
 }
 
 let compiled: WebAssembly.Module | null | undefined;

@@ -1,4 +1,4 @@
-import type { Gallery } from "../store/face_store.ts";
+import type { Gallery } from "./gallery.ts";
 import { GalleryIndex, type GalleryIndexOptions } from "./gallery_index.ts";
 
 /** Options for {@linkcode GalleryCache}. */

@@ -1,4 +1,4 @@
-import type { Gallery } from "../store/face_store.ts";
+import type { Gallery } from "./gallery.ts";
 import { quantizeInt8 } from "./quantize_int8.ts";
 import type { GalleryCandidate } from "./search_gallery.ts";
 import {

@@ -38,3 +38,4 @@ export * from "./quantize_int8.ts";
 export * from "./dequantize_int8.ts";
 export * from "./gallery_index.ts";
 export * from "./gallery_cache.ts";
+export * from "./gallery.ts";

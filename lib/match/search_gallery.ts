@@ -1,4 +1,4 @@
-import type { Gallery } from "../store/face_store.ts";
+import type { Gallery } from "./gallery.ts";
 import { dotAt } from "./_dot_at.ts";
 import { smallestK } from "./_smallest_k.ts";
 import { unitDistance } from "./_unit_distance.ts";

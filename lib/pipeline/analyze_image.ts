@@ -10,8 +10,9 @@ import type { Box } from "../detect/box.ts";
 import { detectFaces, type DetectFacesOptions } from "../detect/ultraface_detector.ts";
 import { detectLandmarks, type LandmarkRefine, toFivePoints } from "../landmarks/landmarks.ts";
 import type { Point } from "../align/estimate_similarity.ts";
-import { alignedTensor, alignmentTransform, embedFaceWithNorm } from "../embed/embed_face.ts";
-import type { SessionCache } from "../embed/session_cache.ts";
+import { alignedTensor, alignmentTransform } from "../align/mod.ts";
+import { embedFaceWithNorm } from "../embed/mod.ts";
+import type { SessionCache } from "../onnx/mod.ts";
 import { MODEL_MANIFEST, type ModelManifest } from "../../models/manifest.ts";
 import { assessQuality, type FaceQuality } from "./assess_quality.ts";
 

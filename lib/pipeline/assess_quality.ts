@@ -7,7 +7,7 @@ import type { Affine } from "../align/affine.ts";
 import { applyAffine } from "../align/affine.ts";
 import type { Point } from "../align/estimate_similarity.ts";
 import type { Box } from "../detect/box.ts";
-import { ALIGNED_SIZE } from "../embed/embed_face.ts";
+import { ALIGNED_SIZE } from "../align/mod.ts";
 
 /** Quality of one face. */
 export interface FaceQuality {

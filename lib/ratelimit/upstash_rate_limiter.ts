@@ -8,23 +8,17 @@
  */
 import { Ratelimit } from "@upstash/ratelimit";
 import { FaceError } from "../errors.ts";
-import { redisAuthKeys, upstashRedis } from "../store/mod.ts";
+import { redisAuthKeys, upstashClient, type UpstashClientOptions } from "../store/mod.ts";
 import { type RateLimitDecision, type RateLimiter, retryAfterSeconds } from "./rate_limiter.ts";
 
 /** Options for {@linkcode UpstashRateLimiter}. */
-export interface UpstashRateLimiterOptions {
-  /** REST URL (`UPSTASH_REDIS_REST_URL`). */
-  url: string;
-  /** REST token: a secret. */
-  token: string;
+export interface UpstashRateLimiterOptions extends UpstashClientOptions {
   /** Requests per window, ≥ 1. */
   limit: number;
   /** Window length in ms. Default: 60000. */
   windowMs?: number;
   /** String put before every key. Default: `"facegate:"` (as `UpstashFaceStore`). */
   prefix?: string;
-  /** Longest one request may take, in ms. Default: 10000. */
-  timeoutMs?: number;
 }
 
 /**
@@ -44,12 +38,7 @@ export class UpstashRateLimiter implements RateLimiter {
   constructor(options: UpstashRateLimiterOptions) {
     if (!(options.limit >= 1)) throw new RangeError("UpstashRateLimiter limit must be ≥ 1");
     this.#ratelimit = new Ratelimit({
-      redis: upstashRedis({
-        url: options.url,
-        token: options.token,
-        timeoutMs: options.timeoutMs,
-        raw: false,
-      }),
+      redis: upstashClient(options),
       limiter: Ratelimit.slidingWindow(options.limit, `${options.windowMs ?? 60_000} ms`),
       prefix: redisAuthKeys(options.prefix ?? "facegate:").rateLimit,
       analytics: false,

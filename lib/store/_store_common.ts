@@ -117,7 +117,8 @@ export function pageLimit(options: ListSubjectsOptions | undefined): number {
 
 /** Opaque cursor naming the last subject of a page. */
 export function encodeCursor(lastSubject: string): string {
-  return btoa(`s:${lastSubject}`).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  return new TextEncoder().encode(`s:${lastSubject}`)
+    .toBase64({ alphabet: "base64url", omitPadding: true });
 }
 
 /**
@@ -129,7 +130,8 @@ export function decodeCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined) return undefined;
   let text: string;
   try {
-    text = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
+    const bytes = Uint8Array.fromBase64(cursor, { alphabet: "base64url" });
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
     text = "";
   }

@@ -6,9 +6,6 @@
  */
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-const B64_INDEX = new Int16Array(128).fill(-1);
-for (let i = 0; i < B64.length; i++) B64_INDEX[B64.charCodeAt(i)] = i;
 
 /**
  * Encodes an embedding as float32 little-endian bytes (4 bytes per dimension).
@@ -18,9 +15,10 @@ for (let i = 0; i < B64.length; i++) B64_INDEX[B64.charCodeAt(i)] = i;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeEmbedding } from "./embedding_codec.ts";
  * const bytes = encodeEmbedding(new Float32Array([1]));
- * console.assert(bytes.join() === "0,0,128,63");
+ * assert.equal(bytes.join(), "0,0,128,63");
  * ```
  */
 export function encodeEmbedding(embedding: Float32Array): Uint8Array {
@@ -43,8 +41,9 @@ export function encodeEmbedding(embedding: Float32Array): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeEmbedding } from "./embedding_codec.ts";
- * console.assert(decodeEmbedding(new Uint8Array([0, 0, 128, 63]))[0] === 1);
+ * assert.equal(decodeEmbedding(new Uint8Array([0, 0, 128, 63]))[0], 1);
  * ```
  */
 export function decodeEmbedding(bytes: Uint8Array): Float32Array {
@@ -62,91 +61,34 @@ export function decodeEmbedding(bytes: Uint8Array): Float32Array {
 }
 
 /**
- * Standard base64 (with padding) of `bytes`.
- *
- * @example
- * ```ts
- * import { bytesToBase64 } from "./embedding_codec.ts";
- * console.assert(bytesToBase64(new TextEncoder().encode("hi")) === "aGk=");
- * ```
- */
-export function bytesToBase64(bytes: Uint8Array): string {
-  let out = "";
-  let i = 0;
-  for (; i + 2 < bytes.length; i += 3) {
-    const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
-    out += B64[n >> 18] + B64[(n >> 12) & 63] + B64[(n >> 6) & 63] + B64[n & 63];
-  }
-  const rest = bytes.length - i;
-  if (rest === 1) {
-    const n = bytes[i] << 16;
-    out += B64[n >> 18] + B64[(n >> 12) & 63] + "==";
-  } else if (rest === 2) {
-    const n = (bytes[i] << 16) | (bytes[i + 1] << 8);
-    out += B64[n >> 18] + B64[(n >> 12) & 63] + B64[(n >> 6) & 63] + "=";
-  }
-  return out;
-}
-
-/**
- * Decodes standard base64 (padding optional).
- *
- * @throws {RangeError} On a character outside the base64 alphabet or an impossible length.
- *
- * @example
- * ```ts
- * import { base64ToBytes } from "./embedding_codec.ts";
- * console.assert(new TextDecoder().decode(base64ToBytes("aGk=")) === "hi");
- * ```
- */
-export function base64ToBytes(text: string): Uint8Array {
-  let end = text.length;
-  while (end > 0 && text.charCodeAt(end - 1) === 61) end--;
-  if (end % 4 === 1) throw new RangeError("Cannot decode base64: impossible length");
-  const out = new Uint8Array(Math.floor((end * 3) / 4));
-  let o = 0;
-  let acc = 0;
-  let bits = 0;
-  for (let i = 0; i < end; i++) {
-    const c = text.charCodeAt(i);
-    const v = c < 128 ? B64_INDEX[c] : -1;
-    if (v < 0) throw new RangeError(`Cannot decode base64: invalid character at ${i}`);
-    acc = ((acc << 6) | v) & 0xffffff;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (acc >> bits) & 0xff;
-    }
-  }
-  return out;
-}
-
-/**
  * Embedding as base64 of its float32 little-endian bytes.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { embeddingToBase64 } from "./embedding_codec.ts";
- * console.assert(embeddingToBase64(new Float32Array([1])) === "AACAPw==");
+ * assert.equal(embeddingToBase64(new Float32Array([1])), "AACAPw==");
  * ```
  */
 export function embeddingToBase64(embedding: Float32Array): string {
-  return bytesToBase64(encodeEmbedding(embedding));
+  return encodeEmbedding(embedding).toBase64();
 }
 
 /**
  * Inverse of {@linkcode embeddingToBase64}.
  *
- * @throws {RangeError} On malformed base64 or a byte length that is not a multiple of 4.
+ * @throws {SyntaxError} On malformed base64 (`Uint8Array.fromBase64`).
+ * @throws {RangeError} On a byte length that is not a multiple of 4.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { embeddingFromBase64 } from "./embedding_codec.ts";
- * console.assert(embeddingFromBase64("AACAPw==")[0] === 1);
+ * assert.equal(embeddingFromBase64("AACAPw==")[0], 1);
  * ```
  */
 export function embeddingFromBase64(text: string): Float32Array {
-  return decodeEmbedding(base64ToBytes(text));
+  return decodeEmbedding(Uint8Array.fromBase64(text));
 }
 
 /** One gallery row as packed by {@linkcode packGalleryRecord}. */
@@ -162,9 +104,10 @@ export interface GalleryRecord {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { packGalleryRecord, unpackGalleryRecord } from "./embedding_codec.ts";
  * const row = unpackGalleryRecord(packGalleryRecord("ann", new Float32Array([0.5])));
- * console.assert(row.subject === "ann" && row.embedding[0] === 0.5);
+ * assert.ok(row.subject === "ann" && row.embedding[0] === 0.5);
  * ```
  */
 export function packGalleryRecord(subject: string, embedding: Float32Array): string {
@@ -175,16 +118,16 @@ export function packGalleryRecord(subject: string, embedding: Float32Array): str
   out[1] = name.length >> 8;
   out.set(name, 2);
   out.set(encodeEmbedding(embedding), 2 + name.length);
-  return bytesToBase64(out);
+  return out.toBase64();
 }
 
 /**
  * Inverse of {@linkcode packGalleryRecord}.
  *
- * @throws {RangeError} On a malformed record.
+ * @throws {RangeError} On a malformed record; {SyntaxError} on malformed base64.
  */
 export function unpackGalleryRecord(packed: string): GalleryRecord {
-  const bytes = base64ToBytes(packed);
+  const bytes = Uint8Array.fromBase64(packed);
   if (bytes.length < 2) throw new RangeError("Cannot unpack gallery record: too short");
   const len = bytes[0] | (bytes[1] << 8);
   if (2 + len > bytes.length) throw new RangeError("Cannot unpack gallery record: truncated");
@@ -231,7 +174,7 @@ export function packSealedGalleryRecord(
   out[1] = name.length >> 8;
   out.set(name, 2);
   out.set(sealed, 2 + name.length);
-  return `e1.${keyId}.${bytesToBase64(out)}`;
+  return `e1.${keyId}.${out.toBase64()}`;
 }
 
 /**
@@ -243,7 +186,7 @@ export function unpackSealedGalleryRecord(packed: string): SealedGalleryRecord |
   if (!packed.startsWith("e1.")) return null;
   const dot = packed.indexOf(".", 3);
   if (dot < 0) throw new RangeError("Cannot unpack gallery record: no key id");
-  const bytes = base64ToBytes(packed.slice(dot + 1));
+  const bytes = Uint8Array.fromBase64(packed.slice(dot + 1));
   if (bytes.length < 2) throw new RangeError("Cannot unpack gallery record: too short");
   const len = bytes[0] | (bytes[1] << 8);
   if (2 + len > bytes.length) throw new RangeError("Cannot unpack gallery record: truncated");

@@ -5,6 +5,10 @@
  *
  * @module
  */
+import type { Gallery } from "../match/mod.ts";
+
+/** The packed gallery type lives in `lib/match` (matching imports nothing from the store). */
+export type { Gallery };
 
 /** Which collection, under which embedding model. */
 export interface CollectionRef {
@@ -68,18 +72,6 @@ export interface SubjectPage {
   subjects: SubjectSummary[];
   /** Cursor for the next page, or null when this is the last. */
   next_cursor: string | null;
-}
-
-/**
- * Every face of a collection packed for a linear scan: row `i` of `vectors` (length `dim`) is face
- * `faceIds[i]` of subject `subjects[subjectIndex[i]]`.
- */
-export interface Gallery {
-  dim: number;
-  subjects: string[];
-  subjectIndex: Int32Array;
-  faceIds: string[];
-  vectors: Float32Array;
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   type StoredResponse,
 } from "./idempotency_store.ts";
 import { unavailable } from "./_store_common.ts";
+import { commitKv } from "./commit_kv.ts";
 
 /** Options for {@linkcode KvIdempotencyStore}. */
 export interface KvIdempotencyStoreOptions {
@@ -97,9 +98,10 @@ export class KvIdempotencyStore implements IdempotencyStore {
           token,
           expires_at: now + leaseMs,
         };
-        const res = await this.#kv.atomic().check(entry).set(key, value, { expireIn: leaseMs })
-          .commit();
-        if (res.ok) return { claimed: true, token };
+        const ok = await commitKv(
+          this.#kv.atomic().check(entry).set(key, value, { expireIn: leaseMs }),
+        );
+        if (ok) return { claimed: true, token };
       }
       throw new FaceError("conflict", "Cannot claim idempotency key: too many concurrent writes");
     });
@@ -130,8 +132,7 @@ export class KvIdempotencyStore implements IdempotencyStore {
         token: "",
         expires_at: now + ttlMs,
       };
-      return (await this.#kv.atomic().check(entry).set(key, value, { expireIn: ttlMs }).commit())
-        .ok;
+      return await commitKv(this.#kv.atomic().check(entry).set(key, value, { expireIn: ttlMs }));
     });
   }
 
@@ -142,7 +143,7 @@ export class KvIdempotencyStore implements IdempotencyStore {
       const entry = await this.#kv.get<StoredIdempotency>(key);
       const v = entry.value;
       if (v === null || v.record.state !== "pending" || v.token !== token) return false;
-      return (await this.#kv.atomic().check(entry).delete(key).commit()).ok;
+      return await commitKv(this.#kv.atomic().check(entry).delete(key));
     });
   }
 

@@ -136,9 +136,10 @@ export function checkIdempotencyRef(ref: IdempotencyRef): IdempotencyRef {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { kvIdempotencyKey } from "./idempotency_store.ts";
  * const key = kvIdempotencyKey({ scope: "webhook", key: "msg_1" }, ["app"]);
- * console.assert(key.join("/") === "app/v1/idempotency/webhook/msg_1");
+ * assert.equal(key.join("/"), "app/v1/idempotency/webhook/msg_1");
  * ```
  */
 export function kvIdempotencyKey(
@@ -154,8 +155,9 @@ export function kvIdempotencyKey(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { redisIdempotencyKey } from "./idempotency_store.ts";
- * console.assert(
+ * assert.ok(
  *   redisIdempotencyKey({ scope: "webhook", key: "msg_1" }, "fg:") === "fg:v1:idempotency:webhook:msg_1",
  * );
  * ```

@@ -15,21 +15,15 @@ import {
   type StoredResponse,
 } from "./idempotency_store.ts";
 import { unavailable } from "./_store_common.ts";
-import { upstashRedis } from "./upstash_redis.ts";
+import { upstashClient, type UpstashClientOptions } from "./upstash_redis.ts";
 import { FaceError } from "../errors.ts";
 
 /** Options for {@linkcode UpstashIdempotencyStore}. */
-export interface UpstashIdempotencyStoreOptions {
-  /** REST URL. */
-  url: string;
-  /** REST token (secret). */
-  token: string;
+export interface UpstashIdempotencyStoreOptions extends UpstashClientOptions {
   /** String put before every key. Default: `"facegate:"`. */
   prefix?: string;
   /** Clock in ms since the epoch (for the ISO times in records). Default: `Date.now`. */
   now?: () => number;
-  /** Longest one HTTP request may take, in ms. Default: 10000. */
-  timeoutMs?: number;
 }
 
 const SWAP = `
@@ -65,8 +59,7 @@ export class UpstashIdempotencyStore implements IdempotencyStore {
   constructor(options: UpstashIdempotencyStoreOptions) {
     this.#prefix = options.prefix ?? "facegate:";
     this.#now = options.now ?? Date.now;
-    const { url, token, timeoutMs } = options;
-    this.#redis = upstashRedis({ url, token, timeoutMs });
+    this.#redis = upstashClient(options);
     this.#swap = this.#redis.createScript(SWAP);
     this.#drop = this.#redis.createScript(DROP);
   }

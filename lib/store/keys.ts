@@ -54,8 +54,9 @@ export type NameKind = "collection" | "subject" | "model" | "face id";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { validateName } from "./keys.ts";
- * console.assert(validateName("subject", "alice@example.org") === "alice@example.org");
+ * assert.equal(validateName("subject", "alice@example.org"), "alice@example.org");
  * ```
  */
 export function validateName(kind: NameKind, name: string): string {
@@ -103,9 +104,10 @@ export interface KvCollectionKeys {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { kvCollectionKeys } from "./keys.ts";
  * const keys = kvCollectionKeys({ model: "m@1", collection: "staff" }, ["app"]);
- * console.assert(keys.subject("bob").join("/") === "app/v1/m@1/staff/s/bob");
+ * assert.equal(keys.subject("bob").join("/"), "app/v1/m@1/staff/s/bob");
  * ```
  */
 export function kvCollectionKeys(
@@ -157,9 +159,10 @@ export interface RedisCollectionKeys {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { redisCollectionKeys } from "./keys.ts";
  * const keys = redisCollectionKeys({ model: "m@1", collection: "staff" }, "fg:");
- * console.assert(keys.subject("bob") === "fg:v1:{m@1|staff}:subject:bob");
+ * assert.equal(keys.subject("bob"), "fg:v1:{m@1|staff}:subject:bob");
  * ```
  */
 export function redisCollectionKeys(ref: CollectionRef, prefix = ""): RedisCollectionKeys {
@@ -186,8 +189,9 @@ export function redisCollectionKeys(ref: CollectionRef, prefix = ""): RedisColle
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { kvApiKeyKey } from "./keys.ts";
- * console.assert(kvApiKeyKey(["fg"], "00ff").join("/") === "fg/auth/v1/key/00ff");
+ * assert.equal(kvApiKeyKey(["fg"], "00ff").join("/"), "fg/auth/v1/key/00ff");
  * ```
  */
 export function kvApiKeyKey(prefix: readonly Deno.KvKeyPart[] = [], id?: string): Deno.KvKey {
@@ -203,8 +207,9 @@ export function kvApiKeyKey(prefix: readonly Deno.KvKeyPart[] = [], id?: string)
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { redisAuthKeys } from "./keys.ts";
- * console.assert(redisAuthKeys("fg:").apiKeys === "fg:auth:v1:keys");
+ * assert.equal(redisAuthKeys("fg:").apiKeys, "fg:auth:v1:keys");
  * ```
  */
 export function redisAuthKeys(prefix = ""): { apiKeys: string; rateLimit: string } {

@@ -33,6 +33,7 @@ import { decodeEmbedding, encodeEmbedding } from "./embedding_codec.ts";
 import { mapBatched, OPEN_BATCH, RecordSealer, type StoreEncryption } from "./_sealing.ts";
 import type { WrappedDataKey } from "./template_cipher.ts";
 import type { KeyMaintenance, RotationReport } from "./key_maintenance.ts";
+import { commitKv, kvBackoff } from "./commit_kv.ts";
 import {
   checkNewFace,
   decodeCursor,
@@ -289,11 +290,11 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
           for await (const e of this.#kv.list({ prefix: facesPrefix }, { batchSize: LIST_BATCH })) {
             op.delete(e.key);
           }
-          return (await commit(op));
+          return (await commitKv(op));
         });
         if (ok === null) return false;
         if (ok) return true;
-        await backoff(attempt);
+        await kvBackoff(attempt);
       }
       throw contended("delete a subject", subject);
     });
@@ -322,11 +323,11 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
               updated_at: this.#now().toISOString(),
             });
           }
-          return (await commit(op));
+          return (await commitKv(op));
         });
         if (ok === null) return false;
         if (ok) return true;
-        await backoff(attempt);
+        await kvBackoff(attempt);
       }
       throw contended("delete a face", subject);
     });
@@ -362,7 +363,7 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
         }
         if (checks === 0) return null;
         op.set(keys.version, crypto.randomUUID());
-        return (await commit(op)) ? faces : -1;
+        return (await commitKv(op)) ? faces : -1;
       });
       if (batch === null) {
         if (await this.#dropDataKey(keys)) return removed;
@@ -376,7 +377,7 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
         continue;
       }
       if (++conflicts >= this.#maxAttempts) throw contended("delete a collection", ref.collection);
-      await backoff(conflicts);
+      await kvBackoff(conflicts);
     }
   }
 
@@ -603,22 +604,13 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
   }
 }
 
-/**
- * Commits `op`; false when a check failed or SQLite was busy ("database is locked": another
- * handle or process on the same file is writing), so the caller retries.
- */
-async function commit(op: Deno.AtomicOperation): Promise<boolean> {
-  try {
-    return (await op.commit()).ok;
-  } catch (err) {
-    if (err instanceof Error && /database is locked|busy/i.test(err.message)) return false;
-    throw err;
-  }
+/** Commits `op` through {@linkcode commitKv} (lock contention retried); false when a check failed. */
+function commit(op: Deno.AtomicOperation): Promise<boolean> {
+  return commitKv(op);
 }
 
 function backoff(attempt: number): Promise<void> {
-  const ms = Math.random() * Math.min(50, 2 ** Math.min(attempt, 6));
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return kvBackoff(attempt);
 }
 
 function contended(action: string, name: string): FaceError {

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { base64ToBytes, bytesToBase64 } from "./embedding_codec.ts";
 
 /** One master key, imported for AES-GCM (not extractable). */
 export interface MasterKey {
@@ -38,7 +37,7 @@ export function parseMasterKeys(text: string): { keys: Uint8Array[]; problems: s
   text.split(",").map((s) => s.trim()).forEach((part, i) => {
     let bytes: Uint8Array | undefined;
     try {
-      bytes = /^[A-Za-z0-9+/]+={0,2}$/.test(part) ? base64ToBytes(part) : undefined;
+      bytes = /^[A-Za-z0-9+/]+={0,2}$/.test(part) ? Uint8Array.fromBase64(part) : undefined;
     } catch {
       bytes = undefined;
     }
@@ -64,7 +63,7 @@ export function parseMasterKeys(text: string): { keys: Uint8Array[]; problems: s
  * ```
  */
 export function generateMasterKey(): string {
-  return bytesToBase64(crypto.getRandomValues(new Uint8Array(32)));
+  return crypto.getRandomValues(new Uint8Array(32)).toBase64();
 }
 
 /**

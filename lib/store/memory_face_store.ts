@@ -53,11 +53,12 @@ interface StoredSubject {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MemoryFaceStore } from "./memory_face_store.ts";
  * const store = new MemoryFaceStore();
  * const ref = { model: "m@1", collection: "staff" };
  * await store.addFace(ref, "ann", { embedding: new Float32Array([1, 0]), quality: 0.9 });
- * console.assert((await store.gallery(ref)).subjects[0] === "ann");
+ * assert.equal((await store.gallery(ref)).subjects[0], "ann");
  * await store.close();
  * ```
  */

@@ -11,7 +11,6 @@
  * @module
  */
 import { FaceError } from "../errors.ts";
-import { base64ToBytes, bytesToBase64 } from "./embedding_codec.ts";
 import type { MasterKeyring } from "./master_keyring.ts";
 
 /** A data key as stored: wrapped by master key `kid`. */
@@ -82,7 +81,7 @@ export class TemplateCipher {
     raw.fill(0);
     return {
       dataKey: { id, kid: master.id, key },
-      wrapped: { id, kid: master.id, wrapped: bytesToBase64(wrapped) },
+      wrapped: { id, kid: master.id, wrapped: wrapped.toBase64() },
     };
   }
 
@@ -112,7 +111,7 @@ export class TemplateCipher {
     const raw = await this.#unwrapRaw(scope, stored);
     const wrapped = await gcmEncrypt(master.key, wrapAad(scope, stored.id), raw);
     raw.fill(0);
-    return { id: stored.id, kid: master.id, wrapped: bytesToBase64(wrapped) };
+    return { id: stored.id, kid: master.id, wrapped: wrapped.toBase64() };
   }
 
   /**
@@ -155,7 +154,11 @@ export class TemplateCipher {
       );
     }
     try {
-      return await gcmDecrypt(master.key, wrapAad(scope, stored.id), base64ToBytes(stored.wrapped));
+      return await gcmDecrypt(
+        master.key,
+        wrapAad(scope, stored.id),
+        Uint8Array.fromBase64(stored.wrapped),
+      );
     } catch (cause) {
       throw keyUnavailable(stored, `master key ${stored.kid} does not open it`, cause);
     }

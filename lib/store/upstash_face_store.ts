@@ -30,8 +30,6 @@ import type {
 } from "./face_store.ts";
 import { redisCollectionKeys, SCHEMA_VERSION, validateName } from "./keys.ts";
 import {
-  base64ToBytes,
-  bytesToBase64,
   packGalleryRecord,
   packSealedGalleryRecord,
   unpackGalleryRecord,
@@ -40,7 +38,7 @@ import {
 import { mapBatched, OPEN_BATCH, RecordSealer, type StoreEncryption } from "./_sealing.ts";
 import type { WrappedDataKey } from "./template_cipher.ts";
 import type { KeyMaintenance, RotationReport } from "./key_maintenance.ts";
-import { upstashRedis } from "./upstash_redis.ts";
+import { upstashClient, type UpstashClientOptions } from "./upstash_redis.ts";
 import {
   checkNewFace,
   decodeCursor,
@@ -55,19 +53,11 @@ import {
 } from "./_store_common.ts";
 
 /** Options for {@linkcode UpstashFaceStore}. */
-export interface UpstashFaceStoreOptions {
-  /** REST URL, e.g. `UPSTASH_REDIS_REST_URL`. */
-  url: string;
-  /** REST token, e.g. `UPSTASH_REDIS_REST_TOKEN`. */
-  token: string;
+export interface UpstashFaceStoreOptions extends UpstashClientOptions {
   /** String put before every key (tests use a random one). Default: `"facegate:"`. */
   prefix?: string;
   /** Clock for `created_at` / `updated_at`. Default: `() => new Date()`. */
   now?: () => Date;
-  /** Longest one HTTP request may take, in ms; then `store_unavailable`. Default: 10000. */
-  timeoutMs?: number;
-  /** Retries of a request that failed at the network level. Default: 2. */
-  retries?: number;
   /** Faces read per gallery round trip. Default: 2000. */
   galleryBatch?: number;
   /**
@@ -239,8 +229,7 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
     this.#now = options.now ?? (() => new Date());
     this.#galleryBatch = options.galleryBatch ?? 2000;
     this.#sealer = new RecordSealer(options.encryption);
-    const { url, token, timeoutMs, retries } = options;
-    this.#redis = upstashRedis({ url, token, timeoutMs, retries });
+    this.#redis = upstashClient(options);
   }
 
   /**
@@ -270,7 +259,7 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
         const { embedding, metadataJson } = checked;
         const sealed = await sealer.sealFace(dataKey, ref, subject, id, embedding, metadataJson);
         keyId = json.k = sealed.k;
-        if (sealed.metadata !== undefined) json.m = bytesToBase64(sealed.metadata);
+        if (sealed.metadata !== undefined) json.m = sealed.metadata.toBase64();
         packed = packSealedGalleryRecord(subject, sealed.k, sealed.embedding);
       }
       status = await this.#run("ADD", "add a face", [
@@ -333,7 +322,7 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
       if (f.m !== undefined) {
         const json = f.k === undefined
           ? f.m
-          : await this.#sealer.openMetadata(ref, dek, subject, id, f.k, base64ToBytes(f.m));
+          : await this.#sealer.openMetadata(ref, dek, subject, id, f.k, Uint8Array.fromBase64(f.m));
         record.metadata = JSON.parse(json);
       }
       faces.push(record);
@@ -521,7 +510,7 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
       const dataKey = await this.#sealer.dataKey(ref, wrapped);
       const sealed = await this.#sealer.sealFace(dataKey, ref, subject, faceId, embedding, f.m);
       const json: FaceJson = { q: f.q, c: f.c, k: sealed.k };
-      if (sealed.metadata !== undefined) json.m = bytesToBase64(sealed.metadata);
+      if (sealed.metadata !== undefined) json.m = sealed.metadata.toBase64();
       const ok = await this.#run("SEAL_FACE", "seal plain records", [
         keys.gallery,
         keys.faces(subject),

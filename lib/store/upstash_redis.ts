@@ -32,7 +32,7 @@ export interface UpstashRedisOptions {
  * ```ts
  * import { upstashRedis } from "./upstash_redis.ts";
  * const redis = upstashRedis({ url: "https://example.upstash.io", token: "t" });
- * console.assert(typeof redis.get === "function");
+ * if (typeof redis.get !== "function") throw new Error("no client");
  * ```
  */
 export function upstashRedis(options: UpstashRedisOptions): Redis {
@@ -49,4 +49,42 @@ export function upstashRedis(options: UpstashRedisOptions): Redis {
     enableTelemetry: false,
     enableAutoPipelining: false,
   });
+}
+
+/**
+ * How a Redis-backed store reaches Redis: a shared client (`redis`, what `openBackend` passes so
+ * one process has one client), or the settings to create its own.
+ */
+export interface UpstashClientOptions {
+  /** A client to share. When set, the other fields are ignored. */
+  redis?: Redis;
+  /** REST URL (`UPSTASH_REDIS_REST_URL`); required without `redis`. */
+  url?: string;
+  /** REST token (`UPSTASH_REDIS_REST_TOKEN`), a secret; required without `redis`. */
+  token?: string;
+  /** Longest one request may take, in ms. Default: 10000. */
+  timeoutMs?: number;
+  /** Retries of a request that failed at the network level. Default: 2. */
+  retries?: number;
+}
+
+/**
+ * The client of a store's options: the shared one, else a new {@linkcode upstashRedis}.
+ *
+ * @throws {TypeError} When neither `redis` nor `url` and `token` are given.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { upstashClient, upstashRedis } from "./upstash_redis.ts";
+ * const shared = upstashRedis({ url: "https://example.upstash.io", token: "t" });
+ * assert.equal(upstashClient({ redis: shared }), shared);
+ * assert.throws(() => upstashClient({}), TypeError);
+ * ```
+ */
+export function upstashClient(options: UpstashClientOptions): Redis {
+  if (options.redis) return options.redis;
+  const { url, token, timeoutMs, retries } = options;
+  if (!url || !token) throw new TypeError("Upstash store: give `redis`, or `url` and `token`");
+  return upstashRedis({ url, token, timeoutMs, retries });
 }

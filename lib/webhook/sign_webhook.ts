@@ -6,15 +6,6 @@
  */
 import { decodeWebhookSecret } from "./webhook_secret.ts";
 
-/** Encodes bytes as standard base64. */
-export function toBase64(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(s);
-}
-
 /** Imports a Standard Webhooks secret as an HMAC-SHA256 key for `usages`. */
 export function importWebhookKey(
   secret: string,
@@ -62,5 +53,5 @@ export async function signWebhook(
   const key = await importWebhookKey(secret, ["sign"]);
   const content = new TextEncoder().encode(`${id}.${timestamp}.${body}`);
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, content));
-  return `v1,${toBase64(mac)}`;
+  return `v1,${mac.toBase64()}`;
 }

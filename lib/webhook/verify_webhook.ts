@@ -96,10 +96,7 @@ export async function verifyWebhook(
 
 function decodeSignature(text: string): Uint8Array<ArrayBuffer> | undefined {
   if (!SIGNATURE_RE.test(text) || text.length % 4 !== 0) return undefined;
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
+  return Uint8Array.fromBase64(text);
 }
 
 function refused(why: string, details?: Record<string, unknown>): FaceError {

@@ -28,13 +28,16 @@ export function decodeWebhookSecret(secret: string): Uint8Array<ArrayBuffer> {
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text) || text.length % 4 === 1) {
     throw new RangeError("Cannot use webhook secret: it is not whsec_ followed by base64");
   }
-  const binary = atob(text.padEnd(Math.ceil(text.length / 4) * 4, "="));
-  if (binary.length < MIN_WEBHOOK_SECRET_BYTES) {
+  let key: Uint8Array<ArrayBuffer>;
+  try {
+    key = Uint8Array.fromBase64(text);
+  } catch {
+    throw new RangeError("Cannot use webhook secret: it is not whsec_ followed by base64");
+  }
+  if (key.length < MIN_WEBHOOK_SECRET_BYTES) {
     throw new RangeError(
-      `Cannot use webhook secret: it decodes to ${binary.length} bytes, fewer than ${MIN_WEBHOOK_SECRET_BYTES}`,
+      `Cannot use webhook secret: it decodes to ${key.length} bytes, fewer than ${MIN_WEBHOOK_SECRET_BYTES}`,
     );
   }
-  const key = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) key[i] = binary.charCodeAt(i);
   return key;
 }

@@ -105,11 +105,7 @@ export function postJson(body: unknown): RequestInit {
 
 /** Base64 of bytes. */
 export function base64(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(s);
+  return bytes.toBase64();
 }
 
 /** Asserts a problem response with `status` and `code`, returning its body. */

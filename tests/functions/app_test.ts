@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { FaceError } from "../../lib/errors.ts";
 import { MemoryFaceStore } from "../../lib/store/mod.ts";
-import { SessionCache } from "../../lib/embed/mod.ts";
+import { SessionCache } from "../../lib/onnx/mod.ts";
 import { parseConfig } from "../../lib/config.ts";
 import { createApp } from "../../functions/app.ts";
 import { assertProblem, json, makeApp, PHOTOS, postImage, sessions } from "./_fixtures.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { chooseThreshold, readOptions } from "../../functions/_request_options.ts";
-import { matchThresholds } from "../../functions/_thresholds.ts";
+import { readOptions } from "../../functions/_request_options.ts";
+import { chooseThreshold, matchThresholds } from "../../lib/usecases/mod.ts";
 import { decodeBase64Image } from "../../functions/_image_input.ts";
 import { isFaceError } from "../../lib/errors.ts";
 import { MODEL_MANIFEST } from "../../models/manifest.ts";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { bytesToBase64, encodeEmbedding } from "../../lib/store/mod.ts";
+import { encodeEmbedding } from "../../lib/store/mod.ts";
 
 /** One searchable rendering of an embedding. */
 export interface Needle {
@@ -38,7 +38,7 @@ export function plainNeedles(embedding: Float32Array): Needle[] {
     // base64 of the float32 bytes: whatever precedes them in a blob, one of the three byte
     // offsets starts a base64 group there.
     for (let shift = 0; shift < 3; shift++) {
-      const b64 = bytesToBase64(le.slice(at * 4 + shift, at * 4 + shift + 48));
+      const b64 = le.slice(at * 4 + shift, at * 4 + shift + 48).toBase64();
       out.push({ name: `base64+${shift}@${at}`, bytes: encoder.encode(b64) });
     }
     const nums = Array.from(embedding.subarray(at, at + 3));

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type RedisProcess, startRedis } from "../../tools/redis_harness.ts";
+import { findRedisServer, type RedisProcess, startRedis } from "../../tools/redis_harness.ts";
 import { type Bridge, RespConnection, startBridge } from "../../tools/upstash_bridge.ts";
 
 /** A running redis-server with a bridge in front of it. */
@@ -15,23 +15,36 @@ export interface RedisFixture {
 }
 
 /**
+ * Whether the Redis suites are skipped: redis-server is not installed and `FACEGATE_SKIP_REDIS=1`
+ * says so knowingly. Skipped suites are reported by `deno test` as ignored, never as passed.
+ */
+export const REDIS_SKIPPED: boolean = Deno.env.get("FACEGATE_SKIP_REDIS") === "1" &&
+  (await findRedisServer()) === null;
+
+if (REDIS_SKIPPED) {
+  console.warn(
+    "!!! WARNING: redis-server is not installed and FACEGATE_SKIP_REDIS=1: the Redis tests are " +
+      "ignored (install it with apt-get install redis-server) !!!",
+  );
+}
+
+/**
+ * Declares a test that needs redis-server: ignored (counted as skipped) when
+ * {@linkcode REDIS_SKIPPED}, else it runs and fails loudly without redis-server.
+ */
+export function redisTest(name: string, fn: (t: Deno.TestContext) => Promise<void>): void {
+  Deno.test({ name, ignore: REDIS_SKIPPED, fn });
+}
+
+/**
  * Runs `fn` with a fresh redis-server and bridge, stopping both afterwards.
  *
- * When redis-server is not installed this throws, unless `FACEGATE_SKIP_REDIS=1`, in which case it
- * logs that the Redis tests did NOT run and returns without calling `fn`.
+ * @throws {Error} When redis-server is not installed (declare the test with
+ *   {@linkcode redisTest} so that `FACEGATE_SKIP_REDIS=1` reports it as ignored instead).
  */
 export async function withRedis(fn: (fx: RedisFixture) => Promise<void>): Promise<void> {
   const redis = await startRedis();
   if (redis === null) {
-    if (Deno.env.get("FACEGATE_SKIP_REDIS") === "1") {
-      console.warn(
-        "\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n" +
-          "!!! WARNING: redis-server is not installed: Redis tests did NOT run.           !!!\n" +
-          "!!! (FACEGATE_SKIP_REDIS=1 is set; install it with apt-get install redis-server) !!!\n" +
-          "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!",
-      );
-      return;
-    }
     throw new Error(
       "redis-server is not installed, so the Redis tests cannot run. Install it " +
         "(apt-get install -y redis-server) or set FACEGATE_SKIP_REDIS=1 to skip them knowingly.",

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Redis } from "@upstash/redis";
 import { RespConnection, RespError } from "../../tools/upstash_bridge.ts";
-import { withRedis } from "./_redis_fixture.ts";
+import { redisTest, withRedis } from "./_redis_fixture.ts";
 
 function post(
   url: string,
@@ -18,7 +18,7 @@ function post(
 
 const b64 = (s: string) => btoa(String.fromCharCode(...new TextEncoder().encode(s)));
 
-Deno.test("upstash bridge speaks the Upstash REST protocol to a real redis-server", async (t) => {
+redisTest("upstash bridge speaks the Upstash REST protocol to a real redis-server", async (t) => {
   await withRedis(async ({ bridge }) => {
     const { url, token } = bridge;
     const base64 = { "Upstash-Encoding": "base64" };
@@ -117,7 +117,7 @@ Deno.test("upstash bridge speaks the Upstash REST protocol to a real redis-serve
   });
 });
 
-Deno.test("RespConnection reads large bulk strings and long arrays across many reads", async () => {
+redisTest("RespConnection reads large bulk strings and long arrays across many reads", async () => {
   await withRedis(async ({ redis }) => {
     const conn = await RespConnection.connect(redis.port);
     try {

@@ -4,7 +4,7 @@ import type { CollectionRef, FaceStore } from "../../lib/store/face_store.ts";
 import { UpstashFaceStore } from "../../lib/store/upstash_face_store.ts";
 import { startBridge } from "../../tools/upstash_bridge.ts";
 import { faceStoreContractSteps, rejectsWithCode, unitVector } from "../lib/store/_contract.ts";
-import { redisKeys, withRedis } from "./_redis_fixture.ts";
+import { redisKeys, redisTest, withRedis } from "./_redis_fixture.ts";
 import { testKeyring } from "../_master_key.ts";
 
 const ref: CollectionRef = { model: "m@1", collection: "c" };
@@ -31,31 +31,38 @@ async function assertConsistent(store: FaceStore, r: CollectionRef): Promise<Set
   return ids;
 }
 
-Deno.test("UpstashFaceStore satisfies the FaceStore contract through the bridge to redis-server", async (t) => {
-  await withRedis(async ({ redis, bridge }) => {
-    const run = `test:${crypto.randomUUID()}:`;
-    let n = 0;
-    const keyring = await testKeyring();
-    await faceStoreContractSteps(t, () => {
-      const store = new UpstashFaceStore({
-        url: bridge.url,
-        token: bridge.token,
-        prefix: `${run}${n++}:`,
-        encryption: keyring,
+redisTest(
+  "UpstashFaceStore satisfies the FaceStore contract through the bridge to redis-server",
+  async (t) => {
+    await withRedis(async ({ redis, bridge }) => {
+      const run = `test:${crypto.randomUUID()}:`;
+      let n = 0;
+      const keyring = await testKeyring();
+      await faceStoreContractSteps(t, () => {
+        const store = new UpstashFaceStore({
+          url: bridge.url,
+          token: bridge.token,
+          prefix: `${run}${n++}:`,
+          encryption: keyring,
+        });
+        return Promise.resolve({
+          store,
+          cleanup: async () => {
+            await store.purge();
+            await store.close();
+          },
+        });
       });
-      return Promise.resolve({
-        store,
-        cleanup: async () => {
-          await store.purge();
-          await store.close();
-        },
-      });
+      assert.equal(
+        (await redisKeys(redis.port, `${run}*`)).length,
+        0,
+        "cleanup must leave no keys",
+      );
     });
-    assert.equal((await redisKeys(redis.port, `${run}*`)).length, 0, "cleanup must leave no keys");
-  });
-});
+  },
+);
 
-Deno.test("UpstashFaceStore reads a gallery bigger than one batch in HSCAN chunks", async () => {
+redisTest("UpstashFaceStore reads a gallery bigger than one batch in HSCAN chunks", async () => {
   await withRedis(async ({ bridge }) => {
     const store = new UpstashFaceStore({
       url: bridge.url,
@@ -83,66 +90,69 @@ Deno.test("UpstashFaceStore reads a gallery bigger than one batch in HSCAN chunk
   });
 });
 
-Deno.test("UpstashFaceStore rejects with store_unavailable when the bridge stops mid-run, and leaves no partial writes", async () => {
-  await withRedis(async ({ redis, bridge }) => {
-    const prefix = `test:${crypto.randomUUID()}:`;
-    const store = new UpstashFaceStore({
-      url: bridge.url,
-      token: bridge.token,
-      prefix,
-      timeoutMs: 2000,
-      encryption: await testKeyring(),
-    });
-    for (let i = 0; i < 5; i++) await store.addFace(ref, `s${i}`, face());
-    // Six writers enroll and delete in a loop; the bridge goes away while they run.
-    const started = Date.now();
-    const landed: string[] = [];
-    const errors: unknown[] = [];
-    const writer = async (w: number) => {
-      for (let i = 0; i < 200; i++) {
-        try {
-          const rec = await store.addFace(ref, `s${(w + i) % 7}`, face());
-          // Every fifth face is deleted again; one whose delete failed is in doubt, not counted.
-          if (i % 5 === 4) await store.deleteFace(ref, rec.subject, rec.id);
-          else landed.push(rec.id);
-        } catch (err) {
-          errors.push(err);
-          return;
+redisTest(
+  "UpstashFaceStore rejects with store_unavailable when the bridge stops mid-run, and leaves no partial writes",
+  async () => {
+    await withRedis(async ({ redis, bridge }) => {
+      const prefix = `test:${crypto.randomUUID()}:`;
+      const store = new UpstashFaceStore({
+        url: bridge.url,
+        token: bridge.token,
+        prefix,
+        timeoutMs: 2000,
+        encryption: await testKeyring(),
+      });
+      for (let i = 0; i < 5; i++) await store.addFace(ref, `s${i}`, face());
+      // Six writers enroll and delete in a loop; the bridge goes away while they run.
+      const started = Date.now();
+      const landed: string[] = [];
+      const errors: unknown[] = [];
+      const writer = async (w: number) => {
+        for (let i = 0; i < 200; i++) {
+          try {
+            const rec = await store.addFace(ref, `s${(w + i) % 7}`, face());
+            // Every fifth face is deleted again; one whose delete failed is in doubt, not counted.
+            if (i % 5 === 4) await store.deleteFace(ref, rec.subject, rec.id);
+            else landed.push(rec.id);
+          } catch (err) {
+            errors.push(err);
+            return;
+          }
         }
+      };
+      const writers = Promise.all(Array.from({ length: 6 }, (_, w) => writer(w)));
+      await new Promise((r) => setTimeout(r, 150));
+      await bridge.close();
+      await writers;
+      assert.equal(errors.length, 6, "every writer must have been stopped by an error");
+      for (const err of errors) {
+        assert.ok(isFaceError(err, "store_unavailable"), `unexpected ${err}`);
       }
-    };
-    const writers = Promise.all(Array.from({ length: 6 }, (_, w) => writer(w)));
-    await new Promise((r) => setTimeout(r, 150));
-    await bridge.close();
-    await writers;
-    assert.equal(errors.length, 6, "every writer must have been stopped by an error");
-    for (const err of errors) {
-      assert.ok(isFaceError(err, "store_unavailable"), `unexpected ${err}`);
-    }
-    assert.ok(landed.length > 0);
-    const t0 = Date.now();
-    await rejectsWithCode(store.addFace(ref, "late", face()), "store_unavailable");
-    await rejectsWithCode(store.gallery(ref), "store_unavailable");
-    await rejectsWithCode(store.deleteCollection(ref), "store_unavailable");
-    assert.ok(Date.now() - t0 < 5000, `rejections took ${Date.now() - t0} ms`);
-    assert.ok(Date.now() - started < 15000);
-    // Same redis, a new bridge on the same port: every face is whole, counts are exact.
-    const again = await startBridge({
-      redisPort: redis.port,
-      token: bridge.token,
-      port: bridge.port,
+      assert.ok(landed.length > 0);
+      const t0 = Date.now();
+      await rejectsWithCode(store.addFace(ref, "late", face()), "store_unavailable");
+      await rejectsWithCode(store.gallery(ref), "store_unavailable");
+      await rejectsWithCode(store.deleteCollection(ref), "store_unavailable");
+      assert.ok(Date.now() - t0 < 5000, `rejections took ${Date.now() - t0} ms`);
+      assert.ok(Date.now() - started < 15000);
+      // Same redis, a new bridge on the same port: every face is whole, counts are exact.
+      const again = await startBridge({
+        redisPort: redis.port,
+        token: bridge.token,
+        port: bridge.port,
+      });
+      try {
+        const ids = await assertConsistent(store, ref);
+        for (const id of landed) assert.ok(ids.has(id), `acknowledged face ${id} was lost`);
+        assert.equal(await store.getSubject(ref, "late"), null);
+        console.log(`  ${landed.length} faces acknowledged before the bridge stopped`);
+      } finally {
+        await store.purge();
+        await again.close();
+      }
     });
-    try {
-      const ids = await assertConsistent(store, ref);
-      for (const id of landed) assert.ok(ids.has(id), `acknowledged face ${id} was lost`);
-      assert.equal(await store.getSubject(ref, "late"), null);
-      console.log(`  ${landed.length} faces acknowledged before the bridge stopped`);
-    } finally {
-      await store.purge();
-      await again.close();
-    }
-  });
-});
+  },
+);
 
 Deno.test("UpstashFaceStore gives up with store_unavailable within its timeout when the server never answers", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -174,21 +184,24 @@ Deno.test("UpstashFaceStore gives up with store_unavailable within its timeout w
   }
 });
 
-Deno.test("UpstashFaceStore reports store_unavailable when redis-server is down behind the bridge", async () => {
-  await withRedis(async ({ redis, bridge }) => {
-    const store = new UpstashFaceStore({
-      url: bridge.url,
-      token: bridge.token,
-      prefix: "x:",
-      encryption: await testKeyring(),
+redisTest(
+  "UpstashFaceStore reports store_unavailable when redis-server is down behind the bridge",
+  async () => {
+    await withRedis(async ({ redis, bridge }) => {
+      const store = new UpstashFaceStore({
+        url: bridge.url,
+        token: bridge.token,
+        prefix: "x:",
+        encryption: await testKeyring(),
+      });
+      await redis.stop();
+      await rejectsWithCode(store.listSubjects(ref), "store_unavailable");
+      await rejectsWithCode(store.addFace(ref, "ann", face()), "store_unavailable");
     });
-    await redis.stop();
-    await rejectsWithCode(store.listSubjects(ref), "store_unavailable");
-    await rejectsWithCode(store.addFace(ref, "ann", face()), "store_unavailable");
-  });
-});
+  },
+);
 
-Deno.test("UpstashFaceStore reports store_unavailable for a wrong token", async () => {
+redisTest("UpstashFaceStore reports store_unavailable for a wrong token", async () => {
   await withRedis(async ({ bridge }) => {
     const store = new UpstashFaceStore({
       url: bridge.url,

@@ -2,30 +2,41 @@ import assert from "node:assert/strict";
 import { UpstashIdempotencyStore } from "../../lib/store/mod.ts";
 import { RespConnection } from "../../tools/upstash_bridge.ts";
 import { IDEMPOTENCY_CASES } from "../lib/store/_idempotency_contract.ts";
-import { deleteRedisKeys, redisKeys, withRedis } from "./_redis_fixture.ts";
+import { deleteRedisKeys, redisKeys, redisTest, withRedis } from "./_redis_fixture.ts";
 
-Deno.test("UpstashIdempotencyStore satisfies the IdempotencyStore contract through the bridge to redis-server", async (t) => {
-  await withRedis(async ({ redis, bridge }) => {
-    const run = `test:${crypto.randomUUID()}:`;
-    let n = 0;
-    for (const [title, body] of IDEMPOTENCY_CASES) {
-      await t.step(title, async () => {
-        const prefix = `${run}${n++}:`;
-        const store = new UpstashIdempotencyStore({ url: bridge.url, token: bridge.token, prefix });
-        try {
-          await body(store);
-          assert.ok((await deleteRedisKeys(redis.port, `${prefix}*`)) >= 0);
-        } finally {
-          await store.close();
-        }
-      });
-    }
-    await deleteRedisKeys(redis.port, `${run}*`);
-    assert.equal((await redisKeys(redis.port, `${run}*`)).length, 0, "cleanup must leave no keys");
-  });
-});
+redisTest(
+  "UpstashIdempotencyStore satisfies the IdempotencyStore contract through the bridge to redis-server",
+  async (t) => {
+    await withRedis(async ({ redis, bridge }) => {
+      const run = `test:${crypto.randomUUID()}:`;
+      let n = 0;
+      for (const [title, body] of IDEMPOTENCY_CASES) {
+        await t.step(title, async () => {
+          const prefix = `${run}${n++}:`;
+          const store = new UpstashIdempotencyStore({
+            url: bridge.url,
+            token: bridge.token,
+            prefix,
+          });
+          try {
+            await body(store);
+            assert.ok((await deleteRedisKeys(redis.port, `${prefix}*`)) >= 0);
+          } finally {
+            await store.close();
+          }
+        });
+      }
+      await deleteRedisKeys(redis.port, `${run}*`);
+      assert.equal(
+        (await redisKeys(redis.port, `${run}*`)).length,
+        0,
+        "cleanup must leave no keys",
+      );
+    });
+  },
+);
 
-Deno.test("UpstashIdempotencyStore keeps records as versioned keys with a TTL", async () => {
+redisTest("UpstashIdempotencyStore keeps records as versioned keys with a TTL", async () => {
   await withRedis(async ({ redis, bridge }) => {
     const prefix = `test:${crypto.randomUUID()}:`;
     const store = new UpstashIdempotencyStore({ url: bridge.url, token: bridge.token, prefix });

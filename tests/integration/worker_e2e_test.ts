@@ -19,7 +19,7 @@ import { analyzeImage } from "../../lib/pipeline/mod.ts";
 import { buildWorker } from "../../tools/build_worker.ts";
 import { freePort } from "../../tools/redis_harness.ts";
 import { dataDir, sessions } from "../_data.ts";
-import { withRedis } from "./_redis_fixture.ts";
+import { redisTest, withRedis } from "./_redis_fixture.ts";
 import { TEST_MASTER_KEY } from "../_master_key.ts";
 
 const ROOT = new URL("../../", import.meta.url);
@@ -211,180 +211,183 @@ function apiClient(key: string) {
   };
 }
 
-Deno.test("the Workers entry on workerd enrolls, verifies, identifies and forgets through Upstash REST", async (t) => {
-  const dir = dataDir();
-  const candidates = pickPeople(dir);
-  assert.ok(candidates.length >= 2 * PEOPLE, "the data set has too few people with three photos");
-  const photo = (path: string) => Deno.readFileSync(`${dir}/faces/${path}`);
-  const size = await buildWorker();
-  const { files: _, ...total } = size;
-  console.error(`worker e2e: bundle ${JSON.stringify(total)}`);
-  assert.ok(size.within_limit, "the worker bundle exceeds Cloudflare's 10 MiB gzip limit");
+redisTest(
+  "the Workers entry on workerd enrolls, verifies, identifies and forgets through Upstash REST",
+  async (t) => {
+    const dir = dataDir();
+    const candidates = pickPeople(dir);
+    assert.ok(candidates.length >= 2 * PEOPLE, "the data set has too few people with three photos");
+    const photo = (path: string) => Deno.readFileSync(`${dir}/faces/${path}`);
+    const size = await buildWorker();
+    const { files: _, ...total } = size;
+    console.error(`worker e2e: bundle ${JSON.stringify(total)}`);
+    assert.ok(size.within_limit, "the worker bundle exceeds Cloudflare's 10 MiB gzip limit");
 
-  await withRedis(async ({ bridge }) => {
-    // A random prefix for every key of this run; the API key is created beside the faces, as
-    // the key CLI would, and the worker must find it there.
-    const prefix = `e2e${crypto.randomUUID().slice(0, 8)}:`;
-    const keys = new UpstashKeyStore({ url: bridge.url, token: bridge.token, prefix });
-    const { key } = await createApiKey(keys, {
-      name: "worker-e2e",
-      role: "enroll",
-      collections: [COLLECTION],
-    }).finally(() => keys.close());
-    const api = apiClient(key);
-    const worker = await startWorker({
-      UPSTASH_REDIS_REST_URL: bridge.url,
-      UPSTASH_REDIS_REST_TOKEN: bridge.token,
-      FACEGATE_REDIS_PREFIX: prefix,
-      FACEGATE_AUTH: "keys",
-      // Templates are sealed on workerd too (WebCrypto AES-GCM).
-      FACEGATE_MASTER_KEY: TEST_MASTER_KEY,
-    });
-    const base = `${worker.url}/v1/collections/${COLLECTION}`;
-    try {
-      const enrolled: Person[] = [];
-      const steps = [
-        ["POST /v1/embed on workerd equals the Deno pipeline's embedding", async () => {
-          const image = photo(candidates[0].photos[0]);
-          const cold = await api.post(`${worker.url}/v1/embed`, image);
-          assert.equal(cold.status, 200, JSON.stringify(cold.body));
-          const warm: number[] = [];
-          for (let i = 0; i < 3; i++) {
-            warm.push((await api.post(`${worker.url}/v1/embed`, image)).ms);
-          }
-          console.error(JSON.stringify({
-            worker_cold_start: {
-              wrangler_ready_ms: Math.round(worker.readyMs),
-              first_request_ms: Math.round(cold.ms),
-              warm_request_ms: Math.round(warm.sort((a, b) => a - b)[1]),
-              note:
-                "first POST /v1/embed of a fresh worker: env, ort instantiation, 3 model loads, 1 image",
-            },
-          }));
-          const local = await analyzeImage({ sessions }, image, {
-            select: "largest",
-            requireFace: true,
-          });
-          const want = local.faces[0].embedding!;
-          const got: number[] = cold.body.faces[0].embedding;
-          assert.equal(got.length, want.length);
-          let maxDiff = 0;
-          for (let i = 0; i < got.length; i++) {
-            maxDiff = Math.max(maxDiff, Math.abs(got[i] - want[i]));
-          }
-          console.error(
-            `worker e2e: max |embedding diff| workerd vs Deno = ${maxDiff.toExponential(2)}`,
-          );
-          assert.ok(maxDiff < 1e-4, `max abs diff ${maxDiff}`);
-          const health = await api.get(`${worker.url}/healthz`);
-          assert.equal(health.body.store, "upstash");
-        }],
-        ["refuses a request without an API key (401 problem)", async () => {
-          // A GET: wrangler's dev proxy breaks its connection to the worker when a worker answers
-          // before reading a request body, so the next request would fail with its own 503.
-          const res = await fetch(`${base}/subjects`, {
-            signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-          });
-          assert.equal(res.status, 401);
-          assert.equal(res.headers.get("content-type"), "application/problem+json");
-          assert.equal((await res.json()).code, "unauthorized");
-        }],
-        ["serves the web app at / with its script and style sheet, without a key", async () => {
-          for (
-            const [path, file] of [["/", "index.html"], ["/app.js", "app.js"], [
-              "/app.css",
-              "app.css",
-            ]]
-          ) {
-            const res = await fetch(`${worker.url}${path}`, {
+    await withRedis(async ({ bridge }) => {
+      // A random prefix for every key of this run; the API key is created beside the faces, as
+      // the key CLI would, and the worker must find it there.
+      const prefix = `e2e${crypto.randomUUID().slice(0, 8)}:`;
+      const keys = new UpstashKeyStore({ url: bridge.url, token: bridge.token, prefix });
+      const { key } = await createApiKey(keys, {
+        name: "worker-e2e",
+        role: "enroll",
+        collections: [COLLECTION],
+      }).finally(() => keys.close());
+      const api = apiClient(key);
+      const worker = await startWorker({
+        UPSTASH_REDIS_REST_URL: bridge.url,
+        UPSTASH_REDIS_REST_TOKEN: bridge.token,
+        FACEGATE_REDIS_PREFIX: prefix,
+        FACEGATE_AUTH: "keys",
+        // Templates are sealed on workerd too (WebCrypto AES-GCM).
+        FACEGATE_MASTER_KEY: TEST_MASTER_KEY,
+      });
+      const base = `${worker.url}/v1/collections/${COLLECTION}`;
+      try {
+        const enrolled: Person[] = [];
+        const steps = [
+          ["POST /v1/embed on workerd equals the Deno pipeline's embedding", async () => {
+            const image = photo(candidates[0].photos[0]);
+            const cold = await api.post(`${worker.url}/v1/embed`, image);
+            assert.equal(cold.status, 200, JSON.stringify(cold.body));
+            const warm: number[] = [];
+            for (let i = 0; i < 3; i++) {
+              warm.push((await api.post(`${worker.url}/v1/embed`, image)).ms);
+            }
+            console.error(JSON.stringify({
+              worker_cold_start: {
+                wrangler_ready_ms: Math.round(worker.readyMs),
+                first_request_ms: Math.round(cold.ms),
+                warm_request_ms: Math.round(warm.sort((a, b) => a - b)[1]),
+                note:
+                  "first POST /v1/embed of a fresh worker: env, ort instantiation, 3 model loads, 1 image",
+              },
+            }));
+            const local = await analyzeImage({ sessions }, image, {
+              select: "largest",
+              requireFace: true,
+            });
+            const want = local.faces[0].embedding!;
+            const got: number[] = cold.body.faces[0].embedding;
+            assert.equal(got.length, want.length);
+            let maxDiff = 0;
+            for (let i = 0; i < got.length; i++) {
+              maxDiff = Math.max(maxDiff, Math.abs(got[i] - want[i]));
+            }
+            console.error(
+              `worker e2e: max |embedding diff| workerd vs Deno = ${maxDiff.toExponential(2)}`,
+            );
+            assert.ok(maxDiff < 1e-4, `max abs diff ${maxDiff}`);
+            const health = await api.get(`${worker.url}/healthz`);
+            assert.equal(health.body.store, "upstash");
+          }],
+          ["refuses a request without an API key (401 problem)", async () => {
+            // A GET: wrangler's dev proxy breaks its connection to the worker when a worker answers
+            // before reading a request body, so the next request would fail with its own 503.
+            const res = await fetch(`${base}/subjects`, {
               signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
             });
-            assert.equal(res.status, 200, path);
-            const want = await Deno.readTextFile(new URL(`../../web/${file}`, import.meta.url));
-            assert.equal(await res.text(), want, path);
-          }
-        }],
-        [
-          "identify?face=all on a collection with nothing enrolled yet is 404 collection_not_found",
-          async () => {
+            assert.equal(res.status, 401);
+            assert.equal(res.headers.get("content-type"), "application/problem+json");
+            assert.equal((await res.json()).code, "unauthorized");
+          }],
+          ["serves the web app at / with its script and style sheet, without a key", async () => {
+            for (
+              const [path, file] of [["/", "index.html"], ["/app.js", "app.js"], [
+                "/app.css",
+                "app.css",
+              ]]
+            ) {
+              const res = await fetch(`${worker.url}${path}`, {
+                signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+              });
+              assert.equal(res.status, 200, path);
+              const want = await Deno.readTextFile(new URL(`../../web/${file}`, import.meta.url));
+              assert.equal(await res.text(), want, path);
+            }
+          }],
+          [
+            "identify?face=all on a collection with nothing enrolled yet is 404 collection_not_found",
+            async () => {
+              const group = Deno.readFileSync(`${dir}/faces-misc/multi_insightface_t1.jpg`);
+              const { status, body } = await api.post(`${base}/identify?face=all&k=1`, group);
+              assert.equal(status, 404, JSON.stringify(body));
+              assert.equal(body.code, "collection_not_found");
+            },
+          ],
+          ["enrolls up to two photos of each of three people (201)", async () => {
+            for (const person of candidates) {
+              if (enrolled.length === PEOPLE) break;
+              let ok = 0;
+              for (const path of person.photos.slice(0, 2)) {
+                const url = `${base}/subjects/${person.name}/faces?face=largest`;
+                const { status, body } = await api.post(url, photo(path));
+                if (status === 201) ok++;
+                else assert.equal(status, 422, JSON.stringify(body)); // low_quality: a refusal
+              }
+              if (ok > 0) enrolled.push(person);
+            }
+            assert.equal(enrolled.length, PEOPLE);
+          }],
+          ["identify?face=all answers every face of a group photo", async () => {
             const group = Deno.readFileSync(`${dir}/faces-misc/multi_insightface_t1.jpg`);
             const { status, body } = await api.post(`${base}/identify?face=all&k=1`, group);
-            assert.equal(status, 404, JSON.stringify(body));
-            assert.equal(body.code, "collection_not_found");
-          },
-        ],
-        ["enrolls up to two photos of each of three people (201)", async () => {
-          for (const person of candidates) {
-            if (enrolled.length === PEOPLE) break;
-            let ok = 0;
-            for (const path of person.photos.slice(0, 2)) {
-              const url = `${base}/subjects/${person.name}/faces?face=largest`;
-              const { status, body } = await api.post(url, photo(path));
-              if (status === 201) ok++;
-              else assert.equal(status, 422, JSON.stringify(body)); // low_quality: a refusal
-            }
-            if (ok > 0) enrolled.push(person);
-          }
-          assert.equal(enrolled.length, PEOPLE);
-        }],
-        ["identify?face=all answers every face of a group photo", async () => {
-          const group = Deno.readFileSync(`${dir}/faces-misc/multi_insightface_t1.jpg`);
-          const { status, body } = await api.post(`${base}/identify?face=all&k=1`, group);
-          assert.equal(status, 200, JSON.stringify(body));
-          assert.equal(body.faces.length, 6);
-        }],
-        ["verify accepts held-out photos and rejects other people's", async () => {
-          let trueAccepts = 0;
-          for (const [i, person] of enrolled.entries()) {
-            const heldOut = photo(person.photos[2]);
-            const own = await api.post(`${base}/subjects/${person.name}/verify`, heldOut);
-            assert.equal(own.status, 200, JSON.stringify(own.body));
-            if (own.body.match === true) trueAccepts++;
-            const other = enrolled[(i + 1) % enrolled.length].name;
-            const wrong = await api.post(`${base}/subjects/${other}/verify`, heldOut);
-            assert.equal(wrong.status, 200, JSON.stringify(wrong.body));
-            assert.equal(wrong.body.match, false, `${person.name} verified as ${other}`);
-            assert.ok(wrong.body.distance > own.body.distance, `${person.name}: ${other} closer`);
-          }
-          assert.ok(trueAccepts >= PEOPLE - 1, `true accepts ${trueAccepts}/${PEOPLE}`);
-        }],
-        ["identify ranks each person first from a held-out photo", async () => {
-          for (const person of enrolled) {
-            const url = `${base}/identify?k=3`;
-            const { status, body } = await api.post(url, photo(person.photos[2]));
             assert.equal(status, 200, JSON.stringify(body));
-            assert.equal(body.candidates[0]?.subject, person.name, JSON.stringify(body));
-            assert.ok(body.match === null || body.match.subject === person.name);
+            assert.equal(body.faces.length, 6);
+          }],
+          ["verify accepts held-out photos and rejects other people's", async () => {
+            let trueAccepts = 0;
+            for (const [i, person] of enrolled.entries()) {
+              const heldOut = photo(person.photos[2]);
+              const own = await api.post(`${base}/subjects/${person.name}/verify`, heldOut);
+              assert.equal(own.status, 200, JSON.stringify(own.body));
+              if (own.body.match === true) trueAccepts++;
+              const other = enrolled[(i + 1) % enrolled.length].name;
+              const wrong = await api.post(`${base}/subjects/${other}/verify`, heldOut);
+              assert.equal(wrong.status, 200, JSON.stringify(wrong.body));
+              assert.equal(wrong.body.match, false, `${person.name} verified as ${other}`);
+              assert.ok(wrong.body.distance > own.body.distance, `${person.name}: ${other} closer`);
+            }
+            assert.ok(trueAccepts >= PEOPLE - 1, `true accepts ${trueAccepts}/${PEOPLE}`);
+          }],
+          ["identify ranks each person first from a held-out photo", async () => {
+            for (const person of enrolled) {
+              const url = `${base}/identify?k=3`;
+              const { status, body } = await api.post(url, photo(person.photos[2]));
+              assert.equal(status, 200, JSON.stringify(body));
+              assert.equal(body.candidates[0]?.subject, person.name, JSON.stringify(body));
+              assert.ok(body.match === null || body.match.subject === person.name);
+            }
+          }],
+          ["a deleted subject is gone from verify and identify", async () => {
+            const victim = enrolled[0];
+            const held = photo(victim.photos[2]);
+            assert.equal(await api.delete(`${base}/subjects/${victim.name}`), 204);
+            const verify = await api.post(`${base}/subjects/${victim.name}/verify`, held);
+            assert.equal(verify.status, 404);
+            assert.equal(verify.body.code, "subject_not_found");
+            const identify = await api.post(`${base}/identify?k=10`, held);
+            assert.equal(identify.status, 200);
+            assert.ok(
+              identify.body.candidates.every((c: { subject: string }) => c.subject !== victim.name),
+            );
+            for (const person of enrolled.slice(1)) {
+              assert.equal(await api.delete(`${base}/subjects/${person.name}`), 204);
+            }
+          }],
+        ] as const;
+        for (const [name, fn] of steps) {
+          if (!(await t.step(name, fn))) {
+            console.error(`wrangler output:\n${worker.output().slice(-4000)}`);
+            break; // later steps depend on earlier ones
           }
-        }],
-        ["a deleted subject is gone from verify and identify", async () => {
-          const victim = enrolled[0];
-          const held = photo(victim.photos[2]);
-          assert.equal(await api.delete(`${base}/subjects/${victim.name}`), 204);
-          const verify = await api.post(`${base}/subjects/${victim.name}/verify`, held);
-          assert.equal(verify.status, 404);
-          assert.equal(verify.body.code, "subject_not_found");
-          const identify = await api.post(`${base}/identify?k=10`, held);
-          assert.equal(identify.status, 200);
-          assert.ok(
-            identify.body.candidates.every((c: { subject: string }) => c.subject !== victim.name),
-          );
-          for (const person of enrolled.slice(1)) {
-            assert.equal(await api.delete(`${base}/subjects/${person.name}`), 204);
-          }
-        }],
-      ] as const;
-      for (const [name, fn] of steps) {
-        if (!(await t.step(name, fn))) {
-          console.error(`wrangler output:\n${worker.output().slice(-4000)}`);
-          break; // later steps depend on earlier ones
         }
+      } catch (err) {
+        console.error(`wrangler output:\n${worker.output().slice(-4000)}`);
+        throw err;
+      } finally {
+        await worker.stop();
       }
-    } catch (err) {
-      console.error(`wrangler output:\n${worker.output().slice(-4000)}`);
-      throw err;
-    } finally {
-      await worker.stop();
-    }
-  });
-});
+    });
+  },
+);

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { decodeImage } from "../../lib/image/mod.ts";
-import { FAR_PRESETS } from "../../functions/_thresholds.ts";
+import { FAR_PRESETS } from "../../lib/usecases/mod.ts";
 import { dataDir } from "../_data.ts";
 import { createAdminKey, type ServerProcess, startServer } from "../integration/_api_scenario.ts";
 import { y4m } from "./_y4m.ts";

@@ -15,7 +15,7 @@
 import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-web";
 import { analyzeImage } from "../../lib/pipeline/mod.ts";
-import { fileModelLoader, SessionCache } from "../../lib/embed/mod.ts";
+import { fileModelLoader, SessionCache } from "../../lib/onnx/mod.ts";
 import { MODEL_MANIFEST } from "../../models/manifest.ts";
 import { fetchModels } from "../../models/fetch_models.ts";
 import { decodeModel, encodeModel, type Proto } from "./_onnx.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { KvKeyStore, MemoryKeyStore, openKeyStore } from "../../../lib/auth/mod.ts";
-import { KvFaceStore } from "../../../lib/store/mod.ts";
+import { KvKeyStore, MemoryKeyStore } from "../../../lib/auth/mod.ts";
+import { openBackend } from "../../../lib/backend/mod.ts";
 import { keyStoreContractSteps, record } from "./_key_store_contract.ts";
 import { testKeyring } from "../../_master_key.ts";
 
@@ -25,18 +25,17 @@ Deno.test("KvKeyStore shares the face store's Deno KV file without touching its 
   const dir = await Deno.makeTempDir({ prefix: "facegate_keys_" });
   const path = `${dir}/nested/facegate.kv`;
   try {
-    const keys = await openKeyStore({ kind: "kv", path });
+    const backend = await openBackend({ kind: "kv", path }, { encryption: await testKeyring() });
+    const { keys, faces } = backend;
     await keys.insert(record("00000000000000d1", "2025-01-01T00:00:00.000Z"));
-    const faces = await KvFaceStore.open(path, { encryption: await testKeyring() });
     const ref = { model: "m@1", collection: "c" };
     await faces.addFace(ref, "ann", { embedding: new Float32Array([1, 0]), quality: 1 });
     assert.equal((await faces.gallery(ref)).faceIds.length, 1);
     await faces.deleteCollection(ref);
-    await faces.close();
     assert.equal((await keys.list()).length, 1);
-    await keys.close();
-    const reopened = await openKeyStore({ kind: "kv", path });
-    assert.equal((await reopened.get("00000000000000d1"))?.name, "key 00000000000000d1");
+    await backend.close();
+    const reopened = await openBackend({ kind: "kv", path });
+    assert.equal((await reopened.keys.get("00000000000000d1"))?.name, "key 00000000000000d1");
     await reopened.close();
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type Box, detectFaces, iou, planWindows } from "../../../lib/detect/mod.ts";
-import type { OrtSession } from "../../../lib/embed/session_cache.ts";
+import type { OrtSession } from "../../../lib/onnx/session_cache.ts";
 import { decodeImage, type Raster } from "../../../lib/image/mod.ts";
 import { MODEL_MANIFEST } from "../../../models/manifest.ts";
 import { dataDir, readData, sessions } from "../../_data.ts";

@@ -1,13 +1,9 @@
 import assert from "node:assert/strict";
 import { applyAffine } from "../../../lib/align/affine.ts";
 import type { Point } from "../../../lib/align/estimate_similarity.ts";
-import {
-  ALIGNED_SIZE,
-  alignedTensor,
-  alignmentTransform,
-  embedFace,
-} from "../../../lib/embed/embed_face.ts";
-import type { OrtSession } from "../../../lib/embed/session_cache.ts";
+import { ALIGNED_SIZE, alignedTensor, alignmentTransform } from "../../../lib/align/mod.ts";
+import { embedFace } from "../../../lib/embed/embed_face.ts";
+import type { OrtSession } from "../../../lib/onnx/session_cache.ts";
 import type { Raster } from "../../../lib/image/raster.ts";
 import { MODEL_MANIFEST } from "../../../models/manifest.ts";
 import { sessions } from "../../_data.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Point } from "../../../lib/align/estimate_similarity.ts";
 import { detectFaces } from "../../../lib/detect/mod.ts";
-import type { OrtSession } from "../../../lib/embed/session_cache.ts";
+import type { OrtSession } from "../../../lib/onnx/session_cache.ts";
 import { decodeImage, type Raster } from "../../../lib/image/mod.ts";
 import {
   detectLandmarks,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { iou } from "../../../lib/detect/box.ts";
-import { SessionCache } from "../../../lib/embed/session_cache.ts";
+import { SessionCache } from "../../../lib/onnx/session_cache.ts";
 import { isFaceError } from "../../../lib/errors.ts";
 import { decodeImage, type Orientation, orientRaster } from "../../../lib/image/mod.ts";
 import { analyzeImage, type AnalyzeImageOptions } from "../../../lib/pipeline/analyze_image.ts";

@@ -3,9 +3,9 @@ import {
   kvIdempotencyKey,
   KvIdempotencyStore,
   MemoryIdempotencyStore,
-  openIdempotencyStore,
   redisIdempotencyKey,
 } from "../../../lib/store/mod.ts";
+import { openBackend } from "../../../lib/backend/mod.ts";
 import { runIdempotencyContract } from "./_idempotency_contract.ts";
 
 runIdempotencyContract("MemoryIdempotencyStore", () => {
@@ -45,18 +45,14 @@ Deno.test("KvIdempotencyStore writes its records with an expiry", async () => {
   kv.close();
 });
 
-Deno.test("openIdempotencyStore() follows the face store configuration", async () => {
-  const memory = await openIdempotencyStore({ kind: "memory" });
-  assert.equal(memory.kind, "memory");
+Deno.test("openBackend() puts the idempotency records beside the faces", async () => {
+  const memory = await openBackend({ kind: "memory" });
+  assert.equal(memory.idempotency.kind, "memory");
   const dir = await Deno.makeTempDir({ prefix: "facegate_idem_" });
-  const kv = await openIdempotencyStore({ kind: "kv", path: `${dir}/x.kv` });
-  assert.equal(kv.kind, "kv");
+  const kv = await openBackend({ kind: "kv", path: `${dir}/x.kv` });
+  assert.equal(kv.idempotency.kind, "kv");
   await kv.close();
   await Deno.remove(dir, { recursive: true });
-  const upstash = await openIdempotencyStore({
-    kind: "upstash",
-    url: "https://r.example",
-    token: "t",
-  });
-  assert.equal(upstash.kind, "upstash");
+  const upstash = await openBackend({ kind: "upstash", url: "https://r.example", token: "t" });
+  assert.equal(upstash.idempotency.kind, "upstash");
 });

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ModelManifest } from "../models/manifest.ts";
+import type { ModelManifest } from "../../models/manifest.ts";
 
 /** Used only when the manifest has no calibrated value: L2 distance on unit embeddings. */
 export const FALLBACK_THRESHOLDS = { verify: 1.15, identify: 1.05 } as const;
@@ -39,8 +39,8 @@ const valid = (t: unknown): t is number => typeof t === "number" && t > 0 && t <
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { MODEL_MANIFEST } from "../models/manifest.ts";
- * import { matchThresholds } from "./_thresholds.ts";
+ * import { MODEL_MANIFEST } from "../../models/manifest.ts";
+ * import { matchThresholds } from "./match_thresholds.ts";
  * const manifest = {
  *   ...MODEL_MANIFEST,
  *   embedder: { ...MODEL_MANIFEST.embedder, thresholds: { verify: 1.1, far: { "1e-3": 0.9 } } },

@@ -3,7 +3,7 @@ import {
   fileModelLoader,
   type ModelLoader,
   SessionCache,
-} from "../../../lib/embed/session_cache.ts";
+} from "../../../lib/onnx/session_cache.ts";
 import { isFaceError } from "../../../lib/errors.ts";
 import { MODEL_MANIFEST } from "../../../models/manifest.ts";
 

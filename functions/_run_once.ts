@@ -1,0 +1,106 @@
+/**
+ * The idempotency protocol of the HTTP layer, shared by every route that runs at most once per
+ * caller key (the upload webhook's `webhook-id`): the first request takes a lease in the
+ * idempotency store, its answer (2xx and 4xx alike) is kept for the TTL and replayed byte for
+ * byte; a duplicate while the first still runs gets 409 `conflict` with `Retry-After`; a 5xx
+ * answer releases the lease so a retry runs again; the same key with another body is 409.
+ *
+ * @module
+ */
+import { FaceError } from "../lib/errors.ts";
+import type { IdempotencyRecord, IdempotencyStore, StoredResponse } from "../lib/store/mod.ts";
+import { problemResponse } from "./problem.ts";
+
+/** How {@linkcode runOnce} runs one request. */
+export interface RunOnceOptions {
+  /** Where the records live. */
+  store: IdempotencyStore;
+  /** Record scope, e.g. `"webhook"`. */
+  scope: string;
+  /** The caller's key. */
+  key: string;
+  /** What the key is called in messages, e.g. `"webhook-id"`. */
+  keyName: string;
+  /** What is being done, for messages: `Cannot ${action}: ...`, e.g. `"accept webhook"`. */
+  action: string;
+  /** Fingerprint of the request (a body hash): the same key with another one is a conflict. */
+  fingerprint: string;
+  /** How long the first request may run before a retry may run it again, in ms. */
+  leaseMs: number;
+  /** How long the answer is kept for replays, in ms. */
+  ttlMs: number;
+  /** Header set to `"true"` on a replayed answer. */
+  replayHeader: string;
+  /** Request id and path, for problem answers. */
+  requestId: string;
+  /** The request path (the problem's `instance`). */
+  instance: string;
+}
+
+/**
+ * Runs `handle` at most once per key.
+ *
+ * @param options See {@linkcode RunOnceOptions}.
+ * @param handle Produces the answer; a thrown error becomes its problem answer.
+ * @returns The answer of this run, or the replayed / conflict answer.
+ * @throws The error of `handle` when its answer would be a 5xx (after releasing the lease), and
+ *   the store's errors (`store_unavailable`, `conflict`).
+ */
+export async function runOnce(
+  options: RunOnceOptions,
+  handle: () => Promise<Response>,
+): Promise<Response> {
+  const { store, fingerprint } = options;
+  const ref = { scope: options.scope, key: options.key };
+  const claim = await store.claim(ref, fingerprint, options.leaseMs);
+  if (!claim.claimed) return replay(claim.record, options);
+  let res: Response;
+  try {
+    res = await handle();
+  } catch (err) {
+    res = problemResponse(err, options.requestId, { instance: options.instance });
+    if (res.status >= 500) {
+      await store.release(ref, claim.token);
+      throw err;
+    }
+  }
+  if (res.status >= 500) {
+    await store.release(ref, claim.token);
+    return res;
+  }
+  await store.complete(ref, claim.token, await stored(res.clone()), options.ttlMs);
+  return res;
+}
+
+async function stored(res: Response): Promise<StoredResponse> {
+  return {
+    status: res.status,
+    content_type: res.headers.get("content-type") ?? "application/json",
+    body: await res.text(),
+  };
+}
+
+function replay(record: IdempotencyRecord, options: RunOnceOptions): Response {
+  if (record.state === "pending") {
+    return problemResponse(
+      new FaceError(
+        "conflict",
+        `Cannot ${options.action}: this ${options.keyName} is still being processed`,
+        { details: { retry_after: 5 } },
+      ),
+      options.requestId,
+      { instance: options.instance, headers: { "retry-after": "5" } },
+    );
+  }
+  if (record.fingerprint !== options.fingerprint) {
+    throw new FaceError(
+      "conflict",
+      `Cannot ${options.action}: this ${options.keyName} was already used with a different body`,
+    );
+  }
+  const { status, content_type, body } = record.response;
+  return new Response(body, {
+    status,
+    headers: { "content-type": content_type, [options.replayHeader]: "true" },
+  });
+}

@@ -1,0 +1,78 @@
+/**
+ * Enroll: adds the face of an image to a subject (created on first use).
+ *
+ * The quality gate always applies: there is deliberately no `force` flag, since a blurred, tiny
+ * or turned face raises false matches for every later probe. Images with several faces are
+ * refused unless `face` is `largest`, `center` or `primary`.
+ *
+ * @module
+ */
+import { FaceError } from "../errors.ts";
+import {
+  type FaceQuality,
+  type FaceSelection,
+  qualityFailures,
+  type Rotation,
+} from "../pipeline/mod.ts";
+import { validateName } from "../store/mod.ts";
+import type { UseCaseDeps } from "./use_case_deps.ts";
+import { embedProbe, rotationField } from "./_probe.ts";
+
+/** What to enroll. */
+export interface EnrollFaceInput {
+  /** Collection name. */
+  collection: string;
+  /** Subject name. */
+  subject: string;
+  /** The encoded image. */
+  image: Uint8Array;
+  /** Which face: `single`, `largest`, `center`, `primary`. Default: `"single"`. */
+  face?: FaceSelection;
+  /** Stored with the face: a JSON object of at most 8 KiB (checked by the store). */
+  metadata?: unknown;
+}
+
+/** The enrolled face. */
+export interface EnrolledFace {
+  /** The subject. */
+  subject: string;
+  /** The new face's id. */
+  face_id: string;
+  /** The face's quality measures. */
+  quality: FaceQuality;
+  /** The clockwise turn applied to find the face, when the photo had to be turned. */
+  rotation?: Rotation;
+  /** When it was stored (ISO 8601). */
+  created_at: string;
+}
+
+/**
+ * Enrolls one face.
+ *
+ * @throws {FaceError} `invalid_request` for bad names or metadata, `low_quality` (with
+ *   `details.reasons`), `no_face`, `multiple_faces`, the decoder's errors, `conflict` (subject
+ *   full), `store_unavailable`, `model_unavailable`.
+ */
+export async function enrollFace(deps: UseCaseDeps, input: EnrollFaceInput): Promise<EnrolledFace> {
+  const collection = validateName("collection", input.collection);
+  const subject = validateName("subject", input.subject);
+  const face = await embedProbe(deps, input.image, input.face ?? "single");
+  const reasons = qualityFailures(face.quality);
+  if (reasons.length > 0) {
+    throw new FaceError("low_quality", `Cannot enroll face: ${reasons.join("; ")}`, {
+      details: { reasons, quality: face.quality },
+    });
+  }
+  const record = await deps.store.addFace({ model: deps.model, collection }, subject, {
+    embedding: face.embedding,
+    quality: face.quality.score,
+    metadata: input.metadata as Record<string, unknown> | undefined,
+  });
+  return {
+    subject,
+    face_id: record.id,
+    quality: face.quality,
+    ...rotationField(face),
+    created_at: record.created_at,
+  };
+}

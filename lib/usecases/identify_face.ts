@@ -1,0 +1,174 @@
+/**
+ * Identify: who is this, if anyone enrolled (open-set 1:K)? With {@linkcode identifyFaces}: who is
+ * each person in this photo?
+ *
+ * @module
+ */
+import { FaceError } from "../errors.ts";
+import type { AnalyzedFace, FaceSelection, Rotation } from "../pipeline/mod.ts";
+import { confidence, type GalleryCandidate, searchGallery } from "../match/mod.ts";
+import { validateName } from "../store/mod.ts";
+import type { UseCaseDeps } from "./use_case_deps.ts";
+import { chooseThreshold, type ThresholdOptions } from "./choose_threshold.ts";
+import { analyze, collectionNotFound, embedProbe, rotationField, round4 } from "./_probe.ts";
+
+/** Most faces {@linkcode identifyFaces} identifies in one photo (the largest ones). */
+export const MAX_IDENTIFY_FACES = 20;
+
+/** What to identify. */
+export interface IdentifyFaceInput extends ThresholdOptions {
+  /** Collection name. */
+  collection: string;
+  /** The encoded probe image. */
+  image: Uint8Array;
+  /** Which face of the probe: `largest`, `center`, `primary`, `single`. Default: `"largest"`. */
+  face?: FaceSelection;
+  /** Number of candidates, 1..50. Default: 5. */
+  k?: number;
+}
+
+/** One candidate subject. */
+export interface IdentifyCandidate {
+  /** The subject. */
+  subject: string;
+  /** L2 distance of its best face. */
+  distance: number;
+  /** Cosine similarity at that distance. */
+  similarity: number;
+  /** Confidence at the threshold used. */
+  confidence: number;
+  /** The face that scored. */
+  face_id: string;
+}
+
+/** The decision on one face. */
+export interface FaceIdentity {
+  /** The nearest candidate when within the threshold, else null: the person is unknown. */
+  match: IdentifyCandidate | null;
+  /** The `k` nearest subjects, nearest first. */
+  candidates: IdentifyCandidate[];
+}
+
+/** The answer of {@linkcode identifyFace}. */
+export interface Identification extends FaceIdentity {
+  /** The clockwise turn applied to the probe, when it had to be turned. */
+  rotation?: Rotation;
+  /** The threshold used. */
+  threshold: number;
+  /** The embedder id. */
+  model: string;
+}
+
+/** The answer of {@linkcode identifyFaces}. */
+export interface Identifications {
+  /** Each face processed (the largest, at most {@linkcode MAX_IDENTIFY_FACES}), with its box. */
+  faces: (FaceIdentity & { box: AnalyzedFace["box"] })[];
+  /** Faces found, including any beyond the limit. */
+  detected: number;
+  /** The clockwise turn applied to find the faces, when the photo had to be turned. */
+  rotation?: Rotation;
+  /** The threshold used. */
+  threshold: number;
+  /** The embedder id. */
+  model: string;
+}
+
+/** Searches one collection: the `k` nearest subjects of an embedding. */
+type GallerySearch = (embedding: Float32Array, k: number) => GalleryCandidate[];
+
+/**
+ * The `k` nearest subjects of a collection. With the `nearest` strategy the gallery is searched
+ * through the per-isolate int8 index (cached until the store's gallery version changes: a warm
+ * call costs one version read); `mean` / `top2` scan the float32 gallery. An empty or unknown
+ * collection gives no candidates.
+ *
+ * @throws {FaceError} `invalid_request`, `model_mismatch` (the gallery holds other embeddings),
+ *   the pipeline's errors, `store_unavailable`.
+ */
+export async function identifyFace(
+  deps: UseCaseDeps,
+  input: IdentifyFaceInput,
+): Promise<Identification> {
+  const collection = validateName("collection", input.collection);
+  const threshold = chooseThreshold(input, deps.thresholds, "identify");
+  const probe = await embedProbe(deps, input.image, input.face ?? "largest");
+  const search = await openGallery(deps, collection);
+  return {
+    ...decide(search(probe.embedding, input.k ?? 5), threshold, collection),
+    ...rotationField(probe),
+    threshold,
+    model: deps.model,
+  };
+}
+
+/**
+ * Identifies every face of a photo (up to {@linkcode MAX_IDENTIFY_FACES}, the largest), one
+ * gallery search each, at the same threshold; a photo without a face gives `faces: []`.
+ *
+ * @throws {FaceError} As {@linkcode identifyFace}, but never `no_face`.
+ */
+export async function identifyFaces(
+  deps: UseCaseDeps,
+  input: Omit<IdentifyFaceInput, "face">,
+): Promise<Identifications> {
+  const collection = validateName("collection", input.collection);
+  const threshold = chooseThreshold(input, deps.thresholds, "identify");
+  const found = await analyze(deps, input.image, { select: "all", maxFaces: MAX_IDENTIFY_FACES });
+  const search = await openGallery(deps, collection);
+  const k = input.k ?? 5;
+  return {
+    faces: found.faces.map((face) => ({
+      box: face.box,
+      ...decide(search(face.embedding ?? new Float32Array(), k), threshold, collection),
+    })),
+    detected: found.detected,
+    ...rotationField(found),
+    threshold,
+    model: deps.model,
+  };
+}
+
+/** @throws {FaceError} `collection_not_found` when nobody is enrolled (a typo is not a stranger). */
+function decide(found: GalleryCandidate[], threshold: number, collection: string): FaceIdentity {
+  if (found.length === 0) throw collectionNotFound(collection);
+  const candidates = found.map((cand) => ({
+    subject: cand.subject,
+    distance: round4(cand.distance),
+    similarity: round4(cand.similarity),
+    confidence: round4(confidence(cand.distance, threshold)),
+    face_id: cand.face_id,
+  }));
+  const matched = found[0].distance <= threshold;
+  return { match: matched ? candidates[0] : null, candidates };
+}
+
+/** Opens a collection's gallery once for any number of searches. */
+async function openGallery(deps: UseCaseDeps, collection: string): Promise<GallerySearch> {
+  const ref = { model: deps.model, collection };
+  const { store } = deps;
+  const mismatch = (dim: number, embedding: Float32Array) =>
+    new FaceError(
+      "model_mismatch",
+      `Cannot identify: the gallery holds ${dim}-d embeddings, the model makes ${embedding.length}-d`,
+    );
+  if (deps.matchStrategy === "nearest") {
+    const version = store.galleryVersion ? await store.galleryVersion(ref) : null;
+    const index = await deps.galleries.get(
+      `${ref.model}|${collection}`,
+      version,
+      () => store.gallery(ref),
+    );
+    return (embedding, k) => {
+      if (index.size === 0) return [];
+      if (index.dim !== embedding.length) throw mismatch(index.dim, embedding);
+      return index.search(embedding, k);
+    };
+  }
+  const gallery = await store.gallery(ref);
+  const strategy = deps.matchStrategy;
+  return (embedding, k) => {
+    if (gallery.faceIds.length === 0) return [];
+    if (gallery.dim !== embedding.length) throw mismatch(gallery.dim, embedding);
+    return searchGallery(gallery, embedding, { k, strategy });
+  };
+}

@@ -1,0 +1,21 @@
+/**
+ * The use cases: detect, embed, compare, enroll, verify, identify, list/get/delete, and the upload
+ * webhook's action. Each is a plain function over injected {@linkcode UseCaseDeps} that returns
+ * data or throws `FaceError`; the HTTP routes, the CLIs' local mode, the webhook and the Workers
+ * entry all call them. Other folders import only this file.
+ *
+ * @module
+ */
+
+export * from "./use_case_deps.ts";
+export * from "./match_thresholds.ts";
+export * from "./choose_threshold.ts";
+export type { EmbeddedFace, MatchDecision } from "./_probe.ts";
+export * from "./detect_image.ts";
+export * from "./embed_image.ts";
+export * from "./compare_images.ts";
+export * from "./enroll_face.ts";
+export * from "./verify_subject.ts";
+export * from "./identify_face.ts";
+export * from "./subjects.ts";
+export * from "./run_upload_action.ts";

@@ -1,0 +1,140 @@
+/**
+ * Reading and deleting what is enrolled: list subjects, get a subject (faces without embeddings),
+ * delete a subject, one face or a whole collection.
+ *
+ * @module
+ */
+import { FaceError } from "../errors.ts";
+import { type SubjectPage, validateName } from "../store/mod.ts";
+import type { UseCaseDeps } from "./use_case_deps.ts";
+
+/** Which page of subjects. */
+export interface ListSubjectsInput {
+  /** Collection name. */
+  collection: string;
+  /** Page size 1..1000 (`NaN` for an unreadable value). Default: 100. */
+  limit?: number;
+  /** `next_cursor` of the previous page. Default: the first page. */
+  cursor?: string;
+}
+
+/**
+ * Subjects ordered by name, one page at a time.
+ *
+ * @throws {FaceError} `invalid_request` for a bad name, limit or cursor; `store_unavailable`.
+ */
+export async function listSubjects(
+  deps: UseCaseDeps,
+  input: ListSubjectsInput,
+): Promise<SubjectPage> {
+  const collection = validateName("collection", input.collection);
+  const { limit } = input;
+  if (limit !== undefined && !(limit >= 1 && limit <= 1000)) {
+    throw new FaceError("invalid_request", "Cannot list subjects: limit must be in 1..1000", {
+      details: { field: "limit" },
+    });
+  }
+  return await deps.store.listSubjects({ model: deps.model, collection }, {
+    limit,
+    cursor: input.cursor,
+  });
+}
+
+/** A subject with its faces, never embeddings. */
+export interface SubjectView {
+  subject: string;
+  created_at: string;
+  updated_at: string;
+  face_count: number;
+  faces: {
+    face_id: string;
+    quality: number;
+    created_at: string;
+    metadata?: Record<string, unknown>;
+  }[];
+}
+
+/**
+ * The subject and its faces (ids, quality, metadata).
+ *
+ * @throws {FaceError} `invalid_request`, `subject_not_found`, `store_unavailable`.
+ */
+export async function getSubject(
+  deps: UseCaseDeps,
+  input: { collection: string; subject: string },
+): Promise<SubjectView> {
+  const collection = validateName("collection", input.collection);
+  const subject = validateName("subject", input.subject);
+  const record = await deps.store.getSubject({ model: deps.model, collection }, subject);
+  if (!record) throw subjectNotFound(subject);
+  const { faces, ...summary } = record;
+  return {
+    ...summary,
+    faces: faces.map((f) => ({
+      face_id: f.id,
+      quality: f.quality,
+      created_at: f.created_at,
+      ...(f.metadata === undefined ? {} : { metadata: f.metadata }),
+    })),
+  };
+}
+
+/**
+ * Deletes the subject and all its faces.
+ *
+ * @throws {FaceError} `invalid_request`, `subject_not_found`, `store_unavailable`.
+ */
+export async function deleteSubject(
+  deps: UseCaseDeps,
+  input: { collection: string; subject: string },
+): Promise<void> {
+  const collection = validateName("collection", input.collection);
+  const subject = validateName("subject", input.subject);
+  if (!(await deps.store.deleteSubject({ model: deps.model, collection }, subject))) {
+    throw subjectNotFound(subject);
+  }
+}
+
+/**
+ * Deletes one face; the subject goes with its last face.
+ *
+ * @throws {FaceError} `invalid_request`, `face_not_found`, `store_unavailable`.
+ */
+export async function deleteFace(
+  deps: UseCaseDeps,
+  input: { collection: string; subject: string; faceId: string },
+): Promise<void> {
+  const collection = validateName("collection", input.collection);
+  const subject = validateName("subject", input.subject);
+  const faceId = validateName("face id", input.faceId);
+  if (!(await deps.store.deleteFace({ model: deps.model, collection }, subject, faceId))) {
+    throw new FaceError("face_not_found", `Cannot find face ${faceId} of subject ${subject}`, {
+      details: { subject, face_id: faceId },
+    });
+  }
+}
+
+/**
+ * Deletes every subject and face of a collection. Collections exist while they hold faces, so an
+ * empty or unknown collection is `not_found`.
+ *
+ * @returns The collection and the number of faces removed.
+ * @throws {FaceError} `invalid_request`, `not_found`, `store_unavailable`.
+ */
+export async function deleteCollection(
+  deps: UseCaseDeps,
+  input: { collection: string },
+): Promise<{ collection: string; deleted_faces: number }> {
+  const collection = validateName("collection", input.collection);
+  const deleted = await deps.store.deleteCollection({ model: deps.model, collection });
+  if (deleted === 0) {
+    throw new FaceError("not_found", `Cannot find collection ${collection}: it holds no faces`);
+  }
+  return { collection, deleted_faces: deleted };
+}
+
+function subjectNotFound(subject: string): FaceError {
+  return new FaceError("subject_not_found", `Cannot find subject ${subject}`, {
+    details: { subject },
+  });
+}

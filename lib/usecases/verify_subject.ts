@@ -1,0 +1,74 @@
+/**
+ * Verify: is this the claimed subject (1:1 against the subject's enrolled faces)?
+ *
+ * @module
+ */
+import { FaceError } from "../errors.ts";
+import type { FaceSelection, Rotation } from "../pipeline/mod.ts";
+import { scoreSubject } from "../match/mod.ts";
+import { validateName } from "../store/mod.ts";
+import type { UseCaseDeps } from "./use_case_deps.ts";
+import { chooseThreshold, type ThresholdOptions } from "./choose_threshold.ts";
+import {
+  collectionNotFound,
+  embedProbe,
+  type MatchDecision,
+  matchDecision,
+  rotationField,
+} from "./_probe.ts";
+
+/** What to verify. */
+export interface VerifySubjectInput extends ThresholdOptions {
+  /** Collection name. */
+  collection: string;
+  /** The claimed subject. */
+  subject: string;
+  /** The encoded probe image. */
+  image: Uint8Array;
+  /** Which face of the probe: `largest`, `center`, `primary`, `single`. Default: `"largest"`. */
+  face?: FaceSelection;
+}
+
+/** The answer of {@linkcode verifySubject}. */
+export type Verification = { subject: string } & MatchDecision & {
+  /** The enrolled face that scored (the nearest one with the `nearest` strategy). */
+  face_id: string;
+  /** The clockwise turn applied to the probe, when it had to be turned. */
+  rotation?: Rotation;
+  /** The embedder id. */
+  model: string;
+};
+
+/**
+ * Scores the probe face against the subject's faces (configured match strategy) and decides at
+ * the verify threshold, or the request's `threshold` / `far`.
+ *
+ * @throws {FaceError} `invalid_request` (names, unknown `far`), `subject_not_found`, the
+ *   pipeline's errors, `store_unavailable`.
+ */
+export async function verifySubject(
+  deps: UseCaseDeps,
+  input: VerifySubjectInput,
+): Promise<Verification> {
+  const collection = validateName("collection", input.collection);
+  const subject = validateName("subject", input.subject);
+  const threshold = chooseThreshold(input, deps.thresholds, "verify");
+  const record = await deps.store.getSubject({ model: deps.model, collection }, subject);
+  if (!record || record.faces.length === 0) {
+    const page = await deps.store.listSubjects({ model: deps.model, collection }, { limit: 1 });
+    if (page.subjects.length === 0) throw collectionNotFound(collection);
+    throw new FaceError("subject_not_found", `Cannot verify: subject ${subject} is not enrolled`, {
+      details: { subject },
+    });
+  }
+  const probe = await embedProbe(deps, input.image, input.face ?? "largest");
+  const faces = record.faces.map((f) => f.embedding);
+  const { distance, faceIndex } = scoreSubject(faces, probe.embedding, deps.matchStrategy);
+  return {
+    subject,
+    ...matchDecision(distance, threshold),
+    face_id: record.faces[faceIndex].id,
+    ...rotationField(probe),
+    model: deps.model,
+  };
+}
