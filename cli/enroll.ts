@@ -1,7 +1,9 @@
 /**
  * Bulk enrolment: `deno task enroll --collection C [--url URL] [--face F] [--max N] DIR` enrolls
  * `DIR/<subject>/<image>` (JPEG/PNG) one image at a time, with progress on stderr and a summary
- * of the refusals (quality, no face, several faces...) naming what to do about each.
+ * (`12 enrolled, 30 already enrolled`, then the refusals: quality, no face, several faces...,
+ * naming what to do about each). Each image carries a stable `Idempotency-Key`
+ * ({@linkcode enrollKey}), so re-running it on the same folder enrolls nothing twice.
  *
  * Exit codes: 0 every image enrolled, 1 some were refused, 2 usage or error (a missing folder, an
  * unreachable server, a failed request).
@@ -11,6 +13,35 @@
 import { parseCollectionArgs } from "./_args.ts";
 import { CliError, describeProblem, EXIT, progress, runCli } from "./_cli.ts";
 import { encodePath, imageRequest, openClient, queryString, readJson } from "./_client.ts";
+
+/**
+ * The stable `Idempotency-Key` of one image: the same (collection, subject, image content, `--face`)
+ * always gives the same key, so re-running the CLI on a folder enrolls nothing twice.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { enrollKey } from "./enroll.ts";
+ * const img = new Uint8Array([1, 2, 3]);
+ * assert.equal(await enrollKey("c", "ann", img), await enrollKey("c", "ann", img));
+ * assert.notEqual(await enrollKey("c", "ann", img), await enrollKey("c", "bob", img));
+ * assert.notEqual(await enrollKey("c", "ann", img), await enrollKey("c", "ann", img, "largest"));
+ * ```
+ */
+export async function enrollKey(
+  collection: string,
+  subject: string,
+  image: Uint8Array,
+  face = "",
+): Promise<string> {
+  const hex = async (bytes: Uint8Array) =>
+    Array.from(
+      new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>)),
+      (b) => b.toString(16).padStart(2, "0"),
+    ).join("");
+  const id = `${collection}\0${subject}\0${await hex(image)}\0${face}`;
+  return `enroll-${await hex(new TextEncoder().encode(id))}`;
+}
 
 /** The usage text printed by `--help`. */
 export const USAGE = `Usage: deno task enroll --collection C [--url URL] [--face F] [--max N] DIR
@@ -87,14 +118,27 @@ async function main(): Promise<number> {
   const failures: string[] = [];
   const subjects = new Set<string>();
   let enrolled = 0;
+  let already = 0;
   try {
     for (const [i, job] of jobs.entries()) {
       const path = `/v1/collections/${encodePath(values.collection)}/subjects/${
         encodePath(job.subject)
       }/faces${queryString({ face: values.face })}`;
-      const res = await client.request(path, await imageRequest(job.path));
+      const init = await imageRequest(job.path);
+      const key = await enrollKey(
+        values.collection,
+        job.subject,
+        new Uint8Array(await new Response(init.body).arrayBuffer()),
+        values.face,
+      );
+      init.headers = { ...init.headers as Record<string, string>, "idempotency-key": key };
+      const res = await client.request(path, init);
       const body = await readJson(res);
-      if (res.status === 201) {
+      const replayed = res.headers.get("idempotent-replayed") === "true";
+      if (res.status === 201 && (replayed || body.already_enrolled === true)) {
+        already++;
+        subjects.add(job.subject);
+      } else if (res.status === 201) {
         enrolled++;
         subjects.add(job.subject);
       } else if (
@@ -115,8 +159,8 @@ async function main(): Promise<number> {
   }
   const refusedCount = [...refused.values()].reduce((n, l) => n + l.length, 0);
   console.error(
-    `enrolled ${enrolled} face(s) of ${subjects.size} subject(s) into "${values.collection}" ` +
-      `(${client.target}); refused ${refusedCount}; failed ${failures.length}`,
+    `${enrolled} enrolled, ${already} already enrolled (${subjects.size} subject(s) in ` +
+      `"${values.collection}", ${client.target}); refused ${refusedCount}; failed ${failures.length}`,
   );
   for (const [code, list] of refused) {
     console.error(`  refused, ${code} (${list.length}):`);

@@ -69,6 +69,9 @@ export const OPERATION_ACTIONS: Readonly<Record<string, Action>> = {
   deleteSubject: "delete",
   deleteFace: "delete",
   deleteCollection: "delete_collection",
+  getMatchPolicy: "admin",
+  listAudit: "admin",
+  setMatchPolicy: "admin",
 };
 
 /** Whether `method path` is in {@linkcode AUTH_EXEMPT}. */
@@ -183,6 +186,7 @@ export function authMiddleware(s: Services, deps: AuthDeps): MiddlewareHandler<A
       });
     }
     c.set("keyId", key.id);
+    c.set("role", key.role);
 
     if (limiter) {
       const d = await limiter.limit(`key:${key.id}`);

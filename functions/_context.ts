@@ -6,8 +6,8 @@
  */
 import type { Config } from "../lib/config.ts";
 import type { PipelineDeps } from "../lib/pipeline/mod.ts";
-import type { FaceStore, IdempotencyStore } from "../lib/store/mod.ts";
-import type { KeyStore } from "../lib/auth/mod.ts";
+import type { AuditStore, FaceStore, IdempotencyStore, PolicyStore } from "../lib/store/mod.ts";
+import type { KeyStore, Role } from "../lib/auth/mod.ts";
 import type { RateLimiter } from "../lib/ratelimit/mod.ts";
 import type { Backend } from "../lib/backend/mod.ts";
 import type { ModelManifest } from "../models/manifest.ts";
@@ -50,6 +50,10 @@ export interface AppDeps {
   idempotency?: IdempotencyStore;
   /** Body budget and pipeline gate, per isolate. Default: built from `config`. */
   limits?: Limits;
+  /** Each collection's match policy, beside the faces. Default: in memory, per app. */
+  policies?: PolicyStore;
+  /** Each collection's audit trail, beside the faces. Default: in memory, per app. */
+  audits?: AuditStore;
   /** The backend the stores above were opened on, when `buildAppDeps` opened them. */
   backend?: Backend;
 }
@@ -60,6 +64,10 @@ export interface AppVariables {
   requestId: string;
   /** The id of the authenticated API key (not secret), when auth is on. */
   keyId?: string;
+  /** The role of the authenticated API key, when auth is on. */
+  role?: Role;
+  /** With an `Idempotency-Key`: the id the write uses (an enroll's face id). */
+  writeId?: string;
 }
 
 /** The Hono environment of every facegate (sub-)app. */
@@ -78,6 +86,8 @@ export interface Services extends UseCaseDeps {
   logger: Logger;
   /** Collects the operations that `/openapi.json` documents. */
   api: ApiRegistry;
+  /** Idempotency records (`Idempotency-Key` on writes; the webhook's own are `deps.idempotency`). */
+  idempotency: IdempotencyStore;
 }
 
 /** JSON-lines logger on the console. */

@@ -11,9 +11,10 @@ import { openBackend } from "../lib/backend/mod.ts";
 import { MasterKeyring, type StoreEncryption } from "../lib/store/mod.ts";
 import { FaceError } from "../lib/errors.ts";
 import { GalleryCache } from "../lib/match/mod.ts";
+import { auditEventId, MemoryAuditStore, MemoryPolicyStore } from "../lib/store/mod.ts";
 import { matchThresholds, type UseCaseDeps } from "../lib/usecases/mod.ts";
 import { MODEL_MANIFEST } from "../models/manifest.ts";
-import type { AppDeps } from "./_context.ts";
+import { type AppDeps, consoleLogger } from "./_context.ts";
 
 /** What differs between platforms when building {@linkcode AppDeps}. */
 export interface Platform {
@@ -65,6 +66,8 @@ export async function buildAppDeps(config: Config, platform: Platform): Promise<
     keys: config.auth === "keys" ? backend.keys : undefined,
     limiter: backend.limiter,
     idempotency: backend.idempotency,
+    policies: backend.policies,
+    audits: backend.audit,
     backend,
   };
 }
@@ -80,11 +83,16 @@ export async function closeAppDeps(deps: AppDeps): Promise<void> {
 /**
  * The use cases' dependencies of an app's deps: the manifest (`deps.manifest`, else the
  * pipeline's, else the committed one) with its thresholds, the configured match strategy and
- * decoder limits, and a fresh per-isolate gallery cache. `createApp` and the CLIs' local mode
- * both build theirs here.
+ * decoder limits, a fresh per-isolate gallery cache, the match policies and the audit trail (in
+ * memory per app when `deps.policies` / `deps.audits` are not given) and the audit sink (one
+ * `msg: "audit"` log line per event, and the collection's trail). `createApp` and the CLIs' local
+ * mode both build theirs here.
  */
 export function useCaseDeps(deps: AppDeps): UseCaseDeps {
   const manifest = deps.manifest ?? deps.pipeline.manifest ?? MODEL_MANIFEST;
+  const logger = deps.logger ?? consoleLogger;
+  const audits = deps.audits ?? new MemoryAuditStore();
+  const ttlMs = deps.config.auditTtlDays * 86_400_000;
   return {
     pipeline: { sessions: deps.pipeline.sessions, manifest },
     store: deps.store,
@@ -92,6 +100,23 @@ export function useCaseDeps(deps: AppDeps): UseCaseDeps {
     thresholds: matchThresholds(manifest),
     matchStrategy: deps.config.matchStrategy,
     galleries: new GalleryCache(),
+    policies: deps.policies ?? new MemoryPolicyStore(),
+    audits,
+    // One structured log line per event, and the collection's trail (a failure to keep it is
+    // logged: the write it describes has happened).
+    audit: async (event) => {
+      const record = { id: auditEventId(), time: new Date().toISOString(), ...event };
+      logger.info({ msg: "audit", ...record });
+      if (record.collection === undefined) return;
+      const ref = { model: manifest.embedder.id, collection: record.collection };
+      await audits.append(ref, record, ttlMs).catch((err: unknown) =>
+        logger.error({
+          msg: "audit event not kept",
+          audit_id: record.id,
+          error: err instanceof Error ? err.message : String(err),
+        })
+      );
+    },
     limits: {
       maxBytes: deps.config.maxBodyBytes,
       maxPixels: deps.config.maxPixels,

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Handler, Hono } from "hono";
+import type { Handler, Hono, MiddlewareHandler } from "hono";
 import type { FaceErrorCode } from "../lib/errors.ts";
 import type { AppEnv } from "./_context.ts";
 import { PROBLEM_CONTENT_TYPE, PROBLEMS } from "./problem.ts";
@@ -17,7 +17,7 @@ export interface ParameterSpec {
   /** Parameter name. */
   name: string;
   /** Where it travels. */
-  in: "query" | "path";
+  in: "query" | "path" | "header";
   /** What it means, with its default. */
   description: string;
   /** Its JSON Schema. */
@@ -29,7 +29,7 @@ export interface ParameterSpec {
 /** One documented operation. */
 export interface OperationSpec {
   /** HTTP method. */
-  method: "get" | "post" | "delete";
+  method: "get" | "post" | "put" | "delete";
   /** Hono path syntax (`/v1/collections/:collection`). */
   path: string;
   /** Unique operation id. */
@@ -123,12 +123,16 @@ export class ApiRegistry {
    *
    * @param app The sub-app.
    * @param spec The operation.
-   * @param handler The Hono handler.
+   * @param handlers Route middlewares (e.g. `idempotent(s)`), then the Hono handler.
    */
-  route(app: Hono<AppEnv>, spec: OperationSpec, handler: Handler<AppEnv>): void {
+  route(
+    app: Hono<AppEnv>,
+    spec: OperationSpec,
+    ...handlers: [...MiddlewareHandler<AppEnv>[], Handler<AppEnv>]
+  ): void {
     this.#operations.push(spec);
     this.#paths = undefined;
-    app.on(spec.method.toUpperCase(), spec.path, handler);
+    app.on(spec.method.toUpperCase(), spec.path, ...(handlers as [Handler<AppEnv>]));
   }
 
   #paths: { re: RegExp; method: string }[] | undefined;

@@ -54,18 +54,20 @@ export async function runOnce(
   const ref = { scope: options.scope, key: options.key };
   const claim = await store.claim(ref, fingerprint, options.leaseMs);
   if (!claim.claimed) return replay(claim.record, options);
+  // Best effort: when the store itself is down, the lease expires after `leaseMs` instead.
+  const release = () => store.release(ref, claim.token).catch(() => false);
   let res: Response;
   try {
     res = await handle();
   } catch (err) {
     res = problemResponse(err, options.requestId, { instance: options.instance });
     if (res.status >= 500) {
-      await store.release(ref, claim.token);
+      await release();
       throw err;
     }
   }
   if (res.status >= 500) {
-    await store.release(ref, claim.token);
+    await release();
     return res;
   }
   await store.complete(ref, claim.token, await stored(res.clone()), options.ttlMs);
@@ -99,6 +101,9 @@ function replay(record: IdempotencyRecord, options: RunOnceOptions): Response {
     );
   }
   const { status, content_type, body } = record.response;
+  if (status === 204 || status === 205 || status === 304) {
+    return new Response(null, { status, headers: { [options.replayHeader]: "true" } });
+  }
   return new Response(body, {
     status,
     headers: { "content-type": content_type, [options.replayHeader]: "true" },

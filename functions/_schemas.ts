@@ -23,6 +23,19 @@ const obj = (properties: Record<string, JsonSchema>, optional: string[] = []): J
   required: Object.keys(properties).filter((k) => !optional.includes(k)),
 });
 const c = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
+const THRESHOLD_SOURCE = {
+  type: "string",
+  enum: ["policy", "request"],
+  description: "Where the threshold came from: the collection's match policy (or the calibrated " +
+    "default), or the request's stricter `threshold` / `far` (looser only with an admin key).",
+};
+const POLICY_THRESHOLD = {
+  oneOf: [
+    obj({ threshold: { type: "number", exclusiveMinimum: 0, maximum: 2 } }),
+    obj({ far: { type: "string", enum: ["1e-2", "1e-3", "1e-4"] } }),
+    { type: "null" },
+  ],
+};
 
 /**
  * The pattern of collection and subject names (`validateName` in `lib/store/keys.ts`):
@@ -115,6 +128,7 @@ export const COMPONENT_SCHEMAS = {
     threshold: num,
     confidence: num,
     rotation: obj({ a: { type: "integer" }, b: { type: "integer" } }),
+    threshold_source: THRESHOLD_SOURCE,
     model: str,
   }, ["rotation"]),
   EnrollResponse: obj({
@@ -123,7 +137,11 @@ export const COMPONENT_SCHEMAS = {
     quality: c("Quality"),
     rotation,
     created_at: str,
-  }, ["rotation"]),
+    already_enrolled: {
+      type: "boolean",
+      description: "Present when an `Idempotency-Key` retry found its face already stored.",
+    },
+  }, ["rotation", "already_enrolled"]),
   SubjectSummary: obj({
     subject: str,
     face_count: { type: "integer" },
@@ -157,6 +175,7 @@ export const COMPONENT_SCHEMAS = {
     similarity: num,
     threshold: num,
     confidence: num,
+    threshold_source: THRESHOLD_SOURCE,
     face_id: str,
     rotation,
     model: str,
@@ -167,6 +186,7 @@ export const COMPONENT_SCHEMAS = {
     candidates: { type: "array", items: c("Candidate") },
     rotation,
     threshold: num,
+    threshold_source: THRESHOLD_SOURCE,
     model: str,
   }, ["rotation"]),
   IdentifyAllResponse: obj({
@@ -181,8 +201,52 @@ export const COMPONENT_SCHEMAS = {
     detected: { type: "integer", description: "Faces found, including any beyond the limit" },
     rotation,
     threshold: num,
+    threshold_source: THRESHOLD_SOURCE,
     model: str,
   }, ["rotation"]),
+  PolicyRule: obj({
+    threshold: num,
+    far: str,
+    source: { type: "string", enum: ["policy", "default"] },
+  }, ["far"]),
+  MatchPolicy: obj({
+    collection: str,
+    verify: c("PolicyRule"),
+    identify: c("PolicyRule"),
+    updated_at: { type: ["string", "null"] },
+  }),
+  AuditEvent: {
+    type: "object",
+    required: ["id", "time", "action"],
+    properties: {
+      id: str,
+      time: str,
+      action: {
+        type: "string",
+        enum: [
+          "enroll",
+          "delete_subject",
+          "delete_face",
+          "delete_collection",
+          "policy_set",
+          "decision_loosened",
+        ],
+      },
+      key_id: str,
+      request_id: str,
+      collection: str,
+      subject: str,
+      face_id: str,
+    },
+  },
+  AuditPage: obj({
+    events: { type: "array", items: c("AuditEvent") },
+    next_cursor: { type: ["string", "null"] },
+  }),
+  MatchPolicyInput: obj({ verify: POLICY_THRESHOLD, identify: POLICY_THRESHOLD }, [
+    "verify",
+    "identify",
+  ]),
   Health: obj({
     status: str,
     store: str,

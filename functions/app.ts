@@ -15,6 +15,7 @@ import { FaceError } from "../lib/errors.ts";
 import { type AppDeps, type AppEnv, consoleLogger, type Services } from "./_context.ts";
 import { ApiRegistry } from "./_openapi.ts";
 import { useCaseDeps } from "./_deps.ts";
+import { MemoryIdempotencyStore } from "../lib/store/mod.ts";
 import { problemResponse } from "./problem.ts";
 import { authMiddleware } from "./_auth.ts";
 import { corsMiddleware } from "./_cors.ts";
@@ -26,6 +27,7 @@ import { compareRoutes } from "./compare.ts";
 import { enrollRoutes } from "./enroll.ts";
 import { subjectRoutes } from "./subjects.ts";
 import { collectionRoutes } from "./collections.ts";
+import { policyRoutes } from "./policy.ts";
 import { verifyRoutes } from "./verify.ts";
 import { identifyRoutes } from "./identify.ts";
 import { metaRoutes } from "./meta.ts";
@@ -62,6 +64,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     manifest: uc.pipeline.manifest,
     logger,
     api: new ApiRegistry(),
+    idempotency: deps.idempotency ?? new MemoryIdempotencyStore(),
   };
 
   const app = new Hono<AppEnv>();
@@ -96,6 +99,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       enrollRoutes,
       subjectRoutes,
       collectionRoutes,
+      policyRoutes,
       verifyRoutes,
       identifyRoutes,
       metaRoutes,

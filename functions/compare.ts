@@ -6,6 +6,7 @@
 import { Hono } from "hono";
 import { compareImages } from "../lib/usecases/mod.ts";
 import type { AppEnv, Services } from "./_context.ts";
+import { callerOf } from "./_caller.ts";
 import { OPTION_PARAMS, readImageRequest } from "./_request_options.ts";
 import { PAIR_BODY, ref } from "./_schemas.ts";
 import { probeProblems } from "./_analyze.ts";
@@ -33,7 +34,9 @@ export function compareRoutes(s: Services): Hono<AppEnv> {
       faces: FACES,
       threshold: true,
     });
-    return c.json(await compareImages(s, images.a, images.b, options));
+    return c.json(
+      await compareImages(s, images.a, images.b, { ...options, caller: callerOf(s, c) }),
+    );
   });
   return app;
 }

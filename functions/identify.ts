@@ -8,6 +8,7 @@
 import { Hono } from "hono";
 import { identifyFace, identifyFaces, MAX_IDENTIFY_FACES } from "../lib/usecases/mod.ts";
 import type { AppEnv, Services } from "./_context.ts";
+import { callerOf } from "./_caller.ts";
 import { OPTION_PARAMS, readImageRequest } from "./_request_options.ts";
 import { IMAGE_BODY, ref } from "./_schemas.ts";
 import { probeProblems, roundBox } from "./_analyze.ts";
@@ -48,7 +49,12 @@ export function identifyRoutes(s: Services): Hono<AppEnv> {
       threshold: true,
       k: true,
     });
-    const input = { collection: c.req.param("collection")!, image: images.image, ...options };
+    const input = {
+      collection: c.req.param("collection")!,
+      image: images.image,
+      ...options,
+      caller: callerOf(s, c),
+    };
     if (options.face !== "all") return c.json(await identifyFace(s, input));
     const all = await identifyFaces(s, input);
     return c.json({ ...all, faces: all.faces.map((f) => ({ ...f, box: roundBox(f.box) })) });

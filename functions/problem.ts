@@ -24,6 +24,7 @@ export const PROBLEMS: Record<FaceErrorCode, ProblemKind> = {
   invalid_request: { status: 400, title: "Invalid request" },
   unauthorized: { status: 401, title: "Unauthorized" },
   forbidden: { status: 403, title: "Forbidden" },
+  policy_violation: { status: 403, title: "Looser than the collection's match policy" },
   not_found: { status: 404, title: "Not found" },
   subject_not_found: { status: 404, title: "Subject not found" },
   collection_not_found: { status: 404, title: "Collection not found" },

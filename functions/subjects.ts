@@ -7,7 +7,9 @@
 import { Hono } from "hono";
 import { deleteFace, deleteSubject, getSubject, listSubjects } from "../lib/usecases/mod.ts";
 import type { AppEnv, Services } from "./_context.ts";
+import { callerOf } from "./_caller.ts";
 import { ref } from "./_schemas.ts";
+import { IDEMPOTENCY_KEY_PARAM, idempotent } from "./_idempotency_key.ts";
 
 const SUBJECT = "/v1/collections/:collection/subjects/:subject";
 
@@ -70,33 +72,49 @@ export function subjectRoutes(s: Services): Hono<AppEnv> {
     return c.json(await getSubject(s, params(c.req.param())));
   });
 
-  s.api.route(app, {
-    method: "delete",
-    path: SUBJECT,
-    operationId: "deleteSubject",
-    summary: "Delete a subject",
-    description: "Deletes the subject and all its faces.",
-    tag,
-    status: 204,
-    problems: ["invalid_request", "subject_not_found"],
-  }, async (c) => {
-    await deleteSubject(s, params(c.req.param()));
-    return c.body(null, 204);
-  });
+  s.api.route(
+    app,
+    {
+      method: "delete",
+      path: SUBJECT,
+      operationId: "deleteSubject",
+      summary: "Delete a subject",
+      description: "Deletes the subject and all its faces.",
+      tag,
+      query: [IDEMPOTENCY_KEY_PARAM],
+      status: 204,
+      problems: ["invalid_request", "subject_not_found", "conflict"],
+    },
+    idempotent(s),
+    async (c) => {
+      await deleteSubject(s, { ...params(c.req.param()), caller: callerOf(s, c) });
+      return c.body(null, 204);
+    },
+  );
 
-  s.api.route(app, {
-    method: "delete",
-    path: `${SUBJECT}/faces/:face_id`,
-    operationId: "deleteFace",
-    summary: "Delete a face",
-    description: "Deletes one face; the subject goes with its last face.",
-    tag,
-    status: 204,
-    problems: ["invalid_request", "face_not_found"],
-  }, async (c) => {
-    await deleteFace(s, { ...params(c.req.param()), faceId: c.req.param("face_id") ?? "" });
-    return c.body(null, 204);
-  });
+  s.api.route(
+    app,
+    {
+      method: "delete",
+      path: `${SUBJECT}/faces/:face_id`,
+      operationId: "deleteFace",
+      summary: "Delete a face",
+      description: "Deletes one face; the subject goes with its last face.",
+      tag,
+      query: [IDEMPOTENCY_KEY_PARAM],
+      status: 204,
+      problems: ["invalid_request", "face_not_found", "conflict"],
+    },
+    idempotent(s),
+    async (c) => {
+      await deleteFace(s, {
+        ...params(c.req.param()),
+        faceId: c.req.param("face_id") ?? "",
+        caller: callerOf(s, c),
+      });
+      return c.body(null, 204);
+    },
+  );
 
   return app;
 }

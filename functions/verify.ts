@@ -6,6 +6,7 @@
 import { Hono } from "hono";
 import { verifySubject } from "../lib/usecases/mod.ts";
 import type { AppEnv, Services } from "./_context.ts";
+import { callerOf } from "./_caller.ts";
 import { OPTION_PARAMS, readImageRequest } from "./_request_options.ts";
 import { IMAGE_BODY, ref } from "./_schemas.ts";
 import { probeProblems } from "./_analyze.ts";
@@ -39,6 +40,7 @@ export function verifyRoutes(s: Services): Hono<AppEnv> {
         subject: c.req.param("subject")!,
         image: images.image,
         ...options,
+        caller: callerOf(s, c),
       }),
     );
   });

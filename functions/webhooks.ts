@@ -136,7 +136,7 @@ export function webhookRoutes(s: Services, options: WebhookRoutesOptions = {}): 
     }
     // At most MAX_WEBHOOK_BODY_BYTES: the limits middleware refused anything larger unread.
     const body = await c.req.text();
-    const { id } = await verifyWebhook(c.req.raw.headers, body, {
+    const { id, secretIndex } = await verifyWebhook(c.req.raw.headers, body, {
       secrets: wh.secrets,
       toleranceSeconds: wh.toleranceSeconds,
       now: now(),
@@ -159,6 +159,14 @@ export function webhookRoutes(s: Services, options: WebhookRoutesOptions = {}): 
       instance: c.req.path,
     }, async () => {
       const event = parseUploadEvent(body);
+      const scope = wh.scopes[secretIndex] ?? "*";
+      if (scope !== "*" && !scope.includes(event.data.collection)) {
+        throw new FaceError(
+          "forbidden",
+          `Cannot accept webhook: its secret may not touch collection ${event.data.collection}`,
+          { details: { collection: event.data.collection } },
+        );
+      }
       const image = await safeFetch(event.data.url, {
         ...fetchPolicy,
         maxBytes: s.config.maxBodyBytes,
@@ -167,7 +175,11 @@ export function webhookRoutes(s: Services, options: WebhookRoutesOptions = {}): 
       const result = {
         id,
         action: event.data.action,
-        result: await runUploadAction(s, event.data, image.bytes),
+        result: await runUploadAction(s, event.data, image.bytes, {
+          admin: false,
+          keyId: `webhook-secret-${secretIndex + 1}`,
+          requestId: c.get("requestId"),
+        }),
       };
       processed = result;
       return c.json(result, 200);

@@ -28,6 +28,7 @@
  * | `FACEGATE_ENCRYPTION`      | `on` (templates sealed at rest); `off` only for tests |
  * | `FACEGATE_MASTER_KEY`      | none; base64 of 32 bytes, several comma-separated (newest first) |
  * | `FACEGATE_MASTER_KEY_FILE` | `master.key` beside the KV file (Deno KV store only) |
+ * | `FACEGATE_AUDIT_TTL_DAYS`  | `90`: how long audit events are kept (1..3650)     |
  *
  * Empty values count as unset.
  *
@@ -100,6 +101,8 @@ export interface Config {
   rateLimit: number;
   /** Server secret mixed into key hashes (HMAC-SHA-256); never log it. Default: undefined. */
   keyPepper: string | undefined;
+  /** How long audit events are kept, in days. Default: 90. */
+  auditTtlDays: number;
   /** The upload-service webhook (`FACEGATE_WEBHOOK_*`). Default: disabled (no secret). */
   webhook: WebhookConfig;
   /**
@@ -184,6 +187,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   // Local development (auth off) is not rate-limited unless asked: a bulk script against
   // `deno task dev` should not meet 429s. With keys (production) the default stays 120.
   const rateLimit = int("FACEGATE_RATE_LIMIT", auth === "off" ? 0 : 120, 0, 1_000_000);
+  const auditTtlDays = int("FACEGATE_AUDIT_TTL_DAYS", 90, 1, 3650);
   const keyPepper = get("FACEGATE_KEY_PEPPER");
   if (keyPepper !== undefined && keyPepper.length < 16) {
     problems.push("FACEGATE_KEY_PEPPER must be at least 16 characters");
@@ -220,6 +224,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     webhook,
     corsOrigins,
     encryption,
+    auditTtlDays,
   };
 }
 

@@ -26,6 +26,7 @@ export type FaceErrorCode =
   | "conflict"
   | "unauthorized"
   | "forbidden"
+  | "policy_violation"
   | "rate_limited"
   | "not_found"
   | "method_not_allowed"

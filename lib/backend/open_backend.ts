@@ -8,15 +8,23 @@
 import type { StoreConfig } from "../config.ts";
 import { FaceError } from "../errors.ts";
 import {
+  type AuditStore,
   type FaceStore,
   type IdempotencyStore,
+  KvAuditStore,
   KvFaceStore,
   KvIdempotencyStore,
+  KvPolicyStore,
+  MemoryAuditStore,
   MemoryFaceStore,
   MemoryIdempotencyStore,
+  MemoryPolicyStore,
+  type PolicyStore,
   type StoreEncryption,
+  UpstashAuditStore,
   UpstashFaceStore,
   UpstashIdempotencyStore,
+  UpstashPolicyStore,
   upstashRedis,
 } from "../store/mod.ts";
 import { type KeyStore, KvKeyStore, MemoryKeyStore, UpstashKeyStore } from "../auth/mod.ts";
@@ -32,6 +40,10 @@ export interface Backend {
   keys: KeyStore;
   /** Idempotency records (webhook deliveries, `Idempotency-Key` writes). */
   idempotency: IdempotencyStore;
+  /** Each collection's match policy. */
+  policies: PolicyStore;
+  /** Each collection's audit trail. */
+  audit: AuditStore;
   /**
    * The shared rate limiter, on Redis only (undefined on memory and Deno KV, where the app limits
    * in memory, and when `rateLimit` is 0).
@@ -83,6 +95,8 @@ export async function openBackend(
       faces: new MemoryFaceStore(),
       keys: new MemoryKeyStore(),
       idempotency: new MemoryIdempotencyStore(),
+      policies: new MemoryPolicyStore(),
+      audit: new MemoryAuditStore(),
       close: () => Promise.resolve(),
     };
   }
@@ -95,6 +109,8 @@ export async function openBackend(
       faces: new UpstashFaceStore({ redis, prefix, encryption: options.encryption ?? "off" }),
       keys: new UpstashKeyStore({ redis, prefix }),
       idempotency: new UpstashIdempotencyStore({ redis, prefix }),
+      policies: new UpstashPolicyStore(redis, prefix),
+      audit: new UpstashAuditStore(redis, prefix),
       limiter: rateLimit > 0
         ? new UpstashRateLimiter({ redis, prefix, limit: rateLimit })
         : undefined,
@@ -108,6 +124,8 @@ export async function openBackend(
     faces: new KvFaceStore(kv, { encryption: options.encryption ?? "off" }),
     keys: new KvKeyStore(kv),
     idempotency: new KvIdempotencyStore(kv),
+    policies: new KvPolicyStore(kv),
+    audit: new KvAuditStore(kv),
     close: () => {
       if (!closed) kv.close();
       closed = true;

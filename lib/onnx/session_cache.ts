@@ -35,10 +35,17 @@ function configureOrt(threads: number): void {
 /**
  * Lazily creates and caches one {@linkcode OrtSession} per model id. A failed load is not cached,
  * so the next request retries.
+ *
+ * The sessions' `run` calls are serialised (one at a time per cache, across models): the wasm
+ * backend's sessions share one module, and overlapping runs sometimes return no outputs
+ * (`TypeError: Cannot read properties of null` in onnxruntime-web 1.23 under 100 parallel
+ * requests, `tests/functions/kv_load_test.ts`). The wasm kernels run on the calling thread, so
+ * nothing is lost by queueing them.
  */
 export class SessionCache {
   readonly #loader: ModelLoader;
   readonly #sessions = new Map<string, Promise<OrtSession>>();
+  #tail: Promise<unknown> = Promise.resolve();
 
   constructor(loader: ModelLoader, options: SessionCacheOptions = {}) {
     this.#loader = loader;
@@ -69,15 +76,33 @@ export class SessionCache {
       });
     }
     try {
-      return await ort.InferenceSession.create(bytes, {
+      const session = await ort.InferenceSession.create(bytes, {
         executionProviders: ["wasm"],
         graphOptimizationLevel: "all",
       });
+      return this.#serialised(session);
     } catch (cause) {
       throw new FaceError("model_unavailable", `Cannot load model ${entry.id}: invalid ONNX`, {
         cause,
       });
     }
+  }
+
+  /** Runs of `session` wait for every earlier run of this cache. */
+  #serialised(session: OrtSession): OrtSession {
+    const run = session.run.bind(session) as (...args: unknown[]) => Promise<unknown>;
+    const queued = (...args: unknown[]) => {
+      const result = this.#tail.then(() => run(...args));
+      this.#tail = result.catch(() => {});
+      return result;
+    };
+    return new Proxy(session, {
+      get: (target, prop) => {
+        if (prop === "run") return queued;
+        const v = Reflect.get(target, prop, target);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
   }
 }
 

@@ -26,6 +26,12 @@ export interface NewFace {
   quality: number;
   /** Optional client metadata (small JSON object). */
   metadata?: Record<string, unknown>;
+  /**
+   * The face id to use, for idempotent retries (e.g. derived from an `Idempotency-Key`): when a
+   * face with this id already exists in the subject, `addFace` writes nothing and returns it.
+   * Default: a new id.
+   */
+  id?: string;
 }
 
 /** A stored face. */
@@ -44,6 +50,11 @@ export interface FaceRecord {
   created_at: string;
   /** Client metadata, if any. */
   metadata?: Record<string, unknown>;
+  /**
+   * Set by `addFace` when `NewFace.id` named a face the subject already had: nothing was
+   * written. Default: absent.
+   */
+  existing?: true;
 }
 
 /** A subject as listed. */

@@ -28,7 +28,7 @@ import type {
   SubjectRecord,
   SubjectSummary,
 } from "./face_store.ts";
-import { kvCollectionKeys, SCHEMA_VERSION } from "./keys.ts";
+import { kvCollectionKeys, SCHEMA_VERSION, validateName } from "./keys.ts";
 import { decodeEmbedding, encodeEmbedding } from "./embedding_codec.ts";
 import { mapBatched, OPEN_BATCH, RecordSealer, type StoreEncryption } from "./_sealing.ts";
 import type { WrappedDataKey } from "./template_cipher.ts";
@@ -161,17 +161,38 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
     const keys = kvCollectionKeys(ref, this.#prefix);
     const subjectKey = keys.subject(subject);
     const checked = checkNewFace(face);
-    const id = newFaceId();
+    const id = face.id === undefined ? newFaceId() : validateName("face id", face.id);
     const faceKey = keys.face(subject, id);
     const sealer = this.#sealer;
     let sealed: Awaited<ReturnType<RecordSealer["sealFace"]>> | undefined;
     return await this.#serialized(subjectKey, async () => {
       for (let attempt = 0; attempt < this.#maxAttempts; attempt++) {
         const now = this.#now().toISOString();
-        const [meta, dek] = await this.#call(
+        const [meta, dek, prior] = await this.#call(
           "add a face",
-          () => this.#kv.getMany<[SubjectMeta, WrappedDataKey]>([subjectKey, keys.dataKey]),
+          () =>
+            this.#kv.getMany<[SubjectMeta, WrappedDataKey, StoredFace]>([
+              subjectKey,
+              keys.dataKey,
+              faceKey,
+            ]),
         );
+        if (prior.value !== null) {
+          // A retry of a write that already happened (`NewFace.id`): nothing is written.
+          const record: FaceRecord = {
+            id,
+            subject,
+            model: ref.model,
+            embedding: checked.embedding,
+            quality: prior.value.quality,
+            created_at: prior.value.created_at,
+            existing: true,
+          };
+          if (checked.metadataJson !== undefined) {
+            record.metadata = JSON.parse(checked.metadataJson);
+          }
+          return record;
+        }
         const count = meta.value?.face_count ?? 0;
         if (count >= MAX_FACES_PER_SUBJECT) throw tooManyFaces(subject);
         // The data key is checked too: a concurrent deleteCollection may have removed it.
@@ -200,7 +221,8 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
           "add a face",
           () =>
             commit(
-              op.set(subjectKey, next).set(faceKey, stored).set(keys.version, crypto.randomUUID()),
+              op.check(prior).set(subjectKey, next).set(faceKey, stored)
+                .set(keys.version, crypto.randomUUID()),
             ),
         );
         if (res) {

@@ -104,13 +104,15 @@ export class MemoryFaceStore implements FaceStore {
       const coll = this.#collection(ref, true);
       const now = this.#now().toISOString();
       let state = coll.get(subject);
+      const existing = face.id === undefined ? undefined : state?.faces.get(face.id);
+      if (existing) return { ...toRecord(ref.model, subject, existing), existing: true };
       if (state && state.faces.size >= MAX_FACES_PER_SUBJECT) throw tooManyFaces(subject);
       if (!state) {
         state = { created_at: now, updated_at: now, faces: new Map() };
         coll.set(subject, state);
       }
       const stored: StoredFace = {
-        id: newFaceId(),
+        id: face.id === undefined ? newFaceId() : validateName("face id", face.id),
         embedding: checked.embedding,
         quality: checked.quality,
         created_at: now,

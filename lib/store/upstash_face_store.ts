@@ -68,7 +68,7 @@ export interface UpstashFaceStoreOptions extends UpstashClientOptions {
 }
 
 const ADD = `
-if redis.call('HEXISTS', KEYS[3], ARGV[2]) == 1 then return 'ok' end
+if redis.call('HEXISTS', KEYS[3], ARGV[2]) == 1 then return 'exists' end
 if ARGV[8] ~= '' and string.sub(redis.call('GET', KEYS[6]) or '', 1, 17) ~= ARGV[8] .. '.' then
   return 'rekey'
 end
@@ -241,7 +241,7 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
   async addFace(ref: CollectionRef, subject: string, face: NewFace): Promise<FaceRecord> {
     const keys = redisCollectionKeys(ref, this.#prefix);
     const checked = checkNewFace(face);
-    const id = newFaceId();
+    const id = face.id === undefined ? newFaceId() : validateName("face id", face.id);
     const now = this.#now().toISOString();
     let status: unknown = "rekey";
     // 'rekey': the collection's data key changed (deleted or created elsewhere) since it was read.
@@ -281,7 +281,9 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
       ]);
     }
     if (status === "full") throw tooManyFaces(subject);
-    if (status !== "ok") throw unavailable("upstash", "add a face", new Error(String(status)));
+    if (status !== "ok" && status !== "exists") {
+      throw unavailable("upstash", "add a face", new Error(String(status)));
+    }
     const record: FaceRecord = {
       id,
       subject,
@@ -291,6 +293,7 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
       created_at: now,
     };
     if (checked.metadataJson !== undefined) record.metadata = JSON.parse(checked.metadataJson);
+    if (status === "exists") record.existing = true;
     return record;
   }
 

@@ -6,28 +6,35 @@
 import type { FaceSelection, Rotation } from "../pipeline/mod.ts";
 import { l2Distance } from "../match/mod.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
-import { chooseThreshold, type ThresholdOptions } from "./choose_threshold.ts";
+import type { ThresholdOptions } from "./choose_threshold.ts";
+import { type Caller, decideThreshold } from "./match_policy.ts";
 import { embedProbe, type MatchDecision, matchDecision } from "./_probe.ts";
 
 /** Options for {@linkcode compareImages}. */
 export interface CompareImagesOptions extends ThresholdOptions {
   /** Which face of each image: `largest`, `center`, `primary`, `single`. Default: `"largest"`. */
   face?: FaceSelection;
+  /** Who asks (a looser threshold needs an admin). Default: trusted (admin). */
+  caller?: Caller;
 }
 
 /** The answer of {@linkcode compareImages}. */
 export type Comparison = MatchDecision & {
   /** The clockwise turn applied to each photo, when either had to be turned. */
   rotation?: { a: Rotation; b: Rotation };
+  /** Where the threshold came from: the default policy or the request. */
+  threshold_source: "policy" | "request";
+  /** The embedder id. */
   model: string;
 };
 
 /**
- * Embeds the chosen face of images `a` and `b` and decides at the verify threshold (or the
- * request's `threshold` / `far`).
+ * Embeds the chosen face of images `a` and `b` and decides at the default verify policy (the
+ * manifest's threshold), or the request's stricter `threshold` / `far`.
  *
  * @throws {FaceError} As the pipeline does, naming the image (`details.field` `a` or `b`);
- *   `invalid_request` for an unknown `far` preset.
+ *   `invalid_request` for an unknown `far` preset; `policy_violation` for a looser threshold
+ *   from a caller that is not an admin.
  */
 export async function compareImages(
   deps: UseCaseDeps,
@@ -35,14 +42,19 @@ export async function compareImages(
   b: Uint8Array,
   options: CompareImagesOptions = {},
 ): Promise<Comparison> {
-  const threshold = chooseThreshold(options, deps.thresholds, "verify");
+  const decided = await decideThreshold(deps, {
+    kind: "verify",
+    request: options,
+    caller: options.caller,
+  });
   const face = options.face ?? "largest";
   const fa = await embedProbe(deps, a, face, "a");
   const fb = await embedProbe(deps, b, face, "b");
   const turned = fa.rotation || fb.rotation ? { rotation: { a: fa.rotation, b: fb.rotation } } : {};
   return {
-    ...matchDecision(l2Distance(fa.embedding, fb.embedding), threshold),
+    ...matchDecision(l2Distance(fa.embedding, fb.embedding), decided.threshold),
     ...turned,
+    threshold_source: decided.source,
     model: deps.model,
   };
 }

@@ -17,6 +17,7 @@ import {
 import { validateName } from "../store/mod.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
 import { embedProbe, rotationField } from "./_probe.ts";
+import type { Caller } from "./match_policy.ts";
 
 /** What to enroll. */
 export interface EnrollFaceInput {
@@ -30,6 +31,13 @@ export interface EnrollFaceInput {
   face?: FaceSelection;
   /** Stored with the face: a JSON object of at most 8 KiB (checked by the store). */
   metadata?: unknown;
+  /**
+   * The face id, for idempotent retries (derived from an `Idempotency-Key`): when the subject
+   * already has it, nothing is written and that face is answered. Default: a new id.
+   */
+  faceId?: string;
+  /** Who asks, for the audit event. Default: unknown. */
+  caller?: Caller;
 }
 
 /** The enrolled face. */
@@ -44,6 +52,8 @@ export interface EnrolledFace {
   rotation?: Rotation;
   /** When it was stored (ISO 8601). */
   created_at: string;
+  /** Present (true) when `faceId` named a face already enrolled: nothing was written. */
+  already_enrolled?: true;
 }
 
 /**
@@ -67,12 +77,25 @@ export async function enrollFace(deps: UseCaseDeps, input: EnrollFaceInput): Pro
     embedding: face.embedding,
     quality: face.quality.score,
     metadata: input.metadata as Record<string, unknown> | undefined,
+    id: input.faceId,
   });
-  return {
+  const out: EnrolledFace = {
     subject,
     face_id: record.id,
     quality: face.quality,
     ...rotationField(face),
     created_at: record.created_at,
   };
+  if (record.existing) out.already_enrolled = true;
+  else {
+    await deps.audit?.({
+      action: "enroll",
+      key_id: input.caller?.keyId,
+      request_id: input.caller?.requestId,
+      collection,
+      subject,
+      face_id: record.id,
+    });
+  }
+  return out;
 }

@@ -9,7 +9,8 @@ import type { AnalyzedFace, FaceSelection, Rotation } from "../pipeline/mod.ts";
 import { confidence, type GalleryCandidate, searchGallery } from "../match/mod.ts";
 import { validateName } from "../store/mod.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
-import { chooseThreshold, type ThresholdOptions } from "./choose_threshold.ts";
+import type { ThresholdOptions } from "./choose_threshold.ts";
+import { type Caller, decideThreshold } from "./match_policy.ts";
 import { analyze, collectionNotFound, embedProbe, rotationField, round4 } from "./_probe.ts";
 
 /** Most faces {@linkcode identifyFaces} identifies in one photo (the largest ones). */
@@ -25,6 +26,8 @@ export interface IdentifyFaceInput extends ThresholdOptions {
   face?: FaceSelection;
   /** Number of candidates, 1..50. Default: 5. */
   k?: number;
+  /** Who asks (a looser threshold needs an admin). Default: trusted (admin). */
+  caller?: Caller;
 }
 
 /** One candidate subject. */
@@ -55,6 +58,8 @@ export interface Identification extends FaceIdentity {
   rotation?: Rotation;
   /** The threshold used. */
   threshold: number;
+  /** Where it came from: the collection's policy or the request. */
+  threshold_source: "policy" | "request";
   /** The embedder id. */
   model: string;
 }
@@ -69,6 +74,8 @@ export interface Identifications {
   rotation?: Rotation;
   /** The threshold used. */
   threshold: number;
+  /** Where it came from: the collection's policy or the request. */
+  threshold_source: "policy" | "request";
   /** The embedder id. */
   model: string;
 }
@@ -82,7 +89,7 @@ type GallerySearch = (embedding: Float32Array, k: number) => GalleryCandidate[];
  * call costs one version read); `mean` / `top2` scan the float32 gallery. An empty or unknown
  * collection gives no candidates.
  *
- * @throws {FaceError} `invalid_request`, `model_mismatch` (the gallery holds other embeddings),
+ * @throws {FaceError} `invalid_request`, `policy_violation`, `model_mismatch` (the gallery holds other embeddings),
  *   the pipeline's errors, `store_unavailable`.
  */
 export async function identifyFace(
@@ -90,13 +97,14 @@ export async function identifyFace(
   input: IdentifyFaceInput,
 ): Promise<Identification> {
   const collection = validateName("collection", input.collection);
-  const threshold = chooseThreshold(input, deps.thresholds, "identify");
+  const { threshold, source } = await thresholdFor(deps, collection, input);
   const probe = await embedProbe(deps, input.image, input.face ?? "largest");
   const search = await openGallery(deps, collection);
   return {
     ...decide(search(probe.embedding, input.k ?? 5), threshold, collection),
     ...rotationField(probe),
     threshold,
+    threshold_source: source,
     model: deps.model,
   };
 }
@@ -112,7 +120,7 @@ export async function identifyFaces(
   input: Omit<IdentifyFaceInput, "face">,
 ): Promise<Identifications> {
   const collection = validateName("collection", input.collection);
-  const threshold = chooseThreshold(input, deps.thresholds, "identify");
+  const { threshold, source } = await thresholdFor(deps, collection, input);
   const found = await analyze(deps, input.image, { select: "all", maxFaces: MAX_IDENTIFY_FACES });
   const search = await openGallery(deps, collection);
   const k = input.k ?? 5;
@@ -124,8 +132,19 @@ export async function identifyFaces(
     detected: found.detected,
     ...rotationField(found),
     threshold,
+    threshold_source: source,
     model: deps.model,
   };
+}
+
+/** The collection's policy threshold, or the request's stricter one (see `decideThreshold`). */
+function thresholdFor(deps: UseCaseDeps, collection: string, input: IdentifyFaceInput) {
+  return decideThreshold(deps, {
+    collection,
+    kind: "identify",
+    request: input,
+    caller: input.caller,
+  });
 }
 
 /** @throws {FaceError} `collection_not_found` when nobody is enrolled (a typo is not a stranger). */

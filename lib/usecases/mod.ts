@@ -10,6 +10,7 @@
 export * from "./use_case_deps.ts";
 export * from "./match_thresholds.ts";
 export * from "./choose_threshold.ts";
+export * from "./match_policy.ts";
 export type { EmbeddedFace, MatchDecision } from "./_probe.ts";
 export * from "./detect_image.ts";
 export * from "./embed_image.ts";

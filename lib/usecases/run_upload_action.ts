@@ -9,6 +9,7 @@ import type { UseCaseDeps } from "./use_case_deps.ts";
 import { type EnrolledFace, enrollFace } from "./enroll_face.ts";
 import { type Verification, verifySubject } from "./verify_subject.ts";
 import { type Identification, identifyFace } from "./identify_face.ts";
+import type { Caller } from "./match_policy.ts";
 
 /**
  * Performs an upload's action on the fetched image bytes.
@@ -21,10 +22,11 @@ export function runUploadAction(
   deps: UseCaseDeps,
   data: UploadData,
   image: Uint8Array,
+  caller?: Caller,
 ): Promise<EnrolledFace | Verification | Identification> {
   const { collection } = data;
-  if (data.action === "identify") return identifyFace(deps, { collection, image });
+  if (data.action === "identify") return identifyFace(deps, { collection, image, caller });
   const subject = data.subject ?? "";
-  if (data.action === "verify") return verifySubject(deps, { collection, subject, image });
-  return enrollFace(deps, { collection, subject, image, metadata: data.metadata });
+  if (data.action === "verify") return verifySubject(deps, { collection, subject, image, caller });
+  return enrollFace(deps, { collection, subject, image, metadata: data.metadata, caller });
 }

@@ -5,8 +5,9 @@
  * @module
  */
 import { FaceError } from "../errors.ts";
-import { type SubjectPage, validateName } from "../store/mod.ts";
+import { type AuditPage, type SubjectPage, validateName } from "../store/mod.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
+import type { Caller } from "./match_policy.ts";
 
 /** Which page of subjects. */
 export interface ListSubjectsInput {
@@ -86,13 +87,14 @@ export async function getSubject(
  */
 export async function deleteSubject(
   deps: UseCaseDeps,
-  input: { collection: string; subject: string },
+  input: { collection: string; subject: string; caller?: Caller },
 ): Promise<void> {
   const collection = validateName("collection", input.collection);
   const subject = validateName("subject", input.subject);
   if (!(await deps.store.deleteSubject({ model: deps.model, collection }, subject))) {
     throw subjectNotFound(subject);
   }
+  await deps.audit?.({ action: "delete_subject", ...who(input.caller), collection, subject });
 }
 
 /**
@@ -102,7 +104,7 @@ export async function deleteSubject(
  */
 export async function deleteFace(
   deps: UseCaseDeps,
-  input: { collection: string; subject: string; faceId: string },
+  input: { collection: string; subject: string; faceId: string; caller?: Caller },
 ): Promise<void> {
   const collection = validateName("collection", input.collection);
   const subject = validateName("subject", input.subject);
@@ -112,6 +114,13 @@ export async function deleteFace(
       details: { subject, face_id: faceId },
     });
   }
+  await deps.audit?.({
+    action: "delete_face",
+    ...who(input.caller),
+    collection,
+    subject,
+    face_id: faceId,
+  });
 }
 
 /**
@@ -123,13 +132,19 @@ export async function deleteFace(
  */
 export async function deleteCollection(
   deps: UseCaseDeps,
-  input: { collection: string },
+  input: { collection: string; caller?: Caller },
 ): Promise<{ collection: string; deleted_faces: number }> {
   const collection = validateName("collection", input.collection);
   const deleted = await deps.store.deleteCollection({ model: deps.model, collection });
   if (deleted === 0) {
     throw new FaceError("not_found", `Cannot find collection ${collection}: it holds no faces`);
   }
+  await deps.audit?.({
+    action: "delete_collection",
+    ...who(input.caller),
+    collection,
+    deleted_faces: deleted,
+  });
   return { collection, deleted_faces: deleted };
 }
 
@@ -137,4 +152,36 @@ function subjectNotFound(subject: string): FaceError {
   return new FaceError("subject_not_found", `Cannot find subject ${subject}`, {
     details: { subject },
   });
+}
+
+function who(caller: Caller | undefined): { key_id?: string; request_id?: string } {
+  return { key_id: caller?.keyId, request_id: caller?.requestId };
+}
+
+/** Which page of audit events. */
+export interface ListAuditInput {
+  /** Collection name. */
+  collection: string;
+  /** Page size 1..1000. Default: 100. */
+  limit?: number;
+  /** `next_cursor` of the previous page. Default: the newest events. */
+  cursor?: string;
+}
+
+/**
+ * The collection's audit events, newest first (enrolls, deletes, policy changes, loosened
+ * decisions), kept for the configured time.
+ *
+ * @throws {FaceError} `invalid_request` for a bad name, limit or cursor; `store_unavailable`.
+ */
+export async function listAudit(deps: UseCaseDeps, input: ListAuditInput): Promise<AuditPage> {
+  const collection = validateName("collection", input.collection);
+  const limit = input.limit ?? 100;
+  if (!(limit >= 1 && limit <= 1000)) {
+    throw new FaceError("invalid_request", "Cannot list audit events: limit must be in 1..1000", {
+      details: { field: "limit" },
+    });
+  }
+  if (!deps.audits) return { events: [], next_cursor: null };
+  return await deps.audits.list({ model: deps.model, collection }, { limit, cursor: input.cursor });
 }

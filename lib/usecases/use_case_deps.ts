@@ -5,7 +5,7 @@
  * @module
  */
 import type { PipelineDeps } from "../pipeline/mod.ts";
-import type { FaceStore } from "../store/mod.ts";
+import type { AuditStore, FaceStore, PolicyStore } from "../store/mod.ts";
 import type { GalleryCache, MatchStrategy } from "../match/mod.ts";
 import type { MatchThresholds } from "./match_thresholds.ts";
 
@@ -23,6 +23,15 @@ export interface UseCaseDeps {
   matchStrategy: MatchStrategy;
   /** Per-isolate gallery indexes, validated by the store's gallery version. */
   galleries: GalleryCache;
+  /** Each collection's match policy. Default: none (the manifest's thresholds everywhere). */
+  policies?: PolicyStore;
+  /**
+   * Receives audit events (enroll, delete, policy change, loosened decision): no embeddings, no
+   * images. Default: none.
+   */
+  audit?: (event: AuditEvent) => void | Promise<void>;
+  /** Where the audit sink keeps each collection's events, for `listAudit`. Default: none. */
+  audits?: AuditStore;
   /**
    * Decoder limits: `maxBytes` of an encoded image, `maxPixels` and `maxDecodedBytes` decoded
    * (undefined: the decoder's defaults).
@@ -32,4 +41,18 @@ export interface UseCaseDeps {
     maxPixels: number | undefined;
     maxDecodedBytes?: number | undefined;
   };
+}
+
+/** One audit event (the sink adds the time). */
+export interface AuditEvent {
+  /** What happened, e.g. `enroll`, `delete_subject`, `policy_set`, `decision_loosened`. */
+  action: string;
+  /** The API key id (not secret), when there is one. */
+  key_id?: string;
+  /** The request id, when there is one. */
+  request_id?: string;
+  /** The collection, when there is one. */
+  collection?: string;
+  /** Other fields of the event (subject, face id, thresholds...). */
+  [field: string]: unknown;
 }

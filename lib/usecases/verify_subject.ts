@@ -8,7 +8,8 @@ import type { FaceSelection, Rotation } from "../pipeline/mod.ts";
 import { scoreSubject } from "../match/mod.ts";
 import { validateName } from "../store/mod.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
-import { chooseThreshold, type ThresholdOptions } from "./choose_threshold.ts";
+import type { ThresholdOptions } from "./choose_threshold.ts";
+import { type Caller, decideThreshold } from "./match_policy.ts";
 import {
   collectionNotFound,
   embedProbe,
@@ -27,10 +28,14 @@ export interface VerifySubjectInput extends ThresholdOptions {
   image: Uint8Array;
   /** Which face of the probe: `largest`, `center`, `primary`, `single`. Default: `"largest"`. */
   face?: FaceSelection;
+  /** Who asks (a looser threshold needs an admin). Default: trusted (admin). */
+  caller?: Caller;
 }
 
 /** The answer of {@linkcode verifySubject}. */
 export type Verification = { subject: string } & MatchDecision & {
+  /** Where the threshold came from: the collection's policy or the request. */
+  threshold_source: "policy" | "request";
   /** The enrolled face that scored (the nearest one with the `nearest` strategy). */
   face_id: string;
   /** The clockwise turn applied to the probe, when it had to be turned. */
@@ -41,9 +46,10 @@ export type Verification = { subject: string } & MatchDecision & {
 
 /**
  * Scores the probe face against the subject's faces (configured match strategy) and decides at
- * the verify threshold, or the request's `threshold` / `far`.
+ * the collection's verify policy, or the request's stricter `threshold` / `far`.
  *
- * @throws {FaceError} `invalid_request` (names, unknown `far`), `subject_not_found`, the
+ * @throws {FaceError} `invalid_request` (names, unknown `far`), `policy_violation`,
+ *   `subject_not_found`, the
  *   pipeline's errors, `store_unavailable`.
  */
 export async function verifySubject(
@@ -52,7 +58,12 @@ export async function verifySubject(
 ): Promise<Verification> {
   const collection = validateName("collection", input.collection);
   const subject = validateName("subject", input.subject);
-  const threshold = chooseThreshold(input, deps.thresholds, "verify");
+  const decided = await decideThreshold(deps, {
+    collection,
+    kind: "verify",
+    request: input,
+    caller: input.caller,
+  });
   const record = await deps.store.getSubject({ model: deps.model, collection }, subject);
   if (!record || record.faces.length === 0) {
     const page = await deps.store.listSubjects({ model: deps.model, collection }, { limit: 1 });
@@ -66,7 +77,8 @@ export async function verifySubject(
   const { distance, faceIndex } = scoreSubject(faces, probe.embedding, deps.matchStrategy);
   return {
     subject,
-    ...matchDecision(distance, threshold),
+    ...matchDecision(distance, decided.threshold),
+    threshold_source: decided.source,
     face_id: record.faces[faceIndex].id,
     ...rotationField(probe),
     model: deps.model,

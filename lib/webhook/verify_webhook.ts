@@ -23,6 +23,8 @@ export interface VerifiedWebhook {
   id: string;
   /** The `webhook-timestamp`, seconds since the epoch. */
   timestamp: number;
+  /** Index in `options.secrets` of the secret whose signature matched. */
+  secretIndex: number;
 }
 
 const ID_RE = /^[\x21-\x7e]{1,256}$/;
@@ -87,8 +89,10 @@ export async function verifyWebhook(
     if (comma < 0 || entry.slice(0, comma) !== "v1") continue;
     const mac = decodeSignature(entry.slice(comma + 1));
     if (mac === undefined) continue;
-    for (const key of keys) {
-      if (await crypto.subtle.verify("HMAC", key, mac, content)) return { id, timestamp };
+    for (const [secretIndex, key] of keys.entries()) {
+      if (await crypto.subtle.verify("HMAC", key, mac, content)) {
+        return { id, timestamp, secretIndex };
+      }
     }
   }
   throw refused("no v1 signature matches a configured secret");

@@ -13,6 +13,9 @@
  * | `FACEGATE_WEBHOOK_CALLBACK_URL`            | none: no callback                        |
  * | `FACEGATE_WEBHOOK_TEST_ALLOW_LOOPBACK`     | `0` (tests only: `1` allows http + loopback) |
  *
+ * `FACEGATE_WEBHOOK_SECRET` is a comma-separated list of `whsec_…` secrets, each optionally
+ * bound to the collections it may touch: `whsec_…:lobby|staff` (no suffix, or `:*`: all).
+ *
  * @module
  */
 import { decodeWebhookSecret } from "./webhook_secret.ts";
@@ -22,6 +25,11 @@ import { intReader } from "../_env.ts";
 export interface WebhookConfig {
   /** Accepted signing secrets (`whsec_<base64>`); the first also signs callbacks. Default: []. */
   secrets: string[];
+  /**
+   * The collections each secret (same index) may touch: `"*"` (all, the default when an entry has
+   * no `:` suffix) or a list, from `whsec_…:lobby|staff` entries of `FACEGATE_WEBHOOK_SECRET`.
+   */
+  scopes: ("*" | string[])[];
   /** Host allowlist for image and callback URLs (exact or `*.suffix`). Default: []. */
   allowedHosts: string[];
   /** Largest clock distance of `webhook-timestamp`, in seconds. Default: 300. */
@@ -64,13 +72,26 @@ export function parseWebhookConfig(
   const int = intReader(get, problems);
   const list = (name: string) => (get(name) ?? "").split(",").map((s) => s.trim()).filter(Boolean);
 
-  const secrets = list("FACEGATE_WEBHOOK_SECRET");
-  secrets.forEach((secret, i) => {
+  const secrets: string[] = [];
+  const scopes: ("*" | string[])[] = [];
+  list("FACEGATE_WEBHOOK_SECRET").forEach((entry, i) => {
+    const colon = entry.indexOf(":");
+    const secret = colon < 0 ? entry : entry.slice(0, colon);
+    const scope = colon < 0 ? "*" : entry.slice(colon + 1).trim();
     try {
       decodeWebhookSecret(secret);
     } catch (err) {
       problems.push(`FACEGATE_WEBHOOK_SECRET entry ${i + 1}: ${(err as Error).message}`);
     }
+    const names = scope === "*" ? [] : scope.split("|").map((s) => s.trim());
+    if (scope !== "*" && !names.every((n) => /^[A-Za-z0-9_.@-]{1,128}$/.test(n))) {
+      problems.push(
+        `FACEGATE_WEBHOOK_SECRET entry ${i + 1}: the collections after ":" must be * or ` +
+          "names separated by |",
+      );
+    }
+    secrets.push(secret);
+    scopes.push(scope === "*" ? "*" : names);
   });
   const allowedHosts = list("FACEGATE_WEBHOOK_ALLOWED_HOSTS").map((h) => h.toLowerCase());
   for (const host of allowedHosts) {
@@ -101,6 +122,7 @@ export function parseWebhookConfig(
   }
   return {
     secrets,
+    scopes,
     allowedHosts,
     toleranceSeconds: int("FACEGATE_WEBHOOK_TOLERANCE_SECONDS", 300, 1, 86_400),
     idempotencyTtlSeconds: int("FACEGATE_WEBHOOK_IDEMPOTENCY_TTL_SECONDS", 86_400, 60, 30 * 86_400),

@@ -148,14 +148,21 @@ Deno.test("enroll, verify and identify against a server: exit codes, hints and p
   try {
     const enroll = await cli("enroll", [...base, dir]);
     assert.equal(enroll.code, 1, enroll.stderr); // one image refused
-    assert.match(enroll.stderr, /enrolled 2 face\(s\) of 1 subject\(s\) into "cli"/);
+    assert.match(enroll.stderr, /2 enrolled, 0 already enrolled \(1 subject\(s\) in "cli"/);
     assert.match(enroll.stderr, /refused, multiple_faces \(1\)/);
     assert.match(enroll.stderr, /pass --face largest/);
     assert.match(enroll.stderr, /progress 3\/3/);
 
     const all = await cli("enroll", [...base, "--face", "largest", dir]);
     assert.equal(all.code, 0, all.stderr);
-    assert.match(all.stderr, /enrolled 3 face\(s\) of 2 subject\(s\)/);
+    assert.match(all.stderr, /3 enrolled, 0 already enrolled \(2 subject\(s\)/);
+    // The same run again: every image carries the same Idempotency-Key, nothing is enrolled twice.
+    const again = await cli("enroll", [...base, "--face", "largest", dir]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /0 enrolled, 3 already enrolled \(2 subject\(s\)/);
+    const serena = await fetch(`${server.url}/v1/collections/cli/subjects/serena`)
+      .then((r) => r.json());
+    assert.equal(serena.face_count, 4, "two runs with different --face, one re-run adding nothing");
 
     const match = await cli("verify", [...base, "serena", `${SERENA}/Serena_Williams_0003.jpg`]);
     assert.equal(match.code, 0, match.stderr);

@@ -93,6 +93,13 @@ function collectionRoutes(c: string): Array<[string, string, RequestInit]> {
     ["deleteCollection", `/v1/collections/${c}`, { method: "DELETE" }],
     ["verifySubject", `/v1/collections/${c}/subjects/ann/verify`, JUNK],
     ["identify", `/v1/collections/${c}/identify`, JUNK],
+    ["getMatchPolicy", `/v1/collections/${c}/policy`, {}],
+    [
+      "setMatchPolicy",
+      `/v1/collections/${c}/policy`,
+      { method: "PUT", headers: { "content-type": "application/json" }, body: "{}" },
+    ],
+    ["listAudit", `/v1/collections/${c}/audit`, {}],
   ];
 }
 

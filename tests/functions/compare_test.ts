@@ -41,6 +41,7 @@ Deno.test("POST /v1/compare matches two photos of one person at the verify thres
     "model",
     "similarity",
     "threshold",
+    "threshold_source",
   ]);
   assert.equal(body.match, true);
   assert.ok(body.distance <= body.threshold);

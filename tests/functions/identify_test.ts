@@ -191,7 +191,13 @@ Deno.test("POST …/identify?face=all answers every face of a group photo: the e
   const body = await json<IdentifyAllBody>(
     await app.request("/v1/collections/g/identify?face=all&k=2", postImage(GROUP)),
   );
-  assert.deepEqual(Object.keys(body).sort(), ["detected", "faces", "model", "threshold"]);
+  assert.deepEqual(Object.keys(body).sort(), [
+    "detected",
+    "faces",
+    "model",
+    "threshold",
+    "threshold_source",
+  ]);
   assert.equal(body.detected, 6);
   assert.equal(body.faces.length, 6, "all six faces get an answer");
   assert.deepEqual(body.faces.map((f) => f.box), detected.faces.map((f) => f.box));

@@ -42,14 +42,21 @@ Deno.test({
       FACEGATE_WEBHOOK_SECRET: SECRET,
       FACEGATE_WEBHOOK_ALLOWED_HOSTS: "127.0.0.1",
       FACEGATE_WEBHOOK_TEST_ALLOW_LOOPBACK: "1",
+      // The inference of 120 images occupies the event loop: the image fetches of the webhook
+      // must not time out meanwhile (this test is about the store, not about deadlines).
+      FACEGATE_WEBHOOK_FETCH_TIMEOUT_MS: "120000",
+      // Every request is admitted: the pipeline gate queues them instead of answering 503.
+      FACEGATE_MAX_CONCURRENT: "16",
+      FACEGATE_MAX_QUEUED: "1000",
     });
     const deps = await buildAppDeps(config, { modelLoader: fileModelLoader() });
     const cli = await openBackend(config.store);
+    const errors: Record<string, unknown>[] = [];
     try {
       const app = createApp({
         ...deps,
         pipeline: { sessions, manifest: MODEL_MANIFEST },
-        logger: { info: () => {}, error: () => {} },
+        logger: { info: () => {}, error: (f) => errors.push(f) },
       });
       const { key } = await createApiKey(deps.keys!, {
         name: "load",
@@ -110,6 +117,7 @@ Deno.test({
       assert.deepEqual(
         Object.fromEntries(statuses),
         { "enroll 201": ENROLLS, "lookup 200": LOOKUPS, "webhook 200": DELIVERIES },
+        JSON.stringify(errors.slice(0, 3)),
       );
       const ref = { model: MODEL_MANIFEST.embedder.id, collection: "load" };
       const gallery = await deps.store.gallery(ref);

@@ -8,6 +8,7 @@ Deno.test("PROBLEMS maps every FaceError code to an error status and a title", (
     invalid_request: 400,
     unauthorized: 401,
     forbidden: 403,
+    policy_violation: 403,
     not_found: 404,
     subject_not_found: 404,
     collection_not_found: 404,

@@ -37,10 +37,12 @@ Deno.test("POST …/verify accepts a true claim and names the nearest enrolled f
     "similarity",
     "subject",
     "threshold",
+    "threshold_source",
   ]);
   assert.equal(body.subject, "serena");
   assert.equal(body.match, true);
   assert.equal(body.face_id, enrolled.face_id);
+  assert.equal((body as unknown as { threshold_source: string }).threshold_source, "policy");
   assert.ok(body.confidence > 0.5);
   const health = await json<{ thresholds: { verify: number } }>(await app.request("/healthz"));
   assert.equal(body.threshold, health.thresholds.verify);

@@ -531,3 +531,25 @@ Deno.test("GET /openapi.json documents the webhook", async () => {
   assert.equal(doc.paths[PATH]?.post?.operationId, "uploadWebhook");
   assert.equal(doc.paths["/v1/collections/{collection}/identify"]?.post?.operationId, "identify");
 });
+
+Deno.test("POST /v1/webhooks/upload refuses an event for a collection outside its secret's scope with 403", async () => {
+  const srv = startUploadServer();
+  try {
+    const { app, store } = await webhookApp({
+      FACEGATE_WEBHOOK_SECRET: `${SECRET}:lobby|gate,${OLD_SECRET}`,
+    });
+    const enroll = upload(photo(srv, PHOTOS.serena1), { action: "enroll", subject: "serena" });
+    const body = await assertProblem(await deliver(app, enroll), 403, "forbidden");
+    assert.match(body.detail, /may not touch collection staff/);
+    assert.equal(srv.hits.size, 0, "the image was never fetched");
+    assert.equal(await store.getSubject(STAFF, "serena"), null);
+    // In scope: answered.
+    const lobby = { ...enroll, data: { ...enroll.data, collection: "lobby" } };
+    await json(await deliver(app, lobby));
+    // The other secret has no scope suffix: every collection.
+    await json(await deliver(app, enroll, { secret: OLD_SECRET }));
+    assert.equal((await store.getSubject(STAFF, "serena"))?.faces.length, 1);
+  } finally {
+    await srv.close();
+  }
+});

@@ -7,6 +7,7 @@ import { OTHER_MASTER_KEY, TEST_MASTER_KEY } from "../_master_key.ts";
 /** The webhook settings when no FACEGATE_WEBHOOK_* variable is set (webhooks disabled). */
 const NO_WEBHOOK = {
   secrets: [],
+  scopes: [],
   allowedHosts: [],
   toleranceSeconds: 300,
   idempotencyTtlSeconds: 86400,
@@ -44,6 +45,7 @@ Deno.test("parseConfig() applies the documented defaults to an empty environment
     matchStrategy: DEFAULT_MATCH_STRATEGY,
     auth: "keys",
     rateLimit: 120,
+    auditTtlDays: 90,
     keyPepper: undefined,
     webhook: NO_WEBHOOK,
     corsOrigins: [],
@@ -88,6 +90,7 @@ Deno.test("parseConfig() reads every variable", () => {
     matchStrategy: "top2",
     auth: "off",
     rateLimit: 0,
+    auditTtlDays: 90,
     keyPepper: "0123456789abcdef",
     webhook: NO_WEBHOOK,
     corsOrigins: [],

@@ -372,6 +372,25 @@ const cases: Case[] = [
     await assert.rejects(store.addFace(ref(), "ann", face(8, { quality: 1.5 })), RangeError);
     assert.equal(await store.getSubject(ref(), "ann"), null);
   }],
+
+  [
+    "addFace() with a given id is idempotent: a retry stores nothing and returns that face",
+    async (store) => {
+      const first = await store.addFace(ref(), "ann", face(8, { id: "idem_0123456789abcdef" }));
+      assert.equal(first.id, "idem_0123456789abcdef");
+      const again = await store.addFace(ref(), "ann", face(8, { id: "idem_0123456789abcdef" }));
+      assert.equal(again.id, first.id);
+      await store.addFace(ref(), "ann", face(8));
+      const subject = await store.getSubject(ref(), "ann");
+      assert.equal(subject?.face_count, 2);
+      assert.equal(subject?.faces.length, 2);
+      assert.equal((await store.gallery(ref())).faceIds.length, 2);
+      await rejectsWithCode(
+        store.addFace(ref(), "ann", face(8, { id: "bad id!" })),
+        "invalid_request",
+      );
+    },
+  ],
 ];
 
 /**

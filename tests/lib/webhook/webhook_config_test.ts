@@ -51,3 +51,14 @@ Deno.test("parseConfig() reports every bad webhook variable without echoing secr
 Deno.test("parseConfig() refuses a callback URL without a secret to sign it", () => {
   assert.equal(problems({ FACEGATE_WEBHOOK_CALLBACK_URL: "https://hooks.example.com/" }).length, 1);
 });
+
+Deno.test("parseConfig() binds each webhook secret to the collections after its colon", () => {
+  const { webhook } = parseConfig({
+    FACEGATE_WEBHOOK_SECRET: `${SECRET}:lobby|gate-2, ${SECRET}:*, ${SECRET}`,
+  });
+  assert.deepEqual(webhook.secrets, [SECRET, SECRET, SECRET]);
+  assert.deepEqual(webhook.scopes, [["lobby", "gate-2"], "*", "*"]);
+  const found = problems({ FACEGATE_WEBHOOK_SECRET: `${SECRET}:lobby|bad name` });
+  assert.equal(found.length, 1, found.join("\n"));
+  assert.ok(!found[0].includes(SECRET.slice(6)), "the message does not echo the secret");
+});

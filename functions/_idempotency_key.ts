@@ -1,0 +1,110 @@
+/**
+ * `Idempotency-Key` on the write routes (enroll, deletes, policy): a retry with the same key
+ * returns the first answer byte for byte (with `idempotent-replayed: true`) and never writes
+ * twice; the same key with another request is 409 `conflict`; a duplicate while the first runs
+ * is 409 with `Retry-After`. The records are the webhook's (`runOnce`), scoped to the API key.
+ *
+ * A write that answered 5xx is not remembered, so its retry runs again; an enroll retried after a
+ * 5xx is still written once, because its face id is derived from the key (`NewFace.id`).
+ *
+ * @module
+ */
+import type { Context, MiddlewareHandler } from "hono";
+import { FaceError } from "../lib/errors.ts";
+import type { AppEnv, Services } from "./_context.ts";
+import type { ParameterSpec } from "./_openapi.ts";
+import { runOnce } from "./_run_once.ts";
+
+/** How long a first write may run before a retry may run it again. */
+export const WRITE_LEASE_MS = 60_000;
+
+const KEY_RE = /^[\x21-\x7e]{1,200}$/;
+
+/** The OpenAPI parameter of the header. */
+export const IDEMPOTENCY_KEY_PARAM: ParameterSpec = {
+  name: "Idempotency-Key",
+  in: "header",
+  description:
+    "1..200 visible ASCII characters (e.g. a UUID), unique per intended write. A retry " +
+    "with the same key returns the first answer (`idempotent-replayed: true`) and never writes " +
+    "twice; the same key with a different request is 409 `conflict`. Kept " +
+    "`FACEGATE_WEBHOOK_IDEMPOTENCY_TTL_SECONDS` (24 h).",
+  schema: { type: "string", minLength: 1, maxLength: 200 },
+};
+
+async function sha256Hex(text: string): Promise<string> {
+  const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * The id a write with an `Idempotency-Key` uses (an enroll's face id): derived from the API key
+ * id (`"-"` without auth, as the CLIs' local mode) and the header, so retries name one face.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { writeId } from "./_idempotency_key.ts";
+ * assert.equal(await writeId("-", "k1"), await writeId("-", "k1"));
+ * assert.notEqual(await writeId("-", "k1"), await writeId("0123456789abcdef", "k1"));
+ * assert.match(await writeId("-", "k1"), /^i[0-9a-f]{40}$/);
+ * ```
+ */
+export async function writeId(owner: string, key: string): Promise<string> {
+  return `i${(await sha256Hex(`${owner}:${key}`)).slice(0, 40)}`;
+}
+
+/** Method, path, query, media type and body, with a multipart boundary made neutral. */
+async function fingerprint(c: Context<AppEnv>): Promise<string> {
+  const raw = c.req.raw;
+  const type = raw.headers.get("content-type") ?? "";
+  const bytes = raw.body ? new Uint8Array(await raw.clone().arrayBuffer()) : new Uint8Array();
+  let body = new TextDecoder("latin1").decode(bytes);
+  const boundary = /boundary="?([^";]+)"?/i.exec(type)?.[1];
+  if (boundary) body = body.replaceAll(boundary, "");
+  const url = new URL(raw.url);
+  return await sha256Hex(
+    `${raw.method} ${url.pathname}${url.search}\n${type.split(";")[0].trim()}\n${body}`,
+  );
+}
+
+/**
+ * The middleware of a write route: without the header the route runs as is; with it, at most
+ * once per (API key, Idempotency-Key). The route finds the derived write id (an enroll's face id)
+ * in `c.get("writeId")`.
+ *
+ * @throws {FaceError} `invalid_request` for a malformed key.
+ */
+export function idempotent(s: Services): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const header = c.req.header("idempotency-key");
+    if (header === undefined) return await next();
+    if (!KEY_RE.test(header)) {
+      throw new FaceError(
+        "invalid_request",
+        "Cannot read Idempotency-Key: it must be 1..200 visible ASCII characters",
+        { details: { field: "Idempotency-Key" } },
+      );
+    }
+    const owner = c.get("keyId") ?? "-";
+    c.set("writeId", await writeId(owner, header));
+    // The route's errors reach here as their problem answer (the app's onError has run), so a
+    // 5xx releases the lease and 4xx answers are remembered.
+    c.res = await runOnce({
+      store: s.idempotency,
+      scope: "write",
+      key: `${owner}:${header}`,
+      keyName: "Idempotency-Key",
+      action: "accept request",
+      fingerprint: await fingerprint(c),
+      leaseMs: WRITE_LEASE_MS,
+      ttlMs: s.config.webhook.idempotencyTtlSeconds * 1000,
+      replayHeader: "idempotent-replayed",
+      requestId: c.get("requestId"),
+      instance: c.req.path,
+    }, async () => {
+      await next();
+      return c.res;
+    });
+  };
+}

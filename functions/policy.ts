@@ -1,0 +1,112 @@
+/**
+ * `GET` / `PUT /v1/collections/{collection}/policy`: the collection's match policy, and
+ * `GET /v1/collections/{collection}/audit`: its audit trail (admin keys only; the rules are in
+ * `lib/usecases/match_policy.ts` and `lib/usecases/subjects.ts`).
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import { FaceError } from "../lib/errors.ts";
+import { getMatchPolicy, listAudit, setMatchPolicy } from "../lib/usecases/mod.ts";
+import type { AppEnv, Services } from "./_context.ts";
+import { callerOf } from "./_caller.ts";
+import { ref } from "./_schemas.ts";
+import { IDEMPOTENCY_KEY_PARAM, idempotent } from "./_idempotency_key.ts";
+
+const PATH = "/v1/collections/:collection/policy";
+
+/** The match policy sub-app. */
+export function policyRoutes(s: Services): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  s.api.route(app, {
+    method: "get",
+    path: PATH,
+    operationId: "getMatchPolicy",
+    summary: "Get a collection's match policy",
+    description: "The thresholds in force for verify and identify in this collection, each from " +
+      "the collection's policy or the model's calibrated default. Admin keys only.",
+    tag: "collections",
+    status: 200,
+    response: ref("MatchPolicy"),
+    problems: ["invalid_request", "forbidden"],
+  }, async (c) => c.json(await getMatchPolicy(s, { collection: c.req.param("collection")! })));
+
+  s.api.route(
+    app,
+    {
+      method: "put",
+      path: PATH,
+      operationId: "setMatchPolicy",
+      summary: "Set a collection's match policy",
+      description:
+        "Replaces the policy: `{verify?, identify?}`, each `{threshold}` (L2, (0, 2]) or " +
+        "`{far}` (a calibrated preset); an absent one uses the calibrated default. Requests may " +
+        "then only be stricter: a looser `threshold` / `far` is 403 `policy_violation` unless the " +
+        "key is admin (audited). Admin keys only.",
+      tag: "collections",
+      query: [IDEMPOTENCY_KEY_PARAM],
+      body: { "application/json": ref("MatchPolicyInput") },
+      status: 200,
+      response: ref("MatchPolicy"),
+      problems: ["invalid_request", "forbidden", "conflict"],
+    },
+    idempotent(s),
+    async (c) => {
+      const policy = await c.req.json().catch((cause) => {
+        throw new FaceError("invalid_request", "Cannot read policy: the body is not JSON", {
+          cause,
+        });
+      });
+      return c.json(
+        await setMatchPolicy(s, {
+          collection: c.req.param("collection")!,
+          policy,
+          caller: callerOf(s, c),
+        }),
+      );
+    },
+  );
+  s.api.route(app, {
+    method: "get",
+    path: "/v1/collections/:collection/audit",
+    operationId: "listAudit",
+    summary: "List a collection's audit events",
+    description: "Enrolls, deletes, policy changes and loosened decisions of the collection, " +
+      "newest first, one page at a time (pass `next_cursor` as `cursor`); each event has its " +
+      "time, action, key id, request id and subject / face id, never an embedding or an image. " +
+      "Kept `FACEGATE_AUDIT_TTL_DAYS` (90). Admin keys only.",
+    tag: "collections",
+    query: [
+      {
+        name: "limit",
+        in: "query",
+        description: "Page size 1..1000 (default 100).",
+        schema: { type: "integer", minimum: 1, maximum: 1000 },
+      },
+      {
+        name: "cursor",
+        in: "query",
+        description: "`next_cursor` of the previous page.",
+        schema: { type: "string" },
+      },
+    ],
+    status: 200,
+    response: ref("AuditPage"),
+    problems: ["invalid_request", "forbidden"],
+  }, async (c) => {
+    const limitRaw = c.req.query("limit");
+    const limit = limitRaw === undefined
+      ? undefined
+      : /^\d+$/.test(limitRaw)
+      ? Number(limitRaw)
+      : NaN;
+    return c.json(
+      await listAudit(s, {
+        collection: c.req.param("collection")!,
+        limit,
+        cursor: c.req.query("cursor"),
+      }),
+    );
+  });
+  return app;
+}

@@ -1,0 +1,197 @@
+/**
+ * Who decides a match: each collection's match policy (stored with the collection, defaulting to
+ * the manifest's calibrated thresholds) sets the thresholds in force; a request may only make a
+ * decision stricter. A looser request is refused (`policy_violation`) unless the caller is an
+ * admin, and then it is logged as an audit event.
+ *
+ * @module
+ */
+import { FaceError } from "../errors.ts";
+import { type PolicyThreshold, type StoredPolicy, validateName } from "../store/mod.ts";
+import type { UseCaseDeps } from "./use_case_deps.ts";
+import { chooseThreshold, type ThresholdOptions } from "./choose_threshold.ts";
+import { FAR_PRESETS, type FarPreset } from "./match_thresholds.ts";
+
+/** Who is asking: the key's id and whether it is an admin (auth off: trusted, like an admin). */
+export interface Caller {
+  /** Whether the caller may loosen a decision (role `admin`, or auth off). */
+  admin: boolean;
+  /** The API key id (not secret), for audit events. */
+  keyId?: string;
+  /** The request id, for audit events. */
+  requestId?: string;
+}
+
+/** The threshold a decision used and where it came from. */
+export interface DecidedThreshold {
+  /** The L2 threshold. */
+  threshold: number;
+  /** `policy`: the collection's policy (or the manifest's default); `request`: the request's. */
+  source: "policy" | "request";
+}
+
+/** One decision of a policy as answered. */
+export interface PolicyRule {
+  /** The L2 threshold in force. */
+  threshold: number;
+  /** The FAR preset it comes from, when it is one. */
+  far?: string;
+  /** `policy` when the collection sets it, `default` for the manifest's calibrated value. */
+  source: "policy" | "default";
+}
+
+/** A collection's match policy as answered by the policy routes. */
+export interface PolicyView {
+  /** The collection. */
+  collection: string;
+  /** The rule of verify (1:1). */
+  verify: PolicyRule;
+  /** The rule of identify (1:K). */
+  identify: PolicyRule;
+  /** When the collection's policy was last set, or null when it has none (all defaults). */
+  updated_at: string | null;
+}
+
+function rule(deps: UseCaseDeps, kind: "verify" | "identify", p?: PolicyThreshold): PolicyRule {
+  if (p === undefined) return { threshold: deps.thresholds[kind], source: "default" };
+  if ("threshold" in p) return { threshold: p.threshold, source: "policy" };
+  const t = deps.thresholds.far[p.far as FarPreset];
+  // A preset the manifest no longer carries falls back to the calibrated default.
+  return t === undefined
+    ? { threshold: deps.thresholds[kind], source: "default" }
+    : { threshold: t, far: p.far, source: "policy" };
+}
+
+async function stored(deps: UseCaseDeps, collection: string): Promise<StoredPolicy | null> {
+  return deps.policies ? await deps.policies.get({ model: deps.model, collection }) : null;
+}
+
+/**
+ * The collection's match policy.
+ *
+ * @throws {FaceError} `invalid_request` for a bad name; `store_unavailable`.
+ */
+export async function getMatchPolicy(
+  deps: UseCaseDeps,
+  input: { collection: string },
+): Promise<PolicyView> {
+  const collection = validateName("collection", input.collection);
+  const p = await stored(deps, collection);
+  return {
+    collection,
+    verify: rule(deps, "verify", p?.verify),
+    identify: rule(deps, "identify", p?.identify),
+    updated_at: p?.updated_at ?? null,
+  };
+}
+
+function parseRule(value: unknown, field: string, deps: UseCaseDeps): PolicyThreshold | undefined {
+  const bad = (why: string) =>
+    new FaceError("invalid_request", `Cannot set match policy: ${field} ${why}`, {
+      details: { field },
+    });
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "object" || Array.isArray(value)) throw bad("must be an object");
+  const v = value as Record<string, unknown>;
+  const keys = Object.keys(v);
+  if (keys.length !== 1 || !(keys[0] === "threshold" || keys[0] === "far")) {
+    throw bad("must be {threshold: number} or {far: preset}");
+  }
+  if (keys[0] === "threshold") {
+    const t = v.threshold;
+    if (typeof t !== "number" || !(t > 0 && t <= 2)) throw bad("threshold must be in (0, 2]");
+    return { threshold: t };
+  }
+  const far = FAR_PRESETS.find((p) => p === v.far);
+  if (!far || deps.thresholds.far[far] === undefined) {
+    throw bad(`far must be one of ${Object.keys(deps.thresholds.far).join(", ")}`);
+  }
+  return { far };
+}
+
+/**
+ * Sets (replaces) the collection's match policy: `{verify?, identify?}`, each `{threshold}` or
+ * `{far}`; an absent or null decision uses the manifest's calibrated default.
+ *
+ * @param input `policy` is the request body as parsed JSON.
+ * @throws {FaceError} `invalid_request` for a bad name or policy; `store_unavailable`.
+ */
+export async function setMatchPolicy(
+  deps: UseCaseDeps,
+  input: { collection: string; policy: unknown; caller?: Caller; now?: Date },
+): Promise<PolicyView> {
+  const collection = validateName("collection", input.collection);
+  const body = input.policy;
+  if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    throw new FaceError("invalid_request", "Cannot set match policy: the body must be an object");
+  }
+  const b = body as Record<string, unknown>;
+  const extra = Object.keys(b).filter((k) => k !== "verify" && k !== "identify");
+  if (extra.length) {
+    throw new FaceError("invalid_request", `Cannot set match policy: unknown field ${extra[0]}`, {
+      details: { field: extra[0] },
+    });
+  }
+  if (!deps.policies) throw new TypeError("setMatchPolicy: deps.policies is missing");
+  const policy: StoredPolicy = { updated_at: (input.now ?? new Date()).toISOString() };
+  const verify = parseRule(b.verify, "verify", deps);
+  const identify = parseRule(b.identify, "identify", deps);
+  if (verify) policy.verify = verify;
+  if (identify) policy.identify = identify;
+  await deps.policies.set({ model: deps.model, collection }, policy);
+  await deps.audit?.({
+    action: "policy_set",
+    key_id: input.caller?.keyId,
+    request_id: input.caller?.requestId,
+    collection,
+    verify: policy.verify ?? null,
+    identify: policy.identify ?? null,
+  });
+  return await getMatchPolicy(deps, { collection });
+}
+
+/**
+ * The threshold of one decision: the policy's unless the request asks for a stricter one.
+ *
+ * @param input `collection` undefined (compare) means the manifest's defaults.
+ * @throws {FaceError} `policy_violation` when the request is looser and the caller is not an
+ *   admin; `invalid_request` for an unknown `far` preset; `store_unavailable`.
+ */
+export async function decideThreshold(
+  deps: UseCaseDeps,
+  input: {
+    collection?: string;
+    kind: "verify" | "identify";
+    request: ThresholdOptions;
+    caller?: Caller;
+  },
+): Promise<DecidedThreshold> {
+  const { kind, request } = input;
+  const p = input.collection === undefined ? null : await stored(deps, input.collection);
+  const policy = rule(deps, kind, p?.[kind]).threshold;
+  if (request.threshold === undefined && request.far === undefined) {
+    return { threshold: policy, source: "policy" };
+  }
+  const asked = chooseThreshold(request, deps.thresholds, kind);
+  if (asked <= policy) return { threshold: asked, source: "request" };
+  const caller = input.caller ?? { admin: true };
+  const where = input.collection === undefined ? "the default" : `collection ${input.collection}'s`;
+  if (!caller.admin) {
+    throw new FaceError(
+      "policy_violation",
+      `Cannot ${kind} at threshold ${asked}: ${where} match policy allows at most ${policy}; ` +
+        "only an admin key may loosen it",
+      { details: { threshold: asked, policy_threshold: policy } },
+    );
+  }
+  await deps.audit?.({
+    action: "decision_loosened",
+    key_id: caller.keyId,
+    request_id: caller.requestId,
+    collection: input.collection,
+    decision: kind,
+    threshold: asked,
+    policy_threshold: policy,
+  });
+  return { threshold: asked, source: "request" };
+}
