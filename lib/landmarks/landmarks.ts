@@ -49,8 +49,9 @@ export function landmarkCrop(box: Box): { cx: number; cy: number; side: number }
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { recentreShift } from "./landmarks.ts";
- * recentreShift({ cx: 50, cy: 50, side: 100 }, { cx: 53, cy: 49, side: 100 }); // 0.03
+ * assert.equal(recentreShift({ cx: 50, cy: 50, side: 100 }, { cx: 53, cy: 49 }), 0.03);
  * ```
  */
 export function recentreShift(

@@ -155,10 +155,11 @@ export interface SealedGalleryRecord {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { packSealedGalleryRecord, unpackSealedGalleryRecord } from "./embedding_codec.ts";
  * const packed = packSealedGalleryRecord("ann", "00ff", new Uint8Array([9]));
- * console.assert(packed.startsWith("e1.00ff."));
- * console.assert(unpackSealedGalleryRecord(packed)?.sealed[0] === 9);
+ * assert.ok(packed.startsWith("e1.00ff."));
+ * assert.ok(unpackSealedGalleryRecord(packed)?.sealed[0] === 9);
  * ```
  */
 export function packSealedGalleryRecord(

@@ -40,8 +40,9 @@ export interface KeyMaintenance {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { hasKeyMaintenance, MemoryFaceStore } from "./mod.ts";
- * console.assert(!hasKeyMaintenance(new MemoryFaceStore()));
+ * assert.ok(!hasKeyMaintenance(new MemoryFaceStore()));
  * ```
  */
 export function hasKeyMaintenance(store: FaceStore): store is FaceStore & KeyMaintenance {

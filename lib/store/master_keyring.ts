@@ -24,10 +24,11 @@ export interface MasterKey {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseMasterKeys } from "./master_keyring.ts";
  * const key = btoa(String.fromCharCode(...new Uint8Array(32).fill(7)));
- * console.assert(parseMasterKeys(`${key}, ${key}`).problems.length === 1); // duplicate
- * console.assert(parseMasterKeys("abc").problems.length === 1);
+ * assert.ok(parseMasterKeys(`${key}, ${key}`).problems.length === 1); // duplicate
+ * assert.ok(parseMasterKeys("abc").problems.length === 1);
  * ```
  */
 export function parseMasterKeys(text: string): { keys: Uint8Array[]; problems: string[] } {
@@ -58,8 +59,9 @@ export function parseMasterKeys(text: string): { keys: Uint8Array[]; problems: s
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { generateMasterKey, parseMasterKeys } from "./master_keyring.ts";
- * console.assert(parseMasterKeys(generateMasterKey()).problems.length === 0);
+ * assert.ok(parseMasterKeys(generateMasterKey()).problems.length === 0);
  * ```
  */
 export function generateMasterKey(): string {
@@ -71,8 +73,9 @@ export function generateMasterKey(): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { masterKeyId } from "./master_keyring.ts";
- * console.assert((await masterKeyId(new Uint8Array(32))) === "66687aad");
+ * assert.ok((await masterKeyId(new Uint8Array(32))) === "66687aad");
  * ```
  */
 export async function masterKeyId(bytes: Uint8Array): Promise<string> {
@@ -88,9 +91,10 @@ export async function masterKeyId(bytes: Uint8Array): Promise<string> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { generateMasterKey, MasterKeyring } from "./master_keyring.ts";
  * const ring = await MasterKeyring.fromText(generateMasterKey());
- * console.assert(ring.ids.length === 1 && ring.get(ring.newest.id) === ring.newest);
+ * assert.ok(ring.ids.length === 1 && ring.get(ring.newest.id) === ring.newest);
  * ```
  */
 export class MasterKeyring {

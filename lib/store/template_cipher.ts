@@ -46,15 +46,16 @@ function wrapAad(scope: string, id: string): Uint8Array<ArrayBuffer> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { generateMasterKey, MasterKeyring } from "./master_keyring.ts";
  * import { TemplateCipher } from "./template_cipher.ts";
  * const cipher = new TemplateCipher(await MasterKeyring.fromText(generateMasterKey()));
  * const { dataKey } = await cipher.createDataKey("m@1|staff");
  * const sealed = await cipher.seal(dataKey, "ann|f1", new Uint8Array([1, 2, 3]));
  * const plain = await cipher.open(dataKey, "ann|f1", sealed, "face f1");
- * console.assert(plain.join() === "1,2,3");
+ * assert.ok(plain.join() === "1,2,3");
  * const moved = await cipher.open(dataKey, "bob|f1", sealed, "face f1").catch((e) => e.code);
- * console.assert(moved === "store_key_unavailable");
+ * assert.ok(moved === "store_key_unavailable");
  * ```
  */
 export class TemplateCipher {
