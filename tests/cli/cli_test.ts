@@ -260,7 +260,7 @@ Deno.test("without --url the CLIs use the local store: enroll then verify on one
   try {
     const enroll = await cli("enroll", ["--collection", "local", dir], env);
     assert.equal(enroll.code, 0, enroll.stderr);
-    assert.match(enroll.stderr, /\(local kv store\)/);
+    assert.match(enroll.stderr, /, local kv store\)/);
     const verify = await cli(
       "verify",
       ["--collection", "local", "serena", `${SERENA}/Serena_Williams_0004.jpg`],

@@ -14,6 +14,7 @@ import { MODEL_MANIFEST } from "../../models/manifest.ts";
 import { createApp } from "../../functions/app.ts";
 import { buildAppDeps, closeAppDeps } from "../../functions/_deps.ts";
 import { PHOTOS, readData, sessions } from "./_fixtures.ts";
+import { TEST_MASTER_KEY } from "../_master_key.ts";
 
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const ENROLLS = 100;
@@ -38,6 +39,7 @@ Deno.test({
       FACEGATE_STORE: "kv",
       FACEGATE_KV_PATH: path,
       FACEGATE_AUTH: "keys",
+      FACEGATE_MASTER_KEY: TEST_MASTER_KEY,
       FACEGATE_RATE_LIMIT: "0",
       FACEGATE_WEBHOOK_SECRET: SECRET,
       FACEGATE_WEBHOOK_ALLOWED_HOSTS: "127.0.0.1",
