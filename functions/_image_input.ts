@@ -64,10 +64,7 @@ export function decodeBase64Image(field: string, text: string): Uint8Array {
       details: { field },
     });
   }
-  const binary = atob(payload.padEnd(Math.ceil(payload.length / 4) * 4, "="));
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
+  return Uint8Array.fromBase64(payload.padEnd(Math.ceil(payload.length / 4) * 4, "="));
 }
 
 /**
