@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { freePort } from "../tools/redis_harness.ts";
+import { encodeBlankPng } from "../tests/lib/image/_fixtures.ts";
+import { rssMib, startBenchServer } from "./_server.ts";
 import { dataDir } from "./_data.ts";
 import { percentile, round } from "./_stats.ts";
 
@@ -45,94 +46,24 @@ export interface AbuseReport {
   phases: AbusePhase[];
 }
 
-function rssMib(pid: number): number {
-  const s = Deno.readTextFileSync(`/proc/${pid}/status`);
-  return Number(/VmRSS:\s+(\d+)/.exec(s)![1]) / 1024;
-}
-
-function crc32(bytes: Uint8Array, crc = 0xffffffff): number {
-  for (const b of bytes) {
-    crc ^= b;
-    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
-  }
-  return crc;
-}
-
-function chunk(type: string, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(12 + data.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, data.length);
-  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
-  out.set(data, 8);
-  view.setUint32(8 + data.length, (crc32(out.subarray(4, 8 + data.length)) ^ 0xffffffff) >>> 0);
-  return out;
-}
-
-/** A flat `size`×`size` 16-bit RGBA PNG, compressed row by row (never held raw in memory). */
-export async function largeSixteenBitPng(size = 7000): Promise<Uint8Array<ArrayBuffer>> {
-  const row = new Uint8Array(1 + size * 8);
-  const cs = new CompressionStream("deflate");
-  const writer = cs.writable.getWriter();
-  const compressed = new Response(cs.readable).arrayBuffer();
-  for (let y = 0; y < size; y++) await writer.write(row);
-  await writer.close();
-  const idat = new Uint8Array(await compressed);
-  const ihdr = new Uint8Array(13);
-  const view = new DataView(ihdr.buffer);
-  view.setUint32(0, size);
-  view.setUint32(4, size);
-  ihdr.set([16, 6, 0, 0, 0], 8);
-  const parts = [
-    new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", ihdr),
-    chunk("IDAT", idat),
-    chunk("IEND", new Uint8Array(0)),
-  ];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 /** Runs the section against a fresh `functions/main.ts` (memory store, auth off, no rate limit). */
 export async function runAbuse(options: AbuseOptions = {}): Promise<AbuseReport> {
   const seconds = options.seconds ?? 15;
   const slowCount = options.slowUploads ?? 300;
   const largeCount = options.largeImages ?? 8;
-  const port = freePort();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("../functions/main.ts", import.meta.url).pathname],
-    env: {
-      FACEGATE_STORE: "memory",
-      FACEGATE_AUTH: "off",
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      FACEGATE_RATE_LIMIT: "0",
-    },
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  const base = `http://127.0.0.1:${port}`;
   const photos = (await Deno.readTextFile(`${dataDir()}/faces/manifest.csv`)).trim().split("\n")
     .slice(1).map((l) => l.split(",")).filter((r) => r[2] === "lfw-deepfunneled").slice(0, 20);
   const images = await Promise.all(
     photos.map((r) => Deno.readFile(`${dataDir()}/faces/${r[0]}`)),
   );
-  const png = await largeSixteenBitPng();
+  const png =
+    (await encodeBlankPng({ width: 7000, height: 7000, colorType: 6, bitDepth: 16 })) as Uint8Array<
+      ArrayBuffer
+    >;
+  const server = await startBenchServer();
+  const { base, port } = server;
+  const child = { pid: server.pid };
   try {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
-        const r = await fetch(`${base}/healthz`);
-        await r.body?.cancel();
-        if (r.ok) break;
-      } catch { /* not up yet */ }
-      if (Date.now() > deadline) throw new Error("the server did not start within 30 s");
-      await new Promise((r) => setTimeout(r, 100));
-    }
     // Warm the models so the baseline is not a cold start.
     await (await fetch(`${base}/v1/detect`, {
       method: "POST",
@@ -251,10 +182,7 @@ export async function runAbuse(options: AbuseOptions = {}): Promise<AbuseReport>
       phases,
     };
   } finally {
-    try {
-      child.kill("SIGTERM");
-    } catch { /* already gone */ }
-    await child.status;
+    await server.stop();
   }
 }
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { freePort } from "../tools/redis_harness.ts";
+import { rssMib, startBenchServer } from "./_server.ts";
 import { dataDir } from "./_data.ts";
 import { percentile, round, slope } from "./_stats.ts";
 
@@ -50,11 +50,6 @@ export interface HttpReport {
   };
 }
 
-function rssMib(pid: number): number {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
-}
-
 /** Pairs of (enrol image, probe image) of LFW subjects with at least two photos. */
 async function lfwSubjects(
   count: number,
@@ -81,32 +76,10 @@ async function lfwSubjects(
 export async function runHttp(options: HttpOptions = {}): Promise<HttpReport> {
   const seconds = options.seconds ?? 30;
   const concurrency = options.concurrency ?? 2;
-  const port = freePort();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("../functions/main.ts", import.meta.url).pathname],
-    env: {
-      FACEGATE_STORE: "memory",
-      FACEGATE_AUTH: "off",
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      FACEGATE_ORT_THREADS: "1",
-      FACEGATE_RATE_LIMIT: "0",
-    },
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  const base = `http://127.0.0.1:${port}`;
+  const server = await startBenchServer({ FACEGATE_ORT_THREADS: "1" });
+  const { base } = server;
+  const child = { pid: server.pid };
   try {
-    const deadline = Date.now() + 30_000;
-    while (true) {
-      try {
-        const r = await fetch(`${base}/healthz`);
-        await r.body?.cancel();
-        if (r.ok) break;
-      } catch { /* not up yet */ }
-      if (Date.now() > deadline) throw new Error("the server did not start within 30 s");
-      await new Promise((r) => setTimeout(r, 100));
-    }
     const people = await lfwSubjects(options.subjects ?? 50);
     for (const p of people) {
       const r = await fetch(`${base}/v1/collections/bench/subjects/${p.name}/faces?face=largest`, {
@@ -193,9 +166,6 @@ export async function runHttp(options: HttpOptions = {}): Promise<HttpReport> {
       },
     };
   } finally {
-    try {
-      child.kill("SIGTERM");
-    } catch { /* already gone */ }
-    await child.status;
+    await server.stop();
   }
 }
