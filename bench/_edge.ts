@@ -33,7 +33,7 @@ import { planJpegDecode, pngDecodeBytes } from "../lib/image/_decode_cost.ts";
 import { cropRaster } from "../lib/image/crop_raster.ts";
 import type { Raster } from "../lib/image/raster.ts";
 import { crc32 } from "../lib/image/_png_chunks.ts";
-import { MODEL_MANIFEST } from "../models/manifest.ts";
+import { defaultRecipe } from "../models/manifest.ts";
 import { benchImages } from "./_images.ts";
 import { syntheticGallery } from "./_synthetic_gallery.ts";
 import { percentile, round } from "./_stats.ts";
@@ -344,7 +344,7 @@ export async function runEdge(options: EdgeOptions = {}): Promise<EdgeReport> {
       prefix,
       timeoutMs: 120_000,
     });
-    const ref = { model: MODEL_MANIFEST.embedder.id, collection: "edge" };
+    const ref = { model: defaultRecipe().id, collection: "edge" };
     const g = syntheticGallery({ faces, seed: 9 });
     let next = 0;
     const load = async () => {

@@ -15,6 +15,7 @@ import { parseConfig } from "../lib/config.ts";
 import { buildDeps } from "../functions/main.ts";
 import { createApp } from "../functions/app.ts";
 import { syntheticGallery } from "./_synthetic_gallery.ts";
+import { defaultRecipe } from "../models/manifest.ts";
 
 /** Per-stage milliseconds of one warm request. */
 export type SpeedRun = StageTimings & {
@@ -113,7 +114,12 @@ if (import.meta.main) {
     const runs: SpeedRun[] = [];
     let found = 0, width = 0, height = 0;
     for (let k = 0; k < iterations; k++) {
-      const a = await analyzeImage(deps.pipeline, bytes, { select: "largest", requireFace: true });
+      // The stages of the default recipe (new collections), the one the verify request runs.
+      const a = await analyzeImage(deps.pipeline, bytes, {
+        select: "largest",
+        requireFace: true,
+        flip: defaultRecipe().flip,
+      });
       found = a.faces.length;
       width = a.width;
       height = a.height;

@@ -12,7 +12,7 @@ import { MasterKeyring, type StoreEncryption } from "../lib/store/mod.ts";
 import { FaceError } from "../lib/errors.ts";
 import { GalleryCache } from "../lib/match/mod.ts";
 import { auditEventId, MemoryAuditStore, MemoryPolicyStore } from "../lib/store/mod.ts";
-import { matchThresholds, type UseCaseDeps } from "../lib/usecases/mod.ts";
+import { matchThresholds, type UseCaseDeps, withDefaultRecipe } from "../lib/usecases/mod.ts";
 import { MODEL_MANIFEST } from "../models/manifest.ts";
 import { type AppDeps, consoleLogger } from "./_context.ts";
 
@@ -93,7 +93,7 @@ export function useCaseDeps(deps: AppDeps): UseCaseDeps {
   const logger = deps.logger ?? consoleLogger;
   const audits = deps.audits ?? new MemoryAuditStore();
   const ttlMs = deps.config.auditTtlDays * 86_400_000;
-  return {
+  return withDefaultRecipe({
     pipeline: { sessions: deps.pipeline.sessions, manifest },
     store: deps.store,
     model: manifest.embedder.id,
@@ -122,5 +122,5 @@ export function useCaseDeps(deps: AppDeps): UseCaseDeps {
       maxPixels: deps.config.maxPixels,
       maxDecodedBytes: deps.config.maxDecodedBytes,
     },
-  };
+  });
 }

@@ -15,6 +15,7 @@ import {
   type Rotation,
 } from "../pipeline/mod.ts";
 import { validateName } from "../store/mod.ts";
+import { forCollection } from "./collection_deps.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
 import { embedProbe, rotationField } from "./_probe.ts";
 import type { Caller } from "./match_policy.ts";
@@ -65,6 +66,7 @@ export interface EnrolledFace {
  */
 export async function enrollFace(deps: UseCaseDeps, input: EnrollFaceInput): Promise<EnrolledFace> {
   const collection = validateName("collection", input.collection);
+  deps = await forCollection(deps, collection);
   const subject = validateName("subject", input.subject);
   const face = await embedProbe(deps, input.image, input.face ?? "single");
   const reasons = qualityFailures(face.quality);

@@ -8,6 +8,7 @@ import { FaceError } from "../errors.ts";
 import type { AnalyzedFace, FaceSelection, Rotation } from "../pipeline/mod.ts";
 import { confidence, type GalleryCandidate, searchGallery } from "../match/mod.ts";
 import { validateName } from "../store/mod.ts";
+import { forCollection } from "./collection_deps.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
 import type { ThresholdOptions } from "./choose_threshold.ts";
 import { type Caller, decideThreshold } from "./match_policy.ts";
@@ -97,6 +98,7 @@ export async function identifyFace(
   input: IdentifyFaceInput,
 ): Promise<Identification> {
   const collection = validateName("collection", input.collection);
+  deps = await forCollection(deps, collection);
   const { threshold, source } = await thresholdFor(deps, collection, input);
   const probe = await embedProbe(deps, input.image, input.face ?? "largest");
   const search = await openGallery(deps, collection);
@@ -120,6 +122,7 @@ export async function identifyFaces(
   input: Omit<IdentifyFaceInput, "face">,
 ): Promise<Identifications> {
   const collection = validateName("collection", input.collection);
+  deps = await forCollection(deps, collection);
   const { threshold, source } = await thresholdFor(deps, collection, input);
   const found = await analyze(deps, input.image, { select: "all", maxFaces: MAX_IDENTIFY_FACES });
   const search = await openGallery(deps, collection);

@@ -8,6 +8,7 @@
  */
 import { FaceError } from "../errors.ts";
 import { type PolicyThreshold, type StoredPolicy, validateName } from "../store/mod.ts";
+import { forCollection } from "./collection_deps.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
 import { chooseThreshold, type ThresholdOptions } from "./choose_threshold.ts";
 import { FAR_PRESETS, type FarPreset } from "./match_thresholds.ts";
@@ -76,6 +77,7 @@ export async function getMatchPolicy(
   input: { collection: string },
 ): Promise<PolicyView> {
   const collection = validateName("collection", input.collection);
+  deps = await forCollection(deps, collection);
   const p = await stored(deps, collection);
   return {
     collection,
@@ -121,6 +123,7 @@ export async function setMatchPolicy(
   input: { collection: string; policy: unknown; caller?: Caller; now?: Date },
 ): Promise<PolicyView> {
   const collection = validateName("collection", input.collection);
+  deps = await forCollection(deps, collection);
   const body = input.policy;
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
     throw new FaceError("invalid_request", "Cannot set match policy: the body must be an object");

@@ -20,3 +20,4 @@ export * from "./verify_subject.ts";
 export * from "./identify_face.ts";
 export * from "./subjects.ts";
 export * from "./run_upload_action.ts";
+export * from "./collection_deps.ts";

@@ -6,6 +6,8 @@
  */
 import { FaceError } from "../errors.ts";
 import { type AuditPage, type SubjectPage, validateName } from "../store/mod.ts";
+import { embedderRecipes } from "../../models/manifest.ts";
+import { forCollection } from "./collection_deps.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
 import type { Caller } from "./match_policy.ts";
 
@@ -29,6 +31,7 @@ export async function listSubjects(
   input: ListSubjectsInput,
 ): Promise<SubjectPage> {
   const collection = validateName("collection", input.collection);
+  deps = await forCollection(deps, collection);
   const { limit } = input;
   if (limit !== undefined && !(limit >= 1 && limit <= 1000)) {
     throw new FaceError("invalid_request", "Cannot list subjects: limit must be in 1..1000", {
@@ -65,6 +68,7 @@ export async function getSubject(
   input: { collection: string; subject: string },
 ): Promise<SubjectView> {
   const collection = validateName("collection", input.collection);
+  deps = await forCollection(deps, collection);
   const subject = validateName("subject", input.subject);
   const record = await deps.store.getSubject({ model: deps.model, collection }, subject);
   if (!record) throw subjectNotFound(subject);
@@ -90,6 +94,7 @@ export async function deleteSubject(
   input: { collection: string; subject: string; caller?: Caller },
 ): Promise<void> {
   const collection = validateName("collection", input.collection);
+  deps = await forCollection(deps, collection);
   const subject = validateName("subject", input.subject);
   if (!(await deps.store.deleteSubject({ model: deps.model, collection }, subject))) {
     throw subjectNotFound(subject);
@@ -107,6 +112,7 @@ export async function deleteFace(
   input: { collection: string; subject: string; faceId: string; caller?: Caller },
 ): Promise<void> {
   const collection = validateName("collection", input.collection);
+  deps = await forCollection(deps, collection);
   const subject = validateName("subject", input.subject);
   const faceId = validateName("face id", input.faceId);
   if (!(await deps.store.deleteFace({ model: deps.model, collection }, subject, faceId))) {
@@ -135,7 +141,11 @@ export async function deleteCollection(
   input: { collection: string; caller?: Caller },
 ): Promise<{ collection: string; deleted_faces: number }> {
   const collection = validateName("collection", input.collection);
-  const deleted = await deps.store.deleteCollection({ model: deps.model, collection });
+  // Under every recipe: a collection keeps one, but nothing of it may survive its deletion.
+  let deleted = 0;
+  for (const recipe of embedderRecipes(deps.pipeline.manifest)) {
+    deleted += await deps.store.deleteCollection({ model: recipe.id, collection });
+  }
   if (deleted === 0) {
     throw new FaceError("not_found", `Cannot find collection ${collection}: it holds no faces`);
   }
@@ -183,5 +193,7 @@ export async function listAudit(deps: UseCaseDeps, input: ListAuditInput): Promi
     });
   }
   if (!deps.audits) return { events: [], next_cursor: null };
-  return await deps.audits.list({ model: deps.model, collection }, { limit, cursor: input.cursor });
+  // Audit events are kept under the weights' id, whatever the collection's recipe.
+  const ref = { model: deps.pipeline.manifest.embedder.id, collection };
+  return await deps.audits.list(ref, { limit, cursor: input.cursor });
 }

@@ -7,6 +7,7 @@ import { FaceError } from "../errors.ts";
 import type { FaceSelection, Rotation } from "../pipeline/mod.ts";
 import { scoreSubject } from "../match/mod.ts";
 import { validateName } from "../store/mod.ts";
+import { forCollection } from "./collection_deps.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
 import type { ThresholdOptions } from "./choose_threshold.ts";
 import { type Caller, decideThreshold } from "./match_policy.ts";
@@ -57,6 +58,7 @@ export async function verifySubject(
   input: VerifySubjectInput,
 ): Promise<Verification> {
   const collection = validateName("collection", input.collection);
+  deps = await forCollection(deps, collection);
   const subject = validateName("subject", input.subject);
   const decided = await decideThreshold(deps, {
     collection,

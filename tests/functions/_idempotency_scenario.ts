@@ -10,7 +10,7 @@ import { parseConfig } from "../../lib/config.ts";
 import type { Backend } from "../../lib/backend/mod.ts";
 import { FaceError } from "../../lib/errors.ts";
 import type { FaceStore } from "../../lib/store/mod.ts";
-import { MODEL_MANIFEST } from "../../models/manifest.ts";
+import { defaultRecipe, MODEL_MANIFEST } from "../../models/manifest.ts";
 import { createApp } from "../../functions/app.ts";
 import { assertProblem, json, PHOTOS, readData, sessions } from "./_fixtures.ts";
 
@@ -52,7 +52,7 @@ export async function idempotencyScenario(t: Deno.TestContext, backend: Backend)
     logger: { info: () => {}, error: () => {} },
   });
   const col = `idem${crypto.randomUUID().slice(0, 8)}`;
-  const ref = { model: MODEL_MANIFEST.embedder.id, collection: col };
+  const ref = { model: defaultRecipe().id, collection: col };
   const enroll = (subject: string, key: string | undefined, photo: string = PHOTOS.arnold1) =>
     app.request(`/v1/collections/${col}/subjects/${subject}/faces`, {
       method: "POST",

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { parseConfig } from "../../lib/config.ts";
 import type { Backend } from "../../lib/backend/mod.ts";
 import { createApiKey } from "../../lib/auth/mod.ts";
-import { MODEL_MANIFEST } from "../../models/manifest.ts";
+import { defaultRecipe, MODEL_MANIFEST, recipeManifest } from "../../models/manifest.ts";
 import { createApp } from "../../functions/app.ts";
 import { assertProblem, type CapturedLog, json, PHOTOS, readData, sessions } from "./_fixtures.ts";
 
@@ -52,9 +52,11 @@ export async function policyScenario(t: Deno.TestContext, backend: Backend): Pro
     body: JSON.stringify(body),
   });
   const policyPath = `/v1/collections/${gate}/policy`;
-  const t1e3 = MODEL_MANIFEST.embedder.thresholds.far!["1e-3"]!;
-  const t1e2 = MODEL_MANIFEST.embedder.thresholds.far!["1e-2"]!;
-  const verifyDefault = MODEL_MANIFEST.embedder.thresholds.verify!;
+  // A new collection gets the default recipe and its calibrated thresholds.
+  const defaults = recipeManifest(MODEL_MANIFEST, defaultRecipe().id).embedder.thresholds;
+  const t1e3 = defaults.far!["1e-3"]!;
+  const t1e2 = defaults.far!["1e-2"]!;
+  const verifyDefault = defaults.verify!;
 
   await json(
     await call(admin.key, `/v1/collections/${gate}/subjects/arnold/faces`, image(PHOTOS.arnold1)),
@@ -66,7 +68,7 @@ export async function policyScenario(t: Deno.TestContext, backend: Backend): Pro
     assert.deepEqual(p, {
       collection: gate,
       verify: { threshold: verifyDefault, source: "default" },
-      identify: { threshold: MODEL_MANIFEST.embedder.thresholds.identify, source: "default" },
+      identify: { threshold: defaults.identify, source: "default" },
       updated_at: null,
     });
   });
@@ -213,7 +215,7 @@ export async function policyScenario(t: Deno.TestContext, backend: Backend): Pro
     },
   );
 
-  await backend.faces.deleteCollection({ model: MODEL_MANIFEST.embedder.id, collection: gate });
+  await backend.faces.deleteCollection({ model: defaultRecipe().id, collection: gate });
 }
 
 function comparePair(): RequestInit {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { defaultRecipe } from "../../models/manifest.ts";
 import { FaceError } from "../../lib/errors.ts";
 import { MemoryFaceStore } from "../../lib/store/mod.ts";
 import { SessionCache } from "../../lib/onnx/mod.ts";
@@ -76,7 +77,7 @@ Deno.test("GET /healthz reports the store, the model, the strategy and the thres
   ]);
   assert.equal(body.status, "ok");
   assert.equal(body.store, "memory");
-  assert.equal(body.model, "fr_feature@faceplugin-0.0.1");
+  assert.equal(body.model, defaultRecipe().id);
   const t = body.thresholds as { verify: number; identify: number };
   assert.ok(t.identify < t.verify, "identify is stricter than verify");
 });

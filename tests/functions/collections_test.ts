@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { defaultRecipe } from "../../models/manifest.ts";
 import {
   assertProblem,
   base64,
@@ -28,7 +29,7 @@ Deno.test("POST …/faces enrolls a face and answers 201 with its id, quality an
   assert.match(body.face_id, /^[A-Za-z0-9_-]+$/);
   assert.ok(body.quality.score > 0.5);
   const gallery = await store.gallery({
-    model: "fr_feature@faceplugin-0.0.1",
+    model: defaultRecipe().id,
     collection: "staff",
   });
   assert.deepEqual(gallery.faceIds, [body.face_id]);

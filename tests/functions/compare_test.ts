@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { MODEL_MANIFEST } from "../../models/manifest.ts";
+import { defaultRecipe, MODEL_MANIFEST } from "../../models/manifest.ts";
 import {
   assertProblem,
   base64,
@@ -50,7 +50,7 @@ Deno.test("POST /v1/compare matches two photos of one person at the verify thres
   assert.ok(Math.abs(body.similarity - (1 - body.distance ** 2 / 2)) < 2e-4);
   const health = await json<{ thresholds: { verify: number } }>(await app.request("/healthz"));
   assert.equal(body.threshold, health.thresholds.verify);
-  assert.equal(body.model, MODEL_MANIFEST.embedder.id);
+  assert.equal(body.model, defaultRecipe().id);
 });
 
 Deno.test("POST /v1/compare does not match two different people", async () => {
@@ -76,8 +76,10 @@ Deno.test("POST /v1/compare accepts JSON base64 and applies and reports an expli
 });
 
 Deno.test("POST /v1/compare uses the manifest's calibrated threshold for a far preset", async () => {
+  // One recipe (no registry): the embedder entry's thresholds are the ones in force.
   const manifest = {
     ...MODEL_MANIFEST,
+    recipes: undefined,
     embedder: {
       ...MODEL_MANIFEST.embedder,
       thresholds: { verify: 1.1, identify: 1, far: { "1e-3": 0.95 } },

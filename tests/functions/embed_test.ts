@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { defaultRecipe } from "../../models/manifest.ts";
 import { assertProblem, json, makeApp, PHOTOS, postImage } from "./_fixtures.ts";
 
 const { app } = makeApp();
@@ -11,7 +12,7 @@ interface EmbedBody {
 
 Deno.test("POST /v1/embed returns one unit-length embedding of the model's dimension", async () => {
   const body = await json<EmbedBody>(await app.request("/v1/embed", postImage(PHOTOS.serena1)));
-  assert.equal(body.model, "fr_feature@faceplugin-0.0.1");
+  assert.equal(body.model, defaultRecipe().id);
   assert.equal(body.dim, 512);
   assert.equal(body.faces.length, 1);
   const e = body.faces[0].embedding;

@@ -10,7 +10,7 @@ import { openBackend } from "../../lib/backend/mod.ts";
 import { createApiKey } from "../../lib/auth/mod.ts";
 import { signWebhook } from "../../lib/webhook/mod.ts";
 import { fileModelLoader } from "../../lib/onnx/mod.ts";
-import { MODEL_MANIFEST } from "../../models/manifest.ts";
+import { defaultRecipe, MODEL_MANIFEST } from "../../models/manifest.ts";
 import { createApp } from "../../functions/app.ts";
 import { buildAppDeps, closeAppDeps } from "../../functions/_deps.ts";
 import { PHOTOS, readData, sessions } from "./_fixtures.ts";
@@ -121,7 +121,7 @@ Deno.test({
         { "enroll 201": ENROLLS, "lookup 200": LOOKUPS, "webhook 200": DELIVERIES },
         JSON.stringify(errors.slice(0, 3)),
       );
-      const ref = { model: MODEL_MANIFEST.embedder.id, collection: "load" };
+      const ref = { model: defaultRecipe().id, collection: "load" };
       const gallery = await deps.store.gallery(ref);
       assert.equal(gallery.faceIds.length, ENROLLS + DELIVERIES);
       assert.equal((await deps.keys!.list()).length, 1 + CLI_KEYS);

@@ -4,14 +4,14 @@
  */
 import assert from "node:assert/strict";
 import { signWebhook, verifyWebhook } from "../../lib/webhook/mod.ts";
-import { MODEL_MANIFEST } from "../../models/manifest.ts";
+import { defaultRecipe, MODEL_MANIFEST } from "../../models/manifest.ts";
 import { assertProblem, DATA_ROOT, json, makeApp, PHOTOS, readData } from "./_fixtures.ts";
 
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const OLD_SECRET = "whsec_" + btoa("the-previous-secret-being-rotated");
 const PATH = "/v1/webhooks/upload";
 const MAX_BODY = 1_000_000;
-const STAFF = { model: MODEL_MANIFEST.embedder.id, collection: "staff" };
+const STAFF = { model: defaultRecipe().id, collection: "staff" };
 
 /** The stand-in upload service: counts hits per path and records callbacks. */
 interface UploadServer {

@@ -16,6 +16,7 @@
 import assert from "node:assert/strict";
 import { createApiKey, UpstashKeyStore } from "../../lib/auth/mod.ts";
 import { analyzeImage } from "../../lib/pipeline/mod.ts";
+import { defaultRecipe } from "../../models/manifest.ts";
 import { buildWorker } from "../../tools/build_worker.ts";
 import { freePort } from "../../tools/redis_harness.ts";
 import { dataDir, sessions } from "../_data.ts";
@@ -263,9 +264,11 @@ redisTest(
                   "first POST /v1/embed of a fresh worker: env, ort instantiation, 3 model loads, 1 image",
               },
             }));
+            // /v1/embed embeds with the default recipe of new work.
             const local = await analyzeImage({ sessions }, image, {
               select: "largest",
               requireFace: true,
+              flip: defaultRecipe().flip,
             });
             const want = local.faces[0].embedding!;
             const got: number[] = cold.body.faces[0].embedding;
