@@ -72,6 +72,22 @@ Deno.test("readBoundedBody() times out a stalled body (idle) and a trickling one
   );
 });
 
+Deno.test("readBoundedBody() accepts a slow body whose gaps and total stay under the timeouts", async () => {
+  // Under both limits by a wide margin (a loaded machine stretches timers, never shortens them).
+  const slow = trickle(Array.from({ length: 10 }, () => bytes(3)), { gapMs: 20 });
+  const read = await readBoundedBody(slow, {
+    maxBytes: 1000,
+    idleTimeoutMs: 2_000,
+    totalTimeoutMs: 20_000,
+  });
+  assert.equal(read.bytes.length, 30);
+  // The idle timer restarts with every chunk: 30 gaps of 50 ms pass an idle limit of 1 s although
+  // their sum (1.5 s) is over it.
+  const steady = trickle(Array.from({ length: 30 }, () => bytes(1)), { gapMs: 50 });
+  const ok = await readBoundedBody(steady, { maxBytes: 1000, idleTimeoutMs: 1_000 });
+  assert.equal(ok.bytes.length, 30);
+});
+
 Deno.test("readBoundedBody() reports a failing stream as client_closed_request", async () => {
   const broken = new ReadableStream<Uint8Array>({
     start(controller) {
