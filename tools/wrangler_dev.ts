@@ -35,6 +35,8 @@ export interface StartWranglerDevOptions {
   config?: string;
   /** Worker variables (`--var`). Default: none. */
   vars?: Record<string, string>;
+  /** wrangler's `--log-level` (what `output()` holds). Default: `"warn"`. */
+  logLevel?: "debug" | "info" | "log" | "warn" | "error";
 }
 
 /** Writes the project's wrangler.toml, minus `[build]` and with absolute paths, into `dir`. */
@@ -47,6 +49,7 @@ async function projectConfig(dir: string): Promise<string> {
     if (!rel) throw new Error(`wrangler.toml has no ${key}`);
     toml = toml.replace(re, `${key} = ${JSON.stringify(new URL(rel, ROOT).pathname)}`);
   }
+  if (/^\[build\]/m.test(toml)) throw new Error("wrangler.toml: [build] not removed");
   const path = `${dir}/wrangler.toml`;
   await Deno.writeTextFile(path, toml);
   return path;
@@ -107,7 +110,7 @@ export async function startWranglerDev(
       `${persist}/state`,
       "--show-interactive-dev-session=false",
       "--log-level",
-      "warn",
+      options.logLevel ?? "warn",
       ...Object.entries(options.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
     ],
     cwd: ROOT,

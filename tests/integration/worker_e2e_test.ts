@@ -18,15 +18,11 @@ import { createApiKey, UpstashKeyStore } from "../../lib/auth/mod.ts";
 import { analyzeImage } from "../../lib/pipeline/mod.ts";
 import { defaultRecipe } from "../../models/manifest.ts";
 import { buildWorker } from "../../tools/build_worker.ts";
-import { freePort } from "../../tools/redis_harness.ts";
+import { startWranglerDev } from "../../tools/wrangler_dev.ts";
 import { dataDir, sessions } from "../_data.ts";
 import { redisTest, withRedis } from "./_redis_fixture.ts";
 import { TEST_MASTER_KEY } from "../_master_key.ts";
 
-const ROOT = new URL("../../", import.meta.url);
-const WRANGLER = new URL("node_modules/wrangler/bin/wrangler.js", ROOT);
-/** Longest wait for `wrangler dev` to start workerd. */
-const START_TIMEOUT_MS = 180_000;
 /** Longest wait for one request (the first one loads three models). */
 const REQUEST_TIMEOUT_MS = 60_000;
 /** Enrolled people; each has one or two enrolled photos and a held-out one. */
@@ -34,126 +30,9 @@ const PEOPLE = 3;
 /** The collection the test enrolls into (the API key is scoped to it). */
 const COLLECTION = "worker-e2e";
 
-/** A running `wrangler dev`: its base URL, its output so far, and `stop()`. */
-interface WorkerProcess {
-  url: string;
-  /** Milliseconds from spawning wrangler to "Ready" (workerd start, modules compiled). */
-  readyMs: number;
-  output(): string;
-  stop(): Promise<void>;
-}
-
-/**
- * Writes wrangler.toml, minus `[build]` and with absolute paths, into `dir`.
- *
- * @returns The copy's path.
- */
-async function wranglerConfigWithoutBuild(dir: string): Promise<string> {
-  let toml = await Deno.readTextFile(new URL("wrangler.toml", ROOT));
-  toml = toml.replace(/^\[build\]\n(?:(?!\[).*\n)*/m, "");
-  for (const key of ["main", "base_dir"]) {
-    const re = new RegExp(`^${key} = "([^"]+)"$`, "m");
-    const rel = toml.match(re)?.[1];
-    assert.ok(rel, `wrangler.toml has no ${key}`);
-    toml = toml.replace(re, `${key} = ${JSON.stringify(new URL(rel, ROOT).pathname)}`);
-  }
-  assert.ok(!/^\[build\]/m.test(toml), "wrangler.toml: [build] not removed");
-  const path = `${dir}/wrangler.toml`;
-  await Deno.writeTextFile(path, toml);
-  return path;
-}
-
-/** Starts `wrangler dev --local` in its own process group with `vars` as Worker variables. */
-async function startWorker(vars: Record<string, string>): Promise<WorkerProcess> {
-  try {
-    await Deno.stat(WRANGLER);
-  } catch (cause) {
-    throw new Error(
-      "wrangler is not installed: run `npm install --include=dev` (or `npm test`) first",
-      { cause },
-    );
-  }
-  const port = freePort();
-  const persist = await Deno.makeTempDir({ prefix: "facegate_wrangler_" });
-  const config = await wranglerConfigWithoutBuild(persist).catch(async (err) => {
-    await Deno.remove(persist, { recursive: true });
-    throw err;
-  });
-  const started = performance.now();
-  const child = new Deno.Command("node", {
-    args: [
-      WRANGLER.pathname,
-      "dev",
-      "--config",
-      config,
-      "--local",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--inspector-port",
-      String(freePort()),
-      "--persist-to",
-      `${persist}/state`,
-      "--show-interactive-dev-session=false",
-      "--log-level",
-      "info",
-      ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
-    ],
-    cwd: ROOT,
-    env: {
-      CLOUDFLARE_CF_FETCH_ENABLED: "false",
-      WRANGLER_SEND_METRICS: "false",
-      NO_COLOR: "1",
-      CI: "true",
-    },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    detached: true,
-  }).spawn();
-  let output = "";
-  const drain = (stream: ReadableStream<Uint8Array>) =>
-    (async () => {
-      for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-        output = (output + text).slice(-200_000);
-      }
-    })();
-  const drained = Promise.all([drain(child.stdout), drain(child.stderr)]);
-  let exited = false;
-  const status = child.status.finally(() => exited = true);
-  const signalGroup = (signal: Deno.Signal) => {
-    try {
-      Deno.kill(-child.pid, signal);
-    } catch {
-      // the group is gone
-    }
-  };
-  const stop = async () => {
-    signalGroup("SIGTERM");
-    const timer = setTimeout(() => signalGroup("SIGKILL"), 5000);
-    await status;
-    clearTimeout(timer);
-    signalGroup("SIGKILL"); // workerd children that outlived wrangler
-    await drained;
-    await Deno.remove(persist, { recursive: true }).catch(() => {});
-  };
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  const ready = new RegExp(`Ready on (http://127\\.0\\.0\\.1:${port})`);
-  for (;;) {
-    const match = output.match(ready);
-    if (match) {
-      return { url: match[1], readyMs: performance.now() - started, output: () => output, stop };
-    }
-    if (exited || Date.now() > deadline) {
-      await stop();
-      throw new Error(
-        `wrangler dev did not start within ${START_TIMEOUT_MS} ms (exited: ${exited}):\n` +
-          output.slice(-4000),
-      );
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** Starts `wrangler dev --local` (tools/wrangler_dev.ts) with `vars` as Worker variables. */
+function startWorker(vars: Record<string, string>) {
+  return startWranglerDev({ vars, logLevel: "info" });
 }
 
 interface Person {
