@@ -11,6 +11,7 @@ import { getMatchPolicy, listAudit, setMatchPolicy } from "../lib/usecases/mod.t
 import type { AppEnv, Services } from "./_context.ts";
 import { callerOf } from "./_caller.ts";
 import { ref } from "./_schemas.ts";
+import { PAGE_QUERY_PARAMS, pageQuery } from "./_page_query.ts";
 import { IDEMPOTENCY_KEY_PARAM, idempotent } from "./_idempotency_key.ts";
 
 const PATH = "/v1/collections/:collection/policy";
@@ -76,36 +77,13 @@ export function policyRoutes(s: Services): Hono<AppEnv> {
       "time, action, key id, request id and subject / face id, never an embedding or an image. " +
       "Kept `FACEGATE_AUDIT_TTL_DAYS` (90). Admin keys only.",
     tag: "collections",
-    query: [
-      {
-        name: "limit",
-        in: "query",
-        description: "Page size 1..1000 (default 100).",
-        schema: { type: "integer", minimum: 1, maximum: 1000 },
-      },
-      {
-        name: "cursor",
-        in: "query",
-        description: "`next_cursor` of the previous page.",
-        schema: { type: "string" },
-      },
-    ],
+    query: PAGE_QUERY_PARAMS,
     status: 200,
     response: ref("AuditPage"),
     problems: ["invalid_request", "forbidden"],
   }, async (c) => {
-    const limitRaw = c.req.query("limit");
-    const limit = limitRaw === undefined
-      ? undefined
-      : /^\d+$/.test(limitRaw)
-      ? Number(limitRaw)
-      : NaN;
     return c.json(
-      await listAudit(s, {
-        collection: c.req.param("collection")!,
-        limit,
-        cursor: c.req.query("cursor"),
-      }),
+      await listAudit(s, { collection: c.req.param("collection")!, ...pageQuery(c) }),
     );
   });
   return app;

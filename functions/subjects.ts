@@ -9,6 +9,7 @@ import { deleteFace, deleteSubject, getSubject, listSubjects } from "../lib/usec
 import type { AppEnv, Services } from "./_context.ts";
 import { callerOf } from "./_caller.ts";
 import { ref } from "./_schemas.ts";
+import { PAGE_QUERY_PARAMS, pageQuery } from "./_page_query.ts";
 import { IDEMPOTENCY_KEY_PARAM, idempotent } from "./_idempotency_key.ts";
 
 const SUBJECT = "/v1/collections/:collection/subjects/:subject";
@@ -25,36 +26,13 @@ export function subjectRoutes(s: Services): Hono<AppEnv> {
     summary: "List subjects",
     description: "Subjects ordered by name, one page at a time; pass `next_cursor` as `cursor`.",
     tag,
-    query: [
-      {
-        name: "limit",
-        in: "query",
-        description: "Page size 1..1000 (default 100).",
-        schema: { type: "integer", minimum: 1, maximum: 1000 },
-      },
-      {
-        name: "cursor",
-        in: "query",
-        description: "`next_cursor` of the previous page.",
-        schema: { type: "string" },
-      },
-    ],
+    query: PAGE_QUERY_PARAMS,
     status: 200,
     response: ref("SubjectPage"),
     problems: ["invalid_request"],
   }, async (c) => {
-    const limitRaw = c.req.query("limit");
-    const limit = limitRaw === undefined
-      ? undefined
-      : /^\d+$/.test(limitRaw)
-      ? Number(limitRaw)
-      : NaN;
     return c.json(
-      await listSubjects(s, {
-        collection: c.req.param("collection")!,
-        limit,
-        cursor: c.req.query("cursor"),
-      }),
+      await listSubjects(s, { collection: c.req.param("collection")!, ...pageQuery(c) }),
     );
   });
 
