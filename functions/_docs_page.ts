@@ -3,7 +3,8 @@
  * this server's `/openapi.json`) that lists every operation with a "try it" form, and the problem
  * table that problem `type` URIs point into. An API-key field (kept in `sessionStorage` under
  * `facegate.apiKey`, shared with the web app at `/`, never put in a URL) adds
- * `Authorization: Bearer <key>` to every "try it" request.
+ * `Authorization: Bearer <key>` to every "try it" request. Served with a Content-Security-Policy
+ * ({@linkcode docsCsp}) that runs only this page's own script and style, by a per-response nonce.
  *
  * @module
  */
@@ -12,12 +13,28 @@ import type { ProblemKind } from "./problem.ts";
 const escape = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
 /**
+ * The page's Content-Security-Policy: its inline script and style run by `nonce`, requests go to
+ * this server only, nothing else loads, no framing.
+ */
+export function docsCsp(nonce: string): string {
+  return `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; ` +
+    "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; " +
+    "frame-ancestors 'none'";
+}
+
+/** A fresh nonce for one response (128 random bits, base64). */
+export function newNonce(): string {
+  return crypto.getRandomValues(new Uint8Array(16)).toBase64();
+}
+
+/**
  * Renders the page.
  *
  * @param problems The code → status/title table.
+ * @param nonce The nonce of the response's {@linkcode docsCsp}.
  * @returns The HTML document.
  */
-export function docsPage(problems: Record<string, ProblemKind>): string {
+export function docsPage(problems: Record<string, ProblemKind>, nonce: string): string {
   const rows = Object.entries(problems)
     .sort(([, a], [, b]) => a.status - b.status)
     .map(([code, p]) =>
@@ -27,7 +44,7 @@ export function docsPage(problems: Record<string, ProblemKind>): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>facegate API</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
+<style nonce="${nonce}">
 body{font:15px/1.45 system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;color:#222}
 details{border:1px solid #ccc;border-radius:6px;margin:.5em 0;padding:.4em .8em}
 summary{cursor:pointer}.m{display:inline-block;min-width:4.5em;font-weight:600}
@@ -46,7 +63,7 @@ table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.2em .6em;tex
 <p>Errors are <code>application/problem+json</code> (RFC 9457) with a <code>code</code> and a
 <code>request_id</code>; their <code>type</code> links to this table.</p>
 <table><tr><th>code</th><th>status</th><th>title</th></tr>${rows}</table>
-<script>
+<script nonce="${nonce}">
 "use strict";
 const KEY_ITEM = "facegate.apiKey";
 const keyInput = document.getElementById("api-key");

@@ -8,7 +8,7 @@ import { Hono } from "hono";
 import type { AppEnv, Services } from "./_context.ts";
 import { ref } from "./_schemas.ts";
 import { PROBLEMS } from "./problem.ts";
-import { docsPage } from "./_docs_page.ts";
+import { docsCsp, docsPage, newNonce } from "./_docs_page.ts";
 
 /** Version reported in the OpenAPI document. */
 export const API_VERSION = "1.0.0";
@@ -58,7 +58,13 @@ export function metaRoutes(s: Services): Hono<AppEnv> {
     response: { type: "string", description: "An HTML page" },
     responseType: "text/html",
     problems: [],
-  }, (c) => c.html(docsPage(PROBLEMS)));
+  }, (c) => {
+    const nonce = newNonce();
+    c.header("content-security-policy", docsCsp(nonce));
+    c.header("x-content-type-options", "nosniff");
+    c.header("referrer-policy", "no-referrer");
+    return c.html(docsPage(PROBLEMS, nonce));
+  });
   return app;
 }
 

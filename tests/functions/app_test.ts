@@ -123,7 +123,7 @@ Deno.test("GET /openapi.json documents every route the app serves", async () => 
   }
 });
 
-Deno.test("GET /docs is a self-contained HTML page that loads nothing from elsewhere", async () => {
+Deno.test("GET /docs is a self-contained HTML page that loads nothing from elsewhere, under a nonce CSP", async () => {
   const { app } = makeApp();
   const res = await app.request("/docs");
   assert.equal(res.status, 200);
@@ -132,6 +132,18 @@ Deno.test("GET /docs is a self-contained HTML page that loads nothing from elsew
   assert.match(html, /fetch\("\/openapi.json"\)/);
   assert.match(html, /id="problem-no_face"/);
   assert.doesNotMatch(html, /(src|href)="(https?:)?\/\//);
+  // Only its own script and style run: by a nonce that changes with every response.
+  const csp = res.headers.get("content-security-policy")!;
+  const nonce = csp.match(/script-src 'nonce-([A-Za-z0-9+/=]+)'/)?.[1];
+  assert.ok(nonce && nonce.length >= 22, csp);
+  assert.match(csp, /default-src 'none'/);
+  assert.match(csp, /connect-src 'self'/);
+  assert.ok(!csp.includes("unsafe-inline"), csp);
+  assert.equal(html.match(/<script[ >]/g)?.length, 1);
+  assert.ok(html.includes(`<script nonce="${nonce}">`));
+  assert.ok(html.includes(`<style nonce="${nonce}">`));
+  const again = (await app.request("/docs")).headers.get("content-security-policy")!;
+  assert.notEqual(again, csp);
 });
 
 Deno.test("an unexpected failure answers a generic 500 and logs the stack, not the client", async () => {
