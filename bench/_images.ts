@@ -71,11 +71,14 @@ export async function benchImages(labels?: string[]): Promise<BenchImage[]> {
   const out: BenchImage[] = [];
   for (const spec of IMAGE_SPECS) {
     if (labels && !labels.includes(spec.label)) continue;
-    const path = new URL(`${spec.label}.jpg`, cache).pathname;
     const src = await Deno.readFile(`${root}/${spec.from}`);
     let bytes: Uint8Array;
     let source = `faces/${spec.from}`;
-    const orig = await decodeImage(src);
+    // Full resolution: the decode budget of the API would scale a large source down.
+    const orig = await decodeImage(src, { maxDecodedBytes: Infinity });
+    // The cached file is named after its source's size too: a source decoded differently
+    // (another decoder or budget) never reuses an image made from another raster.
+    const path = new URL(`${spec.label}-from-${orig.width}x${orig.height}.jpg`, cache).pathname;
     if (orig.width === spec.width && orig.height === spec.height) {
       bytes = src;
       source += " (original file)";
