@@ -72,6 +72,7 @@ export const OPERATION_ACTIONS: Readonly<Record<string, Action>> = {
   getMatchPolicy: "admin",
   listAudit: "admin",
   setMatchPolicy: "admin",
+  setSubjectExpiry: "admin",
 };
 
 /** Whether `method path` is in {@linkcode AUTH_EXEMPT}. */

@@ -37,6 +37,11 @@ export interface AppDeps {
   logger?: Logger;
   /** Millisecond clock for request durations. Default: `performance.now`. */
   now?: () => number;
+  /**
+   * The clock of retention and subject expiry (which faces may still match, what a purge
+   * deletes). Default: `() => new Date()`.
+   */
+  clock?: () => Date;
   /** API keys, beside the faces. Required when `config.auth` is `"keys"`. */
   keys?: KeyStore;
   /**

@@ -12,7 +12,12 @@ import { MasterKeyring, type StoreEncryption } from "../lib/store/mod.ts";
 import { FaceError } from "../lib/errors.ts";
 import { GalleryCache } from "../lib/match/mod.ts";
 import { auditEventId, MemoryAuditStore, MemoryPolicyStore } from "../lib/store/mod.ts";
-import { matchThresholds, type UseCaseDeps, withDefaultRecipe } from "../lib/usecases/mod.ts";
+import {
+  BackgroundPurge,
+  matchThresholds,
+  type UseCaseDeps,
+  withDefaultRecipe,
+} from "../lib/usecases/mod.ts";
 import { MODEL_MANIFEST } from "../models/manifest.ts";
 import { type AppDeps, consoleLogger } from "./_context.ts";
 
@@ -83,7 +88,8 @@ export async function closeAppDeps(deps: AppDeps): Promise<void> {
 /**
  * The use cases' dependencies of an app's deps: the manifest (`deps.manifest`, else the
  * pipeline's, else the committed one) with its thresholds, the configured match strategy and
- * decoder limits, a fresh per-isolate gallery cache, the match policies and the audit trail (in
+ * decoder limits, a fresh per-isolate gallery cache, the clock (`deps.clock`), the background
+ * purge (`purgeIntervalMinutes`), the match policies and the audit trail (in
  * memory per app when `deps.policies` / `deps.audits` are not given) and the audit sink (one
  * `msg: "audit"` log line per event, and the collection's trail). `createApp` and the CLIs' local
  * mode both build theirs here.
@@ -100,6 +106,19 @@ export function useCaseDeps(deps: AppDeps): UseCaseDeps {
     thresholds: matchThresholds(manifest),
     matchStrategy: deps.config.matchStrategy,
     galleries: new GalleryCache(),
+    ...(deps.clock === undefined ? {} : { now: deps.clock }),
+    // Match requests purge their collection's expired faces in the background, now and then.
+    ...(deps.config.purgeIntervalMinutes === 0 ? {} : {
+      backgroundPurge: new BackgroundPurge({
+        intervalMs: deps.config.purgeIntervalMinutes * 60_000,
+        onError: (collection, err) =>
+          logger.error({
+            msg: "background purge failed",
+            collection,
+            error: err instanceof Error ? err.message : String(err),
+          }),
+      }),
+    }),
     policies: deps.policies ?? new MemoryPolicyStore(),
     audits,
     // One structured log line per event, and the collection's trail (a failure to keep it is

@@ -21,6 +21,8 @@ export interface RequestOptions {
   far?: FarPreset;
   /** Number of identify candidates, 1..50. */
   k?: number;
+  /** The subject's expiry as given (checked by the use case). */
+  expires_at?: string;
 }
 
 /** Which options a route accepts. */
@@ -31,6 +33,8 @@ export interface ReadOptionsSpec {
   threshold?: boolean;
   /** Accepts `k`. Default: false. */
   k?: boolean;
+  /** Accepts `expires_at`. Default: false. */
+  expiresAt?: boolean;
 }
 
 const PROBE_FACES: readonly FaceSelection[] = ["largest", "center", "primary", "single"];
@@ -100,6 +104,10 @@ export function readOptions(
       if (!(n >= 1 && n <= 50)) throw bad("k", "it must be an integer in 1..50");
       out.k = n;
     }
+  }
+  if (spec.expiresAt) {
+    const e = raw("expires_at");
+    if (e !== undefined) out.expires_at = e;
   }
   return out;
 }
@@ -174,5 +182,13 @@ export const OPTION_PARAMS = {
     in: "query",
     description: "Number of candidates, 1..50 (default 5).",
     schema: { type: "integer", minimum: 1, maximum: 50 },
+  },
+  expires_at: {
+    name: "expires_at",
+    in: "query",
+    description: "The subject's expiry, an ISO 8601 time with a time zone, in the future and at " +
+      "most 36500 days ahead: after it none of the subject's faces match, and a purge deletes " +
+      "them. Replaces the subject's expiry (default: unchanged; none for a new subject).",
+    schema: { type: "string", format: "date-time" },
   },
 } satisfies Record<string, ParameterSpec | ((...args: never[]) => ParameterSpec)>;

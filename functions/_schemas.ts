@@ -37,6 +37,18 @@ const POLICY_THRESHOLD = {
   ],
 };
 
+const EXPIRES_AT = {
+  type: "string",
+  format: "date-time",
+  description: "When the subject expires (ISO 8601): after it none of its faces match, and a " +
+    "purge deletes them.",
+};
+const RETENTION = {
+  ...obj({ days: { type: "integer", minimum: 1, maximum: 3650 } }),
+  description: "How long a face may match after its enrolment: older faces never match and are " +
+    "purged.",
+};
+
 /**
  * The pattern of collection and subject names (`validateName` in `lib/store/keys.ts`):
  * `[A-Za-z0-9_.@-]{1,128}`, not `.` or `..`.
@@ -141,13 +153,15 @@ export const COMPONENT_SCHEMAS = {
       type: "boolean",
       description: "Present when an `Idempotency-Key` retry found its face already stored.",
     },
-  }, ["rotation", "already_enrolled"]),
+    expires_at: { ...EXPIRES_AT, description: "The subject's expiry, when this request set it." },
+  }, ["rotation", "already_enrolled", "expires_at"]),
   SubjectSummary: obj({
     subject: str,
     face_count: { type: "integer" },
     created_at: str,
     updated_at: str,
-  }),
+    expires_at: EXPIRES_AT,
+  }, ["expires_at"]),
   SubjectPage: obj({
     subjects: { type: "array", items: c("SubjectSummary") },
     next_cursor: { type: ["string", "null"] },
@@ -157,6 +171,7 @@ export const COMPONENT_SCHEMAS = {
     face_count: { type: "integer" },
     created_at: str,
     updated_at: str,
+    expires_at: EXPIRES_AT,
     faces: {
       type: "array",
       items: obj({
@@ -165,6 +180,18 @@ export const COMPONENT_SCHEMAS = {
         created_at: str,
         metadata: { type: "object" },
       }, ["metadata"]),
+    },
+  }, ["expires_at"]),
+  SubjectExpiry: obj({
+    subject: str,
+    expires_at: { type: ["string", "null"], format: "date-time" },
+  }),
+  SubjectExpiryInput: obj({
+    expires_at: {
+      type: ["string", "null"],
+      format: "date-time",
+      description: "ISO 8601 with a time zone, in the future, at most 36500 days ahead; null " +
+        "clears the expiry.",
     },
   }),
   DeleteCollectionResponse: obj({ collection: str, deleted_faces: { type: "integer" } }),
@@ -213,6 +240,7 @@ export const COMPONENT_SCHEMAS = {
     collection: str,
     verify: c("PolicyRule"),
     identify: c("PolicyRule"),
+    retention: { oneOf: [RETENTION, { type: "null" }] },
     updated_at: { type: ["string", "null"] },
   }),
   AuditEvent: {
@@ -230,6 +258,8 @@ export const COMPONENT_SCHEMAS = {
           "delete_collection",
           "policy_set",
           "decision_loosened",
+          "subject_expiry_set",
+          "purge_expired",
         ],
       },
       key_id: str,
@@ -237,16 +267,19 @@ export const COMPONENT_SCHEMAS = {
       collection: str,
       subject: str,
       face_id: str,
+      purged_faces: { type: "integer" },
+      purged_subjects: { type: "integer" },
     },
   },
   AuditPage: obj({
     events: { type: "array", items: c("AuditEvent") },
     next_cursor: { type: ["string", "null"] },
   }),
-  MatchPolicyInput: obj({ verify: POLICY_THRESHOLD, identify: POLICY_THRESHOLD }, [
-    "verify",
-    "identify",
-  ]),
+  MatchPolicyInput: obj({
+    verify: POLICY_THRESHOLD,
+    identify: POLICY_THRESHOLD,
+    retention: { oneOf: [RETENTION, { type: "null" }] },
+  }, ["verify", "identify", "retention"]),
   Health: obj({
     status: str,
     store: str,
@@ -262,7 +295,8 @@ export const COMPONENT_SCHEMAS = {
       far,
       k: { type: "integer" },
       metadata: { type: "object" },
-    }, ["face", "threshold", "far", "k", "metadata"]),
+      expires_at: EXPIRES_AT,
+    }, ["face", "threshold", "far", "k", "metadata", "expires_at"]),
     description: "Options may also be given in the query string (not both with different values).",
   },
   ImageMultipart: obj({
@@ -272,7 +306,8 @@ export const COMPONENT_SCHEMAS = {
     far,
     k: str,
     metadata: { type: "string", description: "A JSON object" },
-  }, ["face", "threshold", "far", "k", "metadata"]),
+    expires_at: EXPIRES_AT,
+  }, ["face", "threshold", "far", "k", "metadata", "expires_at"]),
   PairJson: obj({ a: base64Image, b: base64Image, face, threshold: num, far }, [
     "face",
     "threshold",

@@ -28,9 +28,9 @@ export function enrollRoutes(s: Services): Hono<AppEnv> {
       description: "Adds the face of an image to a subject (created on first use). Refuses faces " +
         "failing the quality gate (`low_quality`, with `reasons`) and images with several faces " +
         "unless `face=largest|center|primary`. Optional `metadata` (a JSON object, at most 8 KiB) in " +
-        "JSON or multipart bodies.",
+        "JSON or multipart bodies; optional `expires_at` sets the subject's expiry.",
       tag: "collections",
-      query: [OPTION_PARAMS.face(FACES, "single"), IDEMPOTENCY_KEY_PARAM],
+      query: [OPTION_PARAMS.face(FACES, "single"), OPTION_PARAMS.expires_at, IDEMPOTENCY_KEY_PARAM],
       body: IMAGE_BODY,
       status: 201,
       response: ref("EnrollResponse"),
@@ -40,6 +40,7 @@ export function enrollRoutes(s: Services): Hono<AppEnv> {
     async (c) => {
       const { images, fields, options } = await readImageRequest(c.req, ["image"], {
         faces: FACES,
+        expiresAt: true,
       });
       const enrolled = await enrollFace(s, {
         collection: c.req.param("collection")!,
@@ -47,6 +48,7 @@ export function enrollRoutes(s: Services): Hono<AppEnv> {
         image: images.image,
         face: options.face,
         metadata: fields.metadata,
+        ...(options.expires_at === undefined ? {} : { expiresAt: options.expires_at }),
         faceId: c.get("writeId"),
         caller: callerOf(s, c),
       });

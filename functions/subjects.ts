@@ -1,11 +1,18 @@
 /**
  * Reading and deleting subjects: list subjects, get a subject (faces without embeddings), delete
- * a subject or one face.
+ * a subject or one face, set or clear a subject's expiry (admin).
  *
  * @module
  */
 import { Hono } from "hono";
-import { deleteFace, deleteSubject, getSubject, listSubjects } from "../lib/usecases/mod.ts";
+import { FaceError } from "../lib/errors.ts";
+import {
+  deleteFace,
+  deleteSubject,
+  getSubject,
+  listSubjects,
+  setSubjectExpiry,
+} from "../lib/usecases/mod.ts";
 import type { AppEnv, Services } from "./_context.ts";
 import { callerOf } from "./_caller.ts";
 import { ref } from "./_schemas.ts";
@@ -91,6 +98,51 @@ export function subjectRoutes(s: Services): Hono<AppEnv> {
         caller: callerOf(s, c),
       });
       return c.body(null, 204);
+    },
+  );
+
+  s.api.route(
+    app,
+    {
+      method: "put",
+      path: `${SUBJECT}/expiry`,
+      operationId: "setSubjectExpiry",
+      summary: "Set or clear a subject's expiry",
+      description: "`{expires_at}`: an ISO 8601 time with a time zone, in the future and at most " +
+        "36500 days ahead, after which none of the subject's faces match (verify answers as for " +
+        "a subject not enrolled, identify never returns it) and a purge deletes them; `null` " +
+        "clears it. Audited. Admin keys only.",
+      tag,
+      query: [IDEMPOTENCY_KEY_PARAM],
+      body: { "application/json": ref("SubjectExpiryInput") },
+      status: 200,
+      response: ref("SubjectExpiry"),
+      problems: ["invalid_request", "forbidden", "subject_not_found", "conflict"],
+    },
+    idempotent(s),
+    async (c) => {
+      const body = await c.req.json().catch((cause) => {
+        throw new FaceError("invalid_request", "Cannot read expiry: the body is not JSON", {
+          cause,
+        });
+      });
+      if (
+        body === null || typeof body !== "object" || Array.isArray(body) ||
+        !("expires_at" in body) || Object.keys(body).length !== 1
+      ) {
+        throw new FaceError(
+          "invalid_request",
+          "Cannot read expiry: the body must be {expires_at: time or null}",
+          { details: { field: "expires_at" } },
+        );
+      }
+      return c.json(
+        await setSubjectExpiry(s, {
+          ...params(c.req.param()),
+          expiresAt: (body as { expires_at: unknown }).expires_at,
+          caller: callerOf(s, c),
+        }),
+      );
     },
   );
 

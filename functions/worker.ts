@@ -33,7 +33,8 @@ import { type AppDeps, createApp } from "./app.ts";
 import { type AppEnv, consoleLogger } from "./_context.ts";
 import { authStartupWarning } from "./_auth.ts";
 import { problemResponse } from "./problem.ts";
-import { buildAppDeps } from "./_deps.ts";
+import { buildAppDeps, useCaseDeps } from "./_deps.ts";
+import { purgeAllExpired } from "../lib/usecases/mod.ts";
 import { encryptionStartupWarning } from "./_master_key.ts";
 // @ts-ignore: a wrangler CompiledWasm module (WebAssembly.Module), copied beside the bundle
 import ortWasm from "./ort-wasm-simd-threaded.wasm";
@@ -123,9 +124,15 @@ export async function buildWorkerDeps(env: Record<string, unknown>): Promise<App
   return await buildAppDeps(config, { modelLoader: bundledModels });
 }
 
-let app: Promise<Hono<AppEnv>> | undefined;
+/** The isolate's app and the deps it was built from. */
+interface Started {
+  app: Hono<AppEnv>;
+  deps: AppDeps;
+}
 
-async function startApp(env: Record<string, unknown>): Promise<Hono<AppEnv>> {
+let started: Promise<Started> | undefined;
+
+async function startApp(env: Record<string, unknown>): Promise<Started> {
   const deps = await buildWorkerDeps(env);
   consoleLogger.info({
     msg: "facegate worker started",
@@ -133,13 +140,44 @@ async function startApp(env: Record<string, unknown>): Promise<Hono<AppEnv>> {
     auth: deps.config.auth,
     model: MODEL_MANIFEST.embedder.id,
   });
-  return createApp(deps);
+  return { app: createApp(deps), deps };
+}
+
+/**
+ * The cron trigger's work (`[triggers] crons` in wrangler.toml): purges every collection's expired
+ * faces (`purgeAllExpired`: retention periods and subject expiries) and logs one line with the
+ * counts. Throws when the store cannot be listed or a collection failed, so the invocation shows
+ * as failed in the Workers dashboard.
+ */
+export async function scheduledPurge(deps: AppDeps): Promise<void> {
+  const startedAt = performance.now();
+  const report = await purgeAllExpired(useCaseDeps(deps));
+  consoleLogger.info({
+    msg: "scheduled purge",
+    collections: report.collections.length,
+    purged_faces: report.collections.reduce((n, r) => n + r.purged_faces, 0),
+    purged_subjects: report.collections.reduce((n, r) => n + r.purged_subjects, 0),
+    failed: report.failed.map((f) => f.collection),
+    ms: Math.round(performance.now() - startedAt),
+  });
+  if (report.failed.length > 0) {
+    throw new Error(`scheduled purge failed in ${report.failed.map((f) => f.collection)}`);
+  }
+}
+
+/** The app of this isolate, started on first use; a failed start is retried next time. */
+function ready(env: Record<string, unknown>): Promise<Started> {
+  started ??= startApp(env);
+  started.catch(() => {
+    started = undefined;
+  });
+  return started;
 }
 
 /**
  * The Worker: the env is read once per isolate, on the first request. When the app cannot
  * start (bad configuration) the reason is logged, the request answers a generic 500 problem and
- * the next request tries again.
+ * the next request tries again. The cron trigger purges expired faces ({@linkcode scheduledPurge}).
  */
 export default {
   async fetch(
@@ -147,11 +185,10 @@ export default {
     env: Record<string, unknown>,
     ctx: ExecutionContext,
   ): Promise<Response> {
-    let ready: Hono<AppEnv>;
+    let app: Hono<AppEnv>;
     try {
-      ready = await (app ??= startApp(env));
+      app = (await ready(env)).app;
     } catch (err) {
-      app = undefined;
       const requestId = crypto.randomUUID();
       consoleLogger.error({
         msg: "facegate worker cannot start",
@@ -160,6 +197,22 @@ export default {
       });
       return problemResponse(new Error("startup failed"), requestId);
     }
-    return await ready.fetch(request, env, ctx);
+    return await app.fetch(request, env, ctx);
+  },
+
+  scheduled(
+    _controller: unknown,
+    env: Record<string, unknown>,
+    ctx: ExecutionContext,
+  ): void {
+    ctx.waitUntil(
+      ready(env).then(({ deps }) => scheduledPurge(deps)).catch((err) => {
+        consoleLogger.error({
+          msg: "scheduled purge failed",
+          error: err instanceof Error ? err.message : String(err),
+        });
+        throw err;
+      }),
+    );
   },
 };

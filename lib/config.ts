@@ -29,6 +29,7 @@
  * | `FACEGATE_MASTER_KEY`      | none; base64 of 32 bytes, several comma-separated (newest first) |
  * | `FACEGATE_MASTER_KEY_FILE` | `master.key` beside the KV file (Deno KV store only) |
  * | `FACEGATE_AUDIT_TTL_DAYS`  | `90`: how long audit events are kept (1..3650)     |
+ * | `FACEGATE_PURGE_INTERVAL_MINUTES` | `10`: a match request starts a background purge of its collection's expired faces at most this often per isolate (0..1440; 0: never) |
  *
  * Empty values count as unset.
  *
@@ -103,6 +104,11 @@ export interface Config {
   keyPepper: string | undefined;
   /** How long audit events are kept, in days. Default: 90. */
   auditTtlDays: number;
+  /**
+   * Least minutes between two background purges of one collection per isolate, started by match
+   * requests; 0 disables them (the scheduled purge still runs). Default: 10.
+   */
+  purgeIntervalMinutes: number;
   /** The upload-service webhook (`FACEGATE_WEBHOOK_*`). Default: disabled (no secret). */
   webhook: WebhookConfig;
   /**
@@ -188,6 +194,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   // `deno task dev` should not meet 429s. With keys (production) the default stays 120.
   const rateLimit = int("FACEGATE_RATE_LIMIT", auth === "off" ? 0 : 120, 0, 1_000_000);
   const auditTtlDays = int("FACEGATE_AUDIT_TTL_DAYS", 90, 1, 3650);
+  const purgeIntervalMinutes = int("FACEGATE_PURGE_INTERVAL_MINUTES", 10, 0, 1440);
   const keyPepper = get("FACEGATE_KEY_PEPPER");
   if (keyPepper !== undefined && keyPepper.length < 16) {
     problems.push("FACEGATE_KEY_PEPPER must be at least 16 characters");
@@ -225,6 +232,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     corsOrigins,
     encryption,
     auditTtlDays,
+    purgeIntervalMinutes,
   };
 }
 

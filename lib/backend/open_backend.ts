@@ -62,6 +62,8 @@ export interface OpenBackendOptions {
    * Default: `"off"`.
    */
   encryption?: StoreEncryption;
+  /** Clock of the face store's `created_at` / `updated_at` (tests). Default: `() => new Date()`. */
+  now?: () => Date;
 }
 
 /**
@@ -92,7 +94,7 @@ export async function openBackend(
   if (config.kind === "memory") {
     return {
       kind: "memory",
-      faces: new MemoryFaceStore(),
+      faces: new MemoryFaceStore({ now: options.now }),
       keys: new MemoryKeyStore(),
       idempotency: new MemoryIdempotencyStore(),
       policies: new MemoryPolicyStore(),
@@ -106,7 +108,12 @@ export async function openBackend(
     const rateLimit = options.rateLimit ?? 0;
     return {
       kind: "upstash",
-      faces: new UpstashFaceStore({ redis, prefix, encryption: options.encryption ?? "off" }),
+      faces: new UpstashFaceStore({
+        redis,
+        prefix,
+        encryption: options.encryption ?? "off",
+        now: options.now,
+      }),
       keys: new UpstashKeyStore({ redis, prefix }),
       idempotency: new UpstashIdempotencyStore({ redis, prefix }),
       policies: new UpstashPolicyStore(redis, prefix),
@@ -121,7 +128,7 @@ export async function openBackend(
   let closed = false;
   return {
     kind: "kv",
-    faces: new KvFaceStore(kv, { encryption: options.encryption ?? "off" }),
+    faces: new KvFaceStore(kv, { encryption: options.encryption ?? "off", now: options.now }),
     keys: new KvKeyStore(kv),
     idempotency: new KvIdempotencyStore(kv),
     policies: new KvPolicyStore(kv),

@@ -16,4 +16,15 @@ export interface Gallery {
   subjectIndex: Int32Array;
   faceIds: string[];
   vectors: Float32Array;
+  /**
+   * Creation time of each face in ms since the epoch, parallel to `faceIds` (retention: a face
+   * created before the collection's retention window never matches). Default: unknown (never too
+   * old).
+   */
+  createdAt?: Float64Array;
+  /**
+   * Expiry of each subject in ms since the epoch, parallel to `subjects`; `Infinity` for a subject
+   * without one. Default: no subject expires.
+   */
+  subjectExpiresAt?: Float64Array;
 }

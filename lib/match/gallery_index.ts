@@ -1,6 +1,7 @@
 import type { Gallery } from "./gallery.ts";
 import { quantizeInt8 } from "./quantize_int8.ts";
 import type { GalleryCandidate } from "./search_gallery.ts";
+import { type ExpiredFace, expiredFaces, isLiveFace, type LiveWindow } from "./live_faces.ts";
 import {
   type DotsKernel,
   dotsKernelBytes,
@@ -63,6 +64,7 @@ export class GalleryIndex {
   readonly #subjects: string[];
   readonly #subjectIndex: Int32Array;
   readonly #faceIds: string[];
+  readonly #gallery: Gallery;
   readonly #scales: Float32Array;
   readonly #rows: Int8Array;
   readonly #kernel: DotsKernel | null;
@@ -80,6 +82,9 @@ export class GalleryIndex {
     this.#subjects = g.subjects;
     this.#subjectIndex = g.subjectIndex;
     this.#faceIds = g.faceIds;
+    // Kept for liveness (creation times, expiries) without the float32 vectors, which the
+    // index must not keep alive.
+    this.#gallery = { ...g, vectors: new Float32Array(0) };
     this.#scales = scales;
     this.#kernel = kernel;
     this.#probePtr = rows.length;
@@ -95,6 +100,13 @@ export class GalleryIndex {
     const n = gallery.faceIds.length, dim = gallery.dim;
     if (gallery.vectors.length !== n * dim || gallery.subjectIndex.length !== n) {
       throw new RangeError("Cannot index gallery: vectors, faceIds and subjectIndex disagree");
+    }
+    if (
+      (gallery.createdAt !== undefined && gallery.createdAt.length !== n) ||
+      (gallery.subjectExpiresAt !== undefined &&
+        gallery.subjectExpiresAt.length !== gallery.subjects.length)
+    ) {
+      throw new RangeError("Cannot index gallery: createdAt or subjectExpiresAt disagree");
     }
     let kernel = options.simd === false || dim % 16 !== 0 ? null : instantiateDotsKernel();
     let rows: Int8Array;
@@ -142,10 +154,19 @@ export class GalleryIndex {
   }
 
   /**
-   * The `k` subjects nearest to a unit probe, nearest first (ties by subject name).
+   * The faces that may not match within `window` (older than the retention cutoff, or of an
+   * expired subject), from the creation times and expiries the index was built with.
+   */
+  expiredFaces(window: LiveWindow): ExpiredFace[] {
+    return expiredFaces(this.#gallery, window);
+  }
+
+  /**
+   * The `k` subjects nearest to a unit probe, nearest first (ties by subject name). With `window`,
+   * faces that may not match then (retention, subject expiry) are skipped as if absent.
    * @throws {RangeError} when the probe's length is not `dim` or `k` is not a positive integer.
    */
-  search(probe: ArrayLike<number>, k = 5): GalleryCandidate[] {
+  search(probe: ArrayLike<number>, k = 5, window?: LiveWindow): GalleryCandidate[] {
     if (probe.length !== this.dim) {
       throw new RangeError(
         `Cannot search gallery: probe has ${probe.length} dims, index ${this.dim}`,
@@ -158,7 +179,11 @@ export class GalleryIndex {
     const nSubjects = this.#subjects.length;
     const best = new Float64Array(nSubjects).fill(-Infinity);
     const bestFace = new Int32Array(nSubjects).fill(-1);
+    const g = this.#gallery;
+    const masked = window !== undefined &&
+      (g.createdAt !== undefined || g.subjectExpiresAt !== undefined);
     const consider = (i: number, dot: number) => {
+      if (masked && !isLiveFace(g, i, window)) return;
       const d = dot * this.#scales[i];
       const si = this.#subjectIndex[i];
       if (d > best[si]) {

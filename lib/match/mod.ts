@@ -39,3 +39,4 @@ export * from "./dequantize_int8.ts";
 export * from "./gallery_index.ts";
 export * from "./gallery_cache.ts";
 export * from "./gallery.ts";
+export * from "./live_faces.ts";

@@ -148,14 +148,20 @@ export interface GalleryRow {
   subject: string;
   faceId: string;
   embedding: Float32Array;
+  /** Creation time, ms since the epoch. Default: unknown (never too old: `Infinity`). */
+  createdAt?: number;
 }
 
 /**
- * Packs rows into a {@linkcode Gallery}, ordered by subject then face id.
+ * Packs rows into a {@linkcode Gallery}, ordered by subject then face id, with each face's
+ * creation time and each subject's expiry (from `expiries`, subject -> ms; `Infinity` without).
  *
  * @throws {FaceError} `model_mismatch` when rows have different dimensions.
  */
-export function packGallery(rows: GalleryRow[]): Gallery {
+export function packGallery(
+  rows: GalleryRow[],
+  expiries: ReadonlyMap<string, number> = new Map(),
+): Gallery {
   rows.sort((a, b) =>
     a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : a.faceId < b.faceId ? -1 : 1
   );
@@ -164,6 +170,8 @@ export function packGallery(rows: GalleryRow[]): Gallery {
   const subjectIndex = new Int32Array(rows.length);
   const faceIds: string[] = [];
   const vectors = new Float32Array(rows.length * dim);
+  const createdAt = new Float64Array(rows.length);
+  const expires: number[] = [];
   rows.forEach((row, i) => {
     if (row.embedding.length !== dim) {
       throw new FaceError(
@@ -173,12 +181,22 @@ export function packGallery(rows: GalleryRow[]): Gallery {
     }
     if (subjects.length === 0 || subjects[subjects.length - 1] !== row.subject) {
       subjects.push(row.subject);
+      expires.push(expiries.get(row.subject) ?? Infinity);
     }
     subjectIndex[i] = subjects.length - 1;
     faceIds.push(row.faceId);
     vectors.set(row.embedding, i * dim);
+    createdAt[i] = row.createdAt ?? Infinity;
   });
-  return { dim, subjects, subjectIndex, faceIds, vectors };
+  return {
+    dim,
+    subjects,
+    subjectIndex,
+    faceIds,
+    vectors,
+    createdAt,
+    subjectExpiresAt: Float64Array.from(expires),
+  };
 }
 
 /** Wraps a backend failure as `FaceError("store_unavailable")`; FaceErrors pass through. */
@@ -187,4 +205,26 @@ export function unavailable(store: FaceStore["kind"], action: string, cause: unk
   return new FaceError("store_unavailable", `Cannot ${action}: the ${store} store failed`, {
     cause,
   });
+}
+
+/**
+ * Checks a subject expiry given to a store: an ISO 8601 time (normalised to `toISOString()`), or
+ * null to clear it.
+ *
+ * @throws {RangeError} For anything else (the use cases validate client input first).
+ */
+export function checkExpiry(expiresAt: string | null): string | null {
+  if (expiresAt === null) return null;
+  const ms = typeof expiresAt === "string" ? Date.parse(expiresAt) : NaN;
+  if (!Number.isFinite(ms)) {
+    throw new RangeError(`Cannot store subject expiry ${JSON.stringify(expiresAt)}: not a time`);
+  }
+  return new Date(ms).toISOString();
+}
+
+/** Milliseconds of a stored ISO time, `Infinity` when absent. */
+export function expiryMs(expiresAt: string | null | undefined): number {
+  if (expiresAt === null || expiresAt === undefined || expiresAt === "") return Infinity;
+  const ms = Date.parse(expiresAt);
+  return Number.isFinite(ms) ? ms : Infinity;
 }

@@ -122,12 +122,13 @@ export function packGalleryRecord(subject: string, embedding: Float32Array): str
 }
 
 /**
- * Inverse of {@linkcode packGalleryRecord}.
+ * Inverse of {@linkcode packGalleryRecord}. A stamped row ({@linkcode stampGalleryRecord}) is read
+ * the same.
  *
  * @throws {RangeError} On a malformed record; {SyntaxError} on malformed base64.
  */
 export function unpackGalleryRecord(packed: string): GalleryRecord {
-  const bytes = Uint8Array.fromBase64(packed);
+  const bytes = Uint8Array.fromBase64(unstamp(packed));
   if (bytes.length < 2) throw new RangeError("Cannot unpack gallery record: too short");
   const len = bytes[0] | (bytes[1] << 8);
   if (2 + len > bytes.length) throw new RangeError("Cannot unpack gallery record: truncated");
@@ -179,11 +180,13 @@ export function packSealedGalleryRecord(
 }
 
 /**
- * Inverse of {@linkcode packSealedGalleryRecord}; null for a plain row.
+ * Inverse of {@linkcode packSealedGalleryRecord}; null for a plain row. A stamped row
+ * ({@linkcode stampGalleryRecord}) is read the same.
  *
  * @throws {RangeError} On a malformed record.
  */
-export function unpackSealedGalleryRecord(packed: string): SealedGalleryRecord | null {
+export function unpackSealedGalleryRecord(stamped: string): SealedGalleryRecord | null {
+  const packed = unstamp(stamped);
   if (!packed.startsWith("e1.")) return null;
   const dot = packed.indexOf(".", 3);
   if (dot < 0) throw new RangeError("Cannot unpack gallery record: no key id");
@@ -196,4 +199,47 @@ export function unpackSealedGalleryRecord(packed: string): SealedGalleryRecord |
     keyId: packed.slice(3, dot),
     sealed: bytes.subarray(2 + len),
   };
+}
+
+const STAMP = /^c1\.([0-9a-z]{1,11})\./;
+
+/**
+ * Stamps a packed gallery row (plain or sealed) with its face's creation time, so a gallery read
+ * knows each face's age without reading the faces: `"c1." + ms (base 36) + "." + row`. Neither
+ * plain rows (base64, no `.`) nor sealed rows (`e1.`) start with `c1.`, so rows written before
+ * stamps existed still read ({@linkcode galleryRecordCreatedAt} is then null).
+ *
+ * @throws {RangeError} For a time that is not a non-negative integer of ms.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import {
+ *   galleryRecordCreatedAt,
+ *   packGalleryRecord,
+ *   stampGalleryRecord,
+ *   unpackGalleryRecord,
+ * } from "./embedding_codec.ts";
+ * const row = stampGalleryRecord(packGalleryRecord("ann", new Float32Array([0.5])), 1700000000000);
+ * assert.equal(galleryRecordCreatedAt(row), 1700000000000);
+ * assert.equal(unpackGalleryRecord(row).subject, "ann");
+ * assert.equal(galleryRecordCreatedAt(packGalleryRecord("ann", new Float32Array([0.5]))), null);
+ * ```
+ */
+export function stampGalleryRecord(packed: string, createdMs: number): string {
+  if (!Number.isSafeInteger(createdMs) || createdMs < 0) {
+    throw new RangeError(`Cannot stamp gallery record: ${createdMs} is not a time in ms`);
+  }
+  return `c1.${createdMs.toString(36)}.${unstamp(packed)}`;
+}
+
+/** The creation time (ms) a row was stamped with, or null for a row without a stamp. */
+export function galleryRecordCreatedAt(packed: string): number | null {
+  const m = STAMP.exec(packed);
+  return m === null ? null : parseInt(m[1], 36);
+}
+
+function unstamp(packed: string): string {
+  const m = STAMP.exec(packed);
+  return m === null ? packed : packed.slice(m[0].length);
 }

@@ -32,6 +32,12 @@ export interface NewFace {
    * Default: a new id.
    */
   id?: string;
+  /**
+   * Sets the subject's expiry (ISO 8601) in the same atomic write: after it none of the subject's
+   * faces match, and a purge deletes them. `null` clears it. Default: the subject's expiry is left
+   * as it is (none for a new subject). Not applied when `id` names a face already stored.
+   */
+  expiresAt?: string | null;
 }
 
 /** A stored face. */
@@ -63,6 +69,8 @@ export interface SubjectSummary {
   face_count: number;
   created_at: string;
   updated_at: string;
+  /** When the subject expires (ISO 8601): absent when it does not. */
+  expires_at?: string;
 }
 
 /** A subject with its faces. */
@@ -103,9 +111,22 @@ export interface FaceStore {
   deleteSubject(ref: CollectionRef, subject: string): Promise<boolean>;
   /** Deletes one face; false when it did not exist. Removes the subject when its last face goes. */
   deleteFace(ref: CollectionRef, subject: string, faceId: string): Promise<boolean>;
+  /**
+   * Sets (ISO 8601) or clears (null) a subject's expiry, changing the gallery version; false when
+   * the subject does not exist.
+   */
+  setSubjectExpiry(ref: CollectionRef, subject: string, expiresAt: string | null): Promise<boolean>;
+  /**
+   * Every collection that holds or held faces, of every model (for maintenance such as purging
+   * expired faces); a deleted collection may still be listed.
+   */
+  listCollections(): Promise<CollectionRef[]>;
   /** Deletes a whole collection; returns the number of faces removed. */
   deleteCollection(ref: CollectionRef): Promise<number>;
-  /** Every face of the collection, packed (O(1) round trips for remote stores). */
+  /**
+   * Every face of the collection, packed with each face's creation time and each subject's expiry
+   * (O(1) round trips for remote stores).
+   */
   gallery(ref: CollectionRef): Promise<Gallery>;
   /**
    * A token that changes with every write of the collection (one cheap read), or null when the

@@ -8,12 +8,13 @@
  *
  * | store   | key                                 | value                                             |
  * | ------- | ----------------------------------- | ------------------------------------------------- |
- * | Deno KV | `[...P, "v1", m, c, "s", s]`        | subject summary `{created_at, updated_at, face_count}` |
+ * | Deno KV | `[...P, "v1", m, c, "s", s]`        | subject summary `{created_at, updated_at, face_count, expires_at?}` |
  * | Deno KV | `[...P, "v1", m, c, "f", s, f]`     | face `{sealed, k, quality, created_at, metadata}` (plain `embedding` bytes in stores written before encryption) |
  * | Redis   | `P + "v1:{m|c}:subjects"`           | sorted set of subject names (score 0, lex order)  |
- * | Redis   | `P + "v1:{m|c}:subject:" + s`       | hash `created_at`, `updated_at`, `face_count`     |
+ * | Redis   | `P + "v1:{m|c}:subject:" + s`       | hash `created_at`, `updated_at`, `face_count`, `expires_at` |
+ * | Redis   | `P + "v1:{m|c}:expiry"`             | hash subject -> `expires_at` (subjects with an expiry only) |
  * | Redis   | `P + "v1:{m|c}:faces:" + s`         | hash face id -> JSON `{q, c, k, m}` (`m` sealed metadata, base64) |
- * | Redis   | `P + "v1:{m|c}:gallery"`            | hash face id -> sealed record `e1.k.base64` (packed record, base64, when plain) |
+ * | Redis   | `P + "v1:{m|c}:gallery"`            | hash face id -> `c1.t.` + sealed record `e1.k.base64` (packed record, base64, when plain); `t` the creation time (ms, base 36), absent in rows written before retention |
  * | Redis   | `P + "v1:{m|c}:dek"`                | the collection's data key `id.kid.wrapped`        |
  * | Deno KV | `[...P, "dek", "v1", m, c]`         | the collection's data key `{id, kid, wrapped}`    |
  *
@@ -147,6 +148,8 @@ export interface RedisCollectionKeys {
   faces(subject: string): string;
   /** String `id.kid.wrapped`: the collection's wrapped data key. */
   dataKey: string;
+  /** Hash subject -> `expires_at` of the subjects that have an expiry. */
+  expiries: string;
 }
 
 /**
@@ -174,6 +177,7 @@ export function redisCollectionKeys(ref: CollectionRef, prefix = ""): RedisColle
     gallery: `${base}gallery`,
     version: `${base}version`,
     dataKey: `${base}dek`,
+    expiries: `${base}expiry`,
     base,
     subject: (s) => `${base}subject:${validateName("subject", s)}`,
     faces: (s) => `${base}faces:${validateName("subject", s)}`,

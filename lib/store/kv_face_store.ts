@@ -35,9 +35,11 @@ import type { WrappedDataKey } from "./template_cipher.ts";
 import type { KeyMaintenance, RotationReport } from "./key_maintenance.ts";
 import { commitKv, kvBackoff } from "./commit_kv.ts";
 import {
+  checkExpiry,
   checkNewFace,
   decodeCursor,
   encodeCursor,
+  expiryMs,
   type GalleryRow,
   MAX_FACES_PER_SUBJECT,
   newFaceId,
@@ -68,6 +70,8 @@ interface SubjectMeta {
   created_at: string;
   updated_at: string;
   face_count: number;
+  /** When the subject expires (ISO 8601); absent when it does not. */
+  expires_at?: string;
 }
 
 /** A face as stored: sealed (`k` set) or, with encryption off and before it existed, plain. */
@@ -161,6 +165,7 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
     const keys = kvCollectionKeys(ref, this.#prefix);
     const subjectKey = keys.subject(subject);
     const checked = checkNewFace(face);
+    const expiry = face.expiresAt === undefined ? undefined : checkExpiry(face.expiresAt);
     const id = face.id === undefined ? newFaceId() : validateName("face id", face.id);
     const faceKey = keys.face(subject, id);
     const sealer = this.#sealer;
@@ -217,6 +222,8 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
           updated_at: now,
           face_count: count + 1,
         };
+        const expires = expiry === undefined ? meta.value?.expires_at : expiry;
+        if (expires) next.expires_at = expires;
         const res = await this.#call(
           "add a face",
           () =>
@@ -355,6 +362,62 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
     });
   }
 
+  /** Sets or clears a subject's expiry (one atomic write); false when the subject does not exist. */
+  async setSubjectExpiry(
+    ref: CollectionRef,
+    subject: string,
+    expiresAt: string | null,
+  ): Promise<boolean> {
+    const keys = kvCollectionKeys(ref, this.#prefix);
+    const subjectKey = keys.subject(subject);
+    const expiry = checkExpiry(expiresAt);
+    return await this.#serialized(subjectKey, async () => {
+      for (let attempt = 0; attempt < this.#maxAttempts; attempt++) {
+        const ok = await this.#call("set a subject's expiry", async () => {
+          const meta = await this.#kv.get<SubjectMeta>(subjectKey);
+          if (meta.value === null) return null;
+          const { expires_at: _, ...rest } = meta.value;
+          const next: SubjectMeta = { ...rest, updated_at: this.#now().toISOString() };
+          if (expiry !== null) next.expires_at = expiry;
+          return await commitKv(
+            this.#kv.atomic().check(meta).set(subjectKey, next)
+              .set(keys.version, crypto.randomUUID()),
+          );
+        });
+        if (ok === null) return false;
+        if (ok) return true;
+        await kvBackoff(attempt);
+      }
+      throw contended("set a subject's expiry", subject);
+    });
+  }
+
+  /**
+   * Every collection under this store's prefix, of every model (one `kv.list` of one key per
+   * collection: the scan skips over each collection's keys).
+   */
+  async listCollections(): Promise<CollectionRef[]> {
+    const base = [...this.#prefix, SCHEMA_VERSION];
+    const n = base.length;
+    const out: CollectionRef[] = [];
+    await this.#call("list collections", async () => {
+      let selector: Deno.KvListSelector = { prefix: base };
+      while (true) {
+        let next: Deno.KvKey | null = null;
+        for await (const e of this.#kv.list(selector, { limit: 1 })) {
+          const [model, collection] = e.key.slice(n, n + 2);
+          if (typeof model !== "string" || typeof collection !== "string") break;
+          // Idempotency records live beside the collections, under `v1/idempotency`.
+          if (model !== "idempotency") out.push({ model, collection });
+          next = [...base, model, collection + "\0"];
+        }
+        if (next === null) return;
+        selector = { prefix: base, start: next };
+      }
+    });
+    return out;
+  }
+
   /**
    * Deletes every subject of the collection, whole subjects per atomic operation (see module doc).
    *
@@ -413,12 +476,23 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
     return entry.value;
   }
 
-  /** Every face of the collection, packed, read in batched `kv.list` calls of 500 faces. */
+  /**
+   * Every face of the collection, packed with creation times and subject expiries, read in batched
+   * `kv.list` calls of 500 faces (and 500 subject summaries).
+   */
   async gallery(ref: CollectionRef): Promise<Gallery> {
     const keys = kvCollectionKeys(ref, this.#prefix);
     const n = keys.faces.length;
+    const expiries = new Map<string, number>();
     const rows = await this.#call("read the gallery", async () => {
       const dek = (await this.#kv.get<WrappedDataKey>(keys.dataKey)).value;
+      for await (
+        const e of this.#kv.list<SubjectMeta>({ prefix: keys.subjects }, { batchSize: LIST_BATCH })
+      ) {
+        if (e.value.expires_at) {
+          expiries.set(e.key[e.key.length - 1] as string, expiryMs(e.value.expires_at));
+        }
+      }
       const entries: Deno.KvEntry<StoredFace>[] = [];
       for await (
         const e of this.#kv.list<StoredFace>({ prefix: keys.faces }, { batchSize: LIST_BATCH })
@@ -429,10 +503,11 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
           subject,
           faceId,
           embedding: await this.#embedding(ref, dek, subject, faceId, e.value),
+          createdAt: Date.parse(e.value.created_at),
         };
       });
     });
-    return packGallery(rows);
+    return packGallery(rows, expiries);
   }
 
   /** Re-wraps every collection's data key with the newest master key (see `KeyMaintenance`). */

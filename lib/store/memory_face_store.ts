@@ -17,9 +17,11 @@ import type {
 } from "./face_store.ts";
 import { validateName } from "./keys.ts";
 import {
+  checkExpiry,
   checkNewFace,
   decodeCursor,
   encodeCursor,
+  expiryMs,
   MAX_FACES_PER_SUBJECT,
   newFaceId,
   packGallery,
@@ -44,6 +46,7 @@ interface StoredFace {
 interface StoredSubject {
   created_at: string;
   updated_at: string;
+  expires_at?: string;
   faces: Map<string, StoredFace>;
 }
 
@@ -101,6 +104,7 @@ export class MemoryFaceStore implements FaceStore {
     return attempt(() => {
       validateName("subject", subject);
       const checked = checkNewFace(face);
+      const expiry = face.expiresAt === undefined ? undefined : checkExpiry(face.expiresAt);
       const coll = this.#collection(ref, true);
       const now = this.#now().toISOString();
       let state = coll.get(subject);
@@ -120,6 +124,8 @@ export class MemoryFaceStore implements FaceStore {
       };
       state.faces.set(stored.id, stored);
       state.updated_at = now;
+      if (expiry === null) delete state.expires_at;
+      else if (expiry !== undefined) state.expires_at = expiry;
       this.#versions.set(coll, crypto.randomUUID());
       return toRecord(ref.model, subject, stored);
     });
@@ -137,6 +143,7 @@ export class MemoryFaceStore implements FaceStore {
         face_count: faces.length,
         created_at: state.created_at,
         updated_at: state.updated_at,
+        ...expiresField(state),
         faces: faces.map((f) => toRecord(ref.model, subject, f)),
       };
     });
@@ -160,6 +167,7 @@ export class MemoryFaceStore implements FaceStore {
             face_count: state.faces.size,
             created_at: state.created_at,
             updated_at: state.updated_at,
+            ...expiresField(state),
           };
         }),
         next_cursor: names.length > limit ? encodeCursor(page[page.length - 1]) : null,
@@ -193,6 +201,36 @@ export class MemoryFaceStore implements FaceStore {
     });
   }
 
+  /** Sets or clears a subject's expiry; false when the subject does not exist. */
+  setSubjectExpiry(
+    ref: CollectionRef,
+    subject: string,
+    expiresAt: string | null,
+  ): Promise<boolean> {
+    return attempt(() => {
+      validateName("subject", subject);
+      const expiry = checkExpiry(expiresAt);
+      const coll = this.#collection(ref, false);
+      const state = coll?.get(subject);
+      if (!state) return false;
+      if (expiry === null) delete state.expires_at;
+      else state.expires_at = expiry;
+      state.updated_at = this.#now().toISOString();
+      this.#versions.set(coll!, crypto.randomUUID());
+      return true;
+    });
+  }
+
+  /** Every collection that holds faces. */
+  listCollections(): Promise<CollectionRef[]> {
+    return attempt(() =>
+      [...this.#collections].filter(([, coll]) => coll.size > 0).map(([key]) => {
+        const [model, collection] = JSON.parse(key) as [string, string];
+        return { model, collection };
+      })
+    );
+  }
+
   /** Deletes the collection; returns the number of faces removed. */
   deleteCollection(ref: CollectionRef): Promise<number> {
     return attempt(() => {
@@ -217,12 +255,15 @@ export class MemoryFaceStore implements FaceStore {
   gallery(ref: CollectionRef): Promise<Gallery> {
     return attempt(() => {
       const rows = [];
+      const expiries = new Map<string, number>();
       for (const [subject, state] of this.#collection(ref, false) ?? []) {
+        if (state.expires_at !== undefined) expiries.set(subject, expiryMs(state.expires_at));
         for (const f of state.faces.values()) {
-          rows.push({ subject, faceId: f.id, embedding: f.embedding });
+          const createdAt = Date.parse(f.created_at);
+          rows.push({ subject, faceId: f.id, embedding: f.embedding, createdAt });
         }
       }
-      return packGallery(rows);
+      return packGallery(rows, expiries);
     });
   }
 
@@ -232,6 +273,10 @@ export class MemoryFaceStore implements FaceStore {
       this.#collections.clear();
     });
   }
+}
+
+function expiresField(state: StoredSubject): { expires_at?: string } {
+  return state.expires_at === undefined ? {} : { expires_at: state.expires_at };
 }
 
 function toRecord(model: string, subject: string, f: StoredFace): FaceRecord {

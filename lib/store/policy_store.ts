@@ -17,6 +17,11 @@ export interface StoredPolicy {
   verify?: PolicyThreshold;
   /** The 1:K rule (identify). */
   identify?: PolicyThreshold;
+  /**
+   * How long a face may match after its enrolment: older faces never match and are purged.
+   * Default: no retention (faces are kept until deleted).
+   */
+  retention?: { days: number };
   /** When it was last set (ISO 8601). */
   updated_at: string;
 }

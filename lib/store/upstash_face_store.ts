@@ -30,8 +30,10 @@ import type {
 } from "./face_store.ts";
 import { redisCollectionKeys, SCHEMA_VERSION, validateName } from "./keys.ts";
 import {
+  galleryRecordCreatedAt,
   packGalleryRecord,
   packSealedGalleryRecord,
+  stampGalleryRecord,
   unpackGalleryRecord,
   unpackSealedGalleryRecord,
 } from "./embedding_codec.ts";
@@ -40,9 +42,11 @@ import type { WrappedDataKey } from "./template_cipher.ts";
 import type { KeyMaintenance, RotationReport } from "./key_maintenance.ts";
 import { upstashClient, type UpstashClientOptions } from "./upstash_redis.ts";
 import {
+  checkExpiry,
   checkNewFace,
   decodeCursor,
   encodeCursor,
+  expiryMs,
   type GalleryRow,
   MAX_FACES_PER_SUBJECT,
   newFaceId,
@@ -79,6 +83,13 @@ if n == 0 then
   redis.call('ZADD', KEYS[1], 0, ARGV[1])
 end
 redis.call('HSET', KEYS[2], 'updated_at', ARGV[5], 'face_count', n + 1)
+if ARGV[9] == '-' then
+  redis.call('HDEL', KEYS[2], 'expires_at')
+  redis.call('HDEL', KEYS[7], ARGV[1])
+elseif ARGV[9] ~= '' then
+  redis.call('HSET', KEYS[2], 'expires_at', ARGV[9])
+  redis.call('HSET', KEYS[7], ARGV[1], ARGV[9])
+end
 redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
 redis.call('HSET', KEYS[4], ARGV[2], ARGV[4])
 redis.call('SET', KEYS[5], ARGV[7])
@@ -92,6 +103,7 @@ local n = redis.call('HINCRBY', KEYS[2], 'face_count', -1)
 if n <= 0 then
   redis.call('DEL', KEYS[2], KEYS[3])
   redis.call('ZREM', KEYS[1], ARGV[1])
+  redis.call('HDEL', KEYS[6], ARGV[1])
 else
   redis.call('HSET', KEYS[2], 'updated_at', ARGV[3])
 end
@@ -112,20 +124,22 @@ if redis.call('EXISTS', KEYS[2]) == 0 then return -1 end
 redis.call('SET', KEYS[5], ARGV[2])
 local n = drop(KEYS[4], KEYS[2], KEYS[3])
 redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[6], ARGV[1])
 return n`;
 
 const DELETE_SUBJECTS = `${DROP_SUBJECT}
 local names = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1)
-if #names > 0 then redis.call('SET', KEYS[3], ARGV[3]) else redis.call('DEL', KEYS[4]) end
+if #names > 0 then redis.call('SET', KEYS[3], ARGV[3]) else redis.call('DEL', KEYS[4], KEYS[5]) end
 local removed = 0
 for _, s in ipairs(names) do
   removed = removed + drop(KEYS[2], ARGV[1] .. 'subject:' .. s, ARGV[1] .. 'faces:' .. s)
   redis.call('ZREM', KEYS[1], s)
+  redis.call('HDEL', KEYS[5], s)
 end
 return {removed, #names}`;
 
 const GET_SUBJECT = `
-local meta = redis.call('HMGET', KEYS[2], 'created_at', 'updated_at', 'face_count')
+local meta = redis.call('HMGET', KEYS[2], 'created_at', 'updated_at', 'face_count', 'expires_at')
 if not meta[1] then return nil end
 local faces = redis.call('HGETALL', KEYS[3])
 local packed = {}
@@ -136,18 +150,39 @@ const LIST_SUBJECTS = `
 local names = redis.call('ZRANGEBYLEX', KEYS[1], ARGV[1], '+', 'LIMIT', 0, tonumber(ARGV[2]))
 local out = {}
 for _, s in ipairs(names) do
-  local m = redis.call('HMGET', ARGV[3] .. 'subject:' .. s, 'created_at', 'updated_at', 'face_count')
-  out[#out + 1] = {s, m[1], m[2], m[3]}
+  local m = redis.call('HMGET', ARGV[3] .. 'subject:' .. s, 'created_at', 'updated_at', 'face_count',
+    'expires_at')
+  out[#out + 1] = {s, m[1], m[2], m[3], m[4] or ''}
 end
 return out`;
 
 const GALLERY = `
 local dek = redis.call('GET', KEYS[2]) or ''
+local expiries = {}
+if ARGV[2] == '0' and KEYS[3] then expiries = redis.call('HGETALL', KEYS[3]) end
 if ARGV[2] == '0' and redis.call('HLEN', KEYS[1]) <= tonumber(ARGV[1]) then
-  return {'0', redis.call('HGETALL', KEYS[1]), dek}
+  return {'0', redis.call('HGETALL', KEYS[1]), dek, expiries}
 end
 local page = redis.call('HSCAN', KEYS[1], ARGV[2], 'COUNT', ARGV[1])
-return {page[1], page[2], dek}`;
+return {page[1], page[2], dek, expiries}`;
+
+const SET_EXPIRY = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if ARGV[2] == '' then
+  redis.call('HDEL', KEYS[1], 'expires_at')
+  redis.call('HDEL', KEYS[2], ARGV[1])
+else
+  redis.call('HSET', KEYS[1], 'expires_at', ARGV[2])
+  redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+end
+redis.call('HSET', KEYS[1], 'updated_at', ARGV[3])
+redis.call('SET', KEYS[3], ARGV[4])
+return 1`;
+
+const FACE_TIMES = `
+local out = {}
+for i = 1, #KEYS do out[i] = redis.call('HGET', KEYS[i], ARGV[i]) or '' end
+return out`;
 
 const CREATE_DATA_KEY = `
 redis.call('SET', KEYS[1], ARGV[1], 'NX')
@@ -177,6 +212,8 @@ const SCRIPTS = {
   LIST_SUBJECTS,
   GALLERY,
   CREATE_DATA_KEY,
+  SET_EXPIRY,
+  FACE_TIMES,
 };
 type ScriptName = keyof typeof SCRIPTS;
 
@@ -241,8 +278,10 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
   async addFace(ref: CollectionRef, subject: string, face: NewFace): Promise<FaceRecord> {
     const keys = redisCollectionKeys(ref, this.#prefix);
     const checked = checkNewFace(face);
+    const expiry = face.expiresAt === undefined ? "" : checkExpiry(face.expiresAt) ?? "-";
     const id = face.id === undefined ? newFaceId() : validateName("face id", face.id);
-    const now = this.#now().toISOString();
+    const nowDate = this.#now();
+    const now = nowDate.toISOString();
     let status: unknown = "rekey";
     // 'rekey': the collection's data key changed (deleted or created elsewhere) since it was read.
     for (let attempt = 0; status === "rekey" && attempt < 5; attempt++) {
@@ -269,15 +308,17 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
         keys.gallery,
         keys.version,
         keys.dataKey,
+        keys.expiries,
       ], [
         subject,
         id,
         JSON.stringify(json),
-        packed,
+        stampGalleryRecord(packed, nowDate.getTime()),
         now,
         MAX_FACES_PER_SUBJECT,
         crypto.randomUUID(),
         keyId,
+        expiry,
       ]);
     }
     if (status === "full") throw tooManyFaces(subject);
@@ -336,6 +377,7 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
       face_count: Number(meta[2]),
       created_at: meta[0]!,
       updated_at: meta[1]!,
+      ...(meta[3] ? { expires_at: meta[3] } : {}),
       faces,
     };
   }
@@ -349,13 +391,14 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
       after === undefined ? "-" : `(${after}`,
       limit + 1,
       keys.base,
-    ]) as Array<[string, string, string, string]>;
+    ]) as Array<[string, string, string, string, string]>;
     const more = rows.length > limit;
-    const page = rows.slice(0, limit).map(([subject, created_at, updated_at, count]) => ({
+    const page = rows.slice(0, limit).map(([subject, created_at, updated_at, count, expires]) => ({
       subject,
       face_count: Number(count),
       created_at,
       updated_at,
+      ...(expires ? { expires_at: expires } : {}),
     }));
     return {
       subjects: page,
@@ -372,6 +415,7 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
       keys.faces(subject),
       keys.gallery,
       keys.version,
+      keys.expiries,
     ], [subject, crypto.randomUUID()]);
     return Number(n) >= 0;
   }
@@ -386,8 +430,29 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
       keys.faces(subject),
       keys.gallery,
       keys.version,
+      keys.expiries,
     ], [subject, faceId, this.#now().toISOString(), crypto.randomUUID()]);
     return Number(n) === 1;
+  }
+
+  /** Sets or clears a subject's expiry in one script; false when the subject does not exist. */
+  async setSubjectExpiry(
+    ref: CollectionRef,
+    subject: string,
+    expiresAt: string | null,
+  ): Promise<boolean> {
+    const keys = redisCollectionKeys(ref, this.#prefix);
+    const n = await this.#run("SET_EXPIRY", "set a subject's expiry", [
+      keys.subject(subject),
+      keys.expiries,
+      keys.version,
+    ], [subject, checkExpiry(expiresAt) ?? "", this.#now().toISOString(), crypto.randomUUID()]);
+    return Number(n) === 1;
+  }
+
+  /** Every collection with subjects under this store's prefix, of every model (SCAN). */
+  async listCollections(): Promise<CollectionRef[]> {
+    return (await this.#scanKeys(`${SCHEMA_VERSION}:{*}:subjects`)).map(refOfKey);
   }
 
   /**
@@ -404,6 +469,7 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
         keys.gallery,
         keys.version,
         keys.dataKey,
+        keys.expiries,
       ], [keys.base, 100, crypto.randomUUID()]) as [number, number];
       removed += faces;
       if (subjects === 0) return removed;
@@ -421,26 +487,57 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
     }
   }
 
-  /** Every face of the collection, packed; one round trip up to `galleryBatch` faces. */
+  /**
+   * Every face of the collection, packed with creation times and subject expiries; one round trip
+   * up to `galleryBatch` faces. Rows written before retention existed carry no creation time: it
+   * is read from their faces' records, in one more round trip.
+   */
   async gallery(ref: CollectionRef): Promise<Gallery> {
     const keys = redisCollectionKeys(ref, this.#prefix);
     const byId = new Map<string, string>();
+    const expiries = new Map<string, number>();
     let dek: WrappedDataKey | null = null;
     let cursor = "0";
     do {
-      const [next, flat, dekValue] = await this.#run("GALLERY", "read the gallery", [
+      const [next, flat, dekValue, expiryFlat] = await this.#run("GALLERY", "read the gallery", [
         keys.gallery,
         keys.dataKey,
-      ], [this.#galleryBatch, cursor]) as [string, string[], string];
+        keys.expiries,
+      ], [this.#galleryBatch, cursor]) as [string, string[], string, string[]];
       for (let i = 0; i < flat.length; i += 2) byId.set(flat[i], flat[i + 1]);
+      for (let i = 0; i < (expiryFlat ?? []).length; i += 2) {
+        expiries.set(expiryFlat[i], expiryMs(expiryFlat[i + 1]));
+      }
       dek ??= parseDataKey(dekValue);
       cursor = String(next);
     } while (cursor !== "0");
     const rows = await mapBatched([...byId], OPEN_BATCH, async ([faceId, packed]) => {
       const embedding = await this.#embedding(ref, dek, faceId, packed);
-      return { subject: unpackSubject(packed), faceId, embedding } satisfies GalleryRow;
+      const row: GalleryRow = { subject: unpackSubject(packed), faceId, embedding };
+      const createdAt = galleryRecordCreatedAt(packed);
+      if (createdAt !== null) row.createdAt = createdAt;
+      return row;
     });
-    return packGallery(rows);
+    await this.#legacyCreationTimes(keys, rows.filter((r) => r.createdAt === undefined));
+    return packGallery(rows, expiries);
+  }
+
+  /** Reads the creation time of gallery rows written without one from their face records. */
+  async #legacyCreationTimes(
+    keys: ReturnType<typeof redisCollectionKeys>,
+    rows: GalleryRow[],
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    const found = await this.#run(
+      "FACE_TIMES",
+      "read the gallery",
+      rows.map((r) => keys.faces(r.subject)),
+      rows.map((r) => r.faceId),
+    ) as string[];
+    rows.forEach((row, i) => {
+      const c = found[i] ? Date.parse((JSON.parse(found[i]) as FaceJson).c) : NaN;
+      if (Number.isFinite(c)) row.createdAt = c;
+    });
   }
 
   /** Re-wraps every collection's data key with the newest master key (see `KeyMaintenance`). */
@@ -514,6 +611,8 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
       const sealed = await this.#sealer.sealFace(dataKey, ref, subject, faceId, embedding, f.m);
       const json: FaceJson = { q: f.q, c: f.c, k: sealed.k };
       if (sealed.metadata !== undefined) json.m = sealed.metadata.toBase64();
+      const row = packSealedGalleryRecord(subject, sealed.k, sealed.embedding);
+      const createdAt = galleryRecordCreatedAt(packed);
       const ok = await this.#run("SEAL_FACE", "seal plain records", [
         keys.gallery,
         keys.faces(subject),
@@ -521,7 +620,7 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
       ], [
         faceId,
         packed,
-        packSealedGalleryRecord(subject, sealed.k, sealed.embedding),
+        createdAt === null ? row : stampGalleryRecord(row, createdAt),
         String(oldJson),
         JSON.stringify(json),
         sealed.k,

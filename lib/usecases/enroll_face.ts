@@ -19,6 +19,7 @@ import { forCollection } from "./collection_deps.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
 import { embedProbe, rotationField } from "./_probe.ts";
 import type { Caller } from "./match_policy.ts";
+import { parseExpiry } from "./retention.ts";
 
 /** What to enroll. */
 export interface EnrollFaceInput {
@@ -37,6 +38,12 @@ export interface EnrollFaceInput {
    * already has it, nothing is written and that face is answered. Default: a new id.
    */
   faceId?: string;
+  /**
+   * The subject's expiry (ISO 8601 with a time zone, in the future, see `parseExpiry`): after it
+   * none of its faces match and a purge deletes them. Replaces the subject's expiry. Default: the
+   * subject's expiry is unchanged (none for a new subject).
+   */
+  expiresAt?: unknown;
   /** Who asks, for the audit event. Default: unknown. */
   caller?: Caller;
 }
@@ -55,6 +62,8 @@ export interface EnrolledFace {
   created_at: string;
   /** Present (true) when `faceId` named a face already enrolled: nothing was written. */
   already_enrolled?: true;
+  /** The subject's expiry, when this request set one. */
+  expires_at?: string;
 }
 
 /**
@@ -68,6 +77,9 @@ export async function enrollFace(deps: UseCaseDeps, input: EnrollFaceInput): Pro
   const collection = validateName("collection", input.collection);
   deps = await forCollection(deps, collection);
   const subject = validateName("subject", input.subject);
+  const expiresAt = input.expiresAt === undefined
+    ? undefined
+    : parseExpiry(input.expiresAt, deps.now?.() ?? new Date());
   const face = await embedProbe(deps, input.image, input.face ?? "single");
   const reasons = qualityFailures(face.quality);
   if (reasons.length > 0) {
@@ -80,6 +92,7 @@ export async function enrollFace(deps: UseCaseDeps, input: EnrollFaceInput): Pro
     quality: face.quality.score,
     metadata: input.metadata as Record<string, unknown> | undefined,
     id: input.faceId,
+    ...(expiresAt === undefined ? {} : { expiresAt }),
   });
   const out: EnrolledFace = {
     subject,
@@ -89,7 +102,8 @@ export async function enrollFace(deps: UseCaseDeps, input: EnrollFaceInput): Pro
     created_at: record.created_at,
   };
   if (record.existing) out.already_enrolled = true;
-  else {
+  else if (expiresAt !== undefined) out.expires_at = expiresAt;
+  if (!record.existing) {
     await deps.audit?.({
       action: "enroll",
       key_id: input.caller?.keyId,
@@ -97,6 +111,7 @@ export async function enrollFace(deps: UseCaseDeps, input: EnrollFaceInput): Pro
       collection,
       subject,
       face_id: record.id,
+      ...(expiresAt === undefined ? {} : { expires_at: expiresAt }),
     });
   }
   return out;

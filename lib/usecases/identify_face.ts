@@ -6,12 +6,19 @@
  */
 import { FaceError } from "../errors.ts";
 import type { AnalyzedFace, FaceSelection, Rotation } from "../pipeline/mod.ts";
-import { confidence, type GalleryCandidate, searchGallery } from "../match/mod.ts";
+import {
+  confidence,
+  type GalleryCandidate,
+  liveGallery,
+  type LiveWindow,
+  searchGallery,
+} from "../match/mod.ts";
 import { validateName } from "../store/mod.ts";
 import { forCollection } from "./collection_deps.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
 import type { ThresholdOptions } from "./choose_threshold.ts";
-import { type Caller, decideThreshold } from "./match_policy.ts";
+import { type Caller, type DecidedThreshold, decideThreshold, readPolicy } from "./match_policy.ts";
+import { liveWindow } from "./retention.ts";
 import { analyze, collectionNotFound, embedProbe, rotationField, round4 } from "./_probe.ts";
 
 /** Most faces {@linkcode identifyFaces} identifies in one photo (the largest ones). */
@@ -87,8 +94,10 @@ type GallerySearch = (embedding: Float32Array, k: number) => GalleryCandidate[];
 /**
  * The `k` nearest subjects of a collection. With the `nearest` strategy the gallery is searched
  * through the per-isolate int8 index (cached until the store's gallery version changes: a warm
- * call costs one version read); `mean` / `top2` scan the float32 gallery. An empty or unknown
- * collection gives no candidates.
+ * call costs one version read); `mean` / `top2` scan the float32 gallery. Faces older than the
+ * collection's retention period and faces of expired subjects are skipped at search time (a
+ * cached index too), so they are never a match or a candidate. An empty or unknown collection,
+ * or one without a live face, gives no candidates.
  *
  * @throws {FaceError} `invalid_request`, `policy_violation`, `model_mismatch` (the gallery holds other embeddings),
  *   the pipeline's errors, `store_unavailable`.
@@ -99,9 +108,9 @@ export async function identifyFace(
 ): Promise<Identification> {
   const collection = validateName("collection", input.collection);
   deps = await forCollection(deps, collection);
-  const { threshold, source } = await thresholdFor(deps, collection, input);
+  const { threshold, source, window } = await thresholdFor(deps, collection, input);
   const probe = await embedProbe(deps, input.image, input.face ?? "largest");
-  const search = await openGallery(deps, collection);
+  const search = await openGallery(deps, collection, window);
   return {
     ...decide(search(probe.embedding, input.k ?? 5), threshold, collection),
     ...rotationField(probe),
@@ -123,9 +132,9 @@ export async function identifyFaces(
 ): Promise<Identifications> {
   const collection = validateName("collection", input.collection);
   deps = await forCollection(deps, collection);
-  const { threshold, source } = await thresholdFor(deps, collection, input);
+  const { threshold, source, window } = await thresholdFor(deps, collection, input);
   const found = await analyze(deps, input.image, { select: "all", maxFaces: MAX_IDENTIFY_FACES });
-  const search = await openGallery(deps, collection);
+  const search = await openGallery(deps, collection, window);
   const k = input.k ?? 5;
   return {
     faces: found.faces.map((face) => ({
@@ -140,14 +149,24 @@ export async function identifyFaces(
   };
 }
 
-/** The collection's policy threshold, or the request's stricter one (see `decideThreshold`). */
-function thresholdFor(deps: UseCaseDeps, collection: string, input: IdentifyFaceInput) {
-  return decideThreshold(deps, {
+/**
+ * The collection's policy threshold, or the request's stricter one (see `decideThreshold`), and
+ * the window of faces that may match (retention, expiry): one policy read.
+ */
+async function thresholdFor(
+  deps: UseCaseDeps,
+  collection: string,
+  input: IdentifyFaceInput,
+): Promise<DecidedThreshold & { window: LiveWindow }> {
+  const policy = await readPolicy(deps, collection);
+  const decided = await decideThreshold(deps, {
     collection,
     kind: "identify",
     request: input,
     caller: input.caller,
+    policy,
   });
+  return { ...decided, window: liveWindow(deps, policy) };
 }
 
 /** @throws {FaceError} `collection_not_found` when nobody is enrolled (a typo is not a stranger). */
@@ -164,8 +183,15 @@ function decide(found: GalleryCandidate[], threshold: number, collection: string
   return { match: matched ? candidates[0] : null, candidates };
 }
 
-/** Opens a collection's gallery once for any number of searches. */
-async function openGallery(deps: UseCaseDeps, collection: string): Promise<GallerySearch> {
+/**
+ * Opens a collection's gallery once for any number of searches of the faces live in `window`;
+ * starts a background purge (`deps.backgroundPurge`, throttled) of the collection.
+ */
+async function openGallery(
+  deps: UseCaseDeps,
+  collection: string,
+  window: LiveWindow,
+): Promise<GallerySearch> {
   const ref = { model: deps.model, collection };
   const { store } = deps;
   const mismatch = (dim: number, embedding: Float32Array) =>
@@ -180,13 +206,15 @@ async function openGallery(deps: UseCaseDeps, collection: string): Promise<Galle
       version,
       () => store.gallery(ref),
     );
+    deps.backgroundPurge?.request(deps, collection);
     return (embedding, k) => {
       if (index.size === 0) return [];
       if (index.dim !== embedding.length) throw mismatch(index.dim, embedding);
-      return index.search(embedding, k);
+      return index.search(embedding, k, window);
     };
   }
-  const gallery = await store.gallery(ref);
+  const gallery = liveGallery(await store.gallery(ref), window);
+  deps.backgroundPurge?.request(deps, collection);
   const strategy = deps.matchStrategy;
   return (embedding, k) => {
     if (gallery.faceIds.length === 0) return [];

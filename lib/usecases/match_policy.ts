@@ -49,9 +49,17 @@ export interface PolicyView {
   verify: PolicyRule;
   /** The rule of identify (1:K). */
   identify: PolicyRule;
+  /**
+   * How long a face may match after its enrolment (older faces never match and are purged), or
+   * null when faces are kept until deleted.
+   */
+  retention: { days: number } | null;
   /** When the collection's policy was last set, or null when it has none (all defaults). */
   updated_at: string | null;
 }
+
+/** Longest retention period a collection may set, in days (10 years). */
+export const MAX_RETENTION_DAYS = 3650;
 
 function rule(deps: UseCaseDeps, kind: "verify" | "identify", p?: PolicyThreshold): PolicyRule {
   if (p === undefined) return { threshold: deps.thresholds[kind], source: "default" };
@@ -61,6 +69,18 @@ function rule(deps: UseCaseDeps, kind: "verify" | "identify", p?: PolicyThreshol
   return t === undefined
     ? { threshold: deps.thresholds[kind], source: "default" }
     : { threshold: t, far: p.far, source: "policy" };
+}
+
+/**
+ * The collection's stored policy (thresholds and retention), or null when none was set.
+ *
+ * @throws {FaceError} `store_unavailable`.
+ */
+export async function readPolicy(
+  deps: UseCaseDeps,
+  collection: string,
+): Promise<StoredPolicy | null> {
+  return await stored(deps, collection);
 }
 
 async function stored(deps: UseCaseDeps, collection: string): Promise<StoredPolicy | null> {
@@ -83,8 +103,27 @@ export async function getMatchPolicy(
     collection,
     verify: rule(deps, "verify", p?.verify),
     identify: rule(deps, "identify", p?.identify),
+    retention: p?.retention ? { days: p.retention.days } : null,
     updated_at: p?.updated_at ?? null,
   };
+}
+
+function parseRetention(value: unknown): { days: number } | undefined {
+  const bad = (why: string) =>
+    new FaceError("invalid_request", `Cannot set match policy: retention ${why}`, {
+      details: { field: "retention" },
+    });
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "object" || Array.isArray(value)) throw bad("must be an object");
+  const keys = Object.keys(value);
+  if (keys.length !== 1 || keys[0] !== "days") throw bad("must be {days: number}");
+  const days = (value as { days: unknown }).days;
+  if (
+    typeof days !== "number" || !Number.isInteger(days) || days < 1 || days > MAX_RETENTION_DAYS
+  ) {
+    throw bad(`days must be an integer in 1..${MAX_RETENTION_DAYS}`);
+  }
+  return { days };
 }
 
 function parseRule(value: unknown, field: string, deps: UseCaseDeps): PolicyThreshold | undefined {
@@ -112,8 +151,9 @@ function parseRule(value: unknown, field: string, deps: UseCaseDeps): PolicyThre
 }
 
 /**
- * Sets (replaces) the collection's match policy: `{verify?, identify?}`, each `{threshold}` or
- * `{far}`; an absent or null decision uses the manifest's calibrated default.
+ * Sets (replaces) the collection's match policy: `{verify?, identify?, retention?}`, each decision
+ * `{threshold}` or `{far}` (absent or null: the manifest's calibrated default), `retention`
+ * `{days}` in 1..{@linkcode MAX_RETENTION_DAYS} (absent or null: none). Audited (`policy_set`).
  *
  * @param input `policy` is the request body as parsed JSON.
  * @throws {FaceError} `invalid_request` for a bad name or policy; `store_unavailable`.
@@ -129,18 +169,21 @@ export async function setMatchPolicy(
     throw new FaceError("invalid_request", "Cannot set match policy: the body must be an object");
   }
   const b = body as Record<string, unknown>;
-  const extra = Object.keys(b).filter((k) => k !== "verify" && k !== "identify");
+  const extra = Object.keys(b).filter((k) => !["verify", "identify", "retention"].includes(k));
   if (extra.length) {
     throw new FaceError("invalid_request", `Cannot set match policy: unknown field ${extra[0]}`, {
       details: { field: extra[0] },
     });
   }
   if (!deps.policies) throw new TypeError("setMatchPolicy: deps.policies is missing");
-  const policy: StoredPolicy = { updated_at: (input.now ?? new Date()).toISOString() };
+  const now = input.now ?? deps.now?.() ?? new Date();
+  const policy: StoredPolicy = { updated_at: now.toISOString() };
   const verify = parseRule(b.verify, "verify", deps);
   const identify = parseRule(b.identify, "identify", deps);
+  const retention = parseRetention(b.retention);
   if (verify) policy.verify = verify;
   if (identify) policy.identify = identify;
+  if (retention) policy.retention = retention;
   await deps.policies.set({ model: deps.model, collection }, policy);
   await deps.audit?.({
     action: "policy_set",
@@ -149,6 +192,7 @@ export async function setMatchPolicy(
     collection,
     verify: policy.verify ?? null,
     identify: policy.identify ?? null,
+    retention: policy.retention ?? null,
   });
   return await getMatchPolicy(deps, { collection });
 }
@@ -167,10 +211,16 @@ export async function decideThreshold(
     kind: "verify" | "identify";
     request: ThresholdOptions;
     caller?: Caller;
+    /** The collection's policy when the caller has read it already. Default: read here. */
+    policy?: StoredPolicy | null;
   },
 ): Promise<DecidedThreshold> {
   const { kind, request } = input;
-  const p = input.collection === undefined ? null : await stored(deps, input.collection);
+  const p = input.collection === undefined
+    ? null
+    : input.policy !== undefined
+    ? input.policy
+    : await stored(deps, input.collection);
   const policy = rule(deps, kind, p?.[kind]).threshold;
   if (request.threshold === undefined && request.far === undefined) {
     return { threshold: policy, source: "policy" };

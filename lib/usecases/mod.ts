@@ -21,3 +21,6 @@ export * from "./identify_face.ts";
 export * from "./subjects.ts";
 export * from "./run_upload_action.ts";
 export * from "./collection_deps.ts";
+export * from "./retention.ts";
+export * from "./purge_expired.ts";
+export * from "./background_purge.ts";

@@ -50,6 +50,8 @@ export interface SubjectView {
   created_at: string;
   updated_at: string;
   face_count: number;
+  /** When the subject expires (its faces no longer match), when it does. */
+  expires_at?: string;
   faces: {
     face_id: string;
     quality: number;
@@ -59,7 +61,8 @@ export interface SubjectView {
 }
 
 /**
- * The subject and its faces (ids, quality, metadata).
+ * The subject and its faces (ids, quality, metadata), and its expiry when it has one. Faces past
+ * the retention period are listed until a purge deletes them.
  *
  * @throws {FaceError} `invalid_request`, `subject_not_found`, `store_unavailable`.
  */

@@ -8,6 +8,7 @@ import type { PipelineDeps } from "../pipeline/mod.ts";
 import type { AuditStore, FaceStore, PolicyStore } from "../store/mod.ts";
 import type { GalleryCache, MatchStrategy } from "../match/mod.ts";
 import type { MatchThresholds } from "./match_thresholds.ts";
+import type { BackgroundPurge } from "./background_purge.ts";
 
 /** Injected dependencies of the use cases. */
 export interface UseCaseDeps {
@@ -32,6 +33,16 @@ export interface UseCaseDeps {
   audit?: (event: AuditEvent) => void | Promise<void>;
   /** Where the audit sink keeps each collection's events, for `listAudit`. Default: none. */
   audits?: AuditStore;
+  /**
+   * The clock of retention and subject expiry (which faces may still match, what a purge
+   * deletes). Default: `() => new Date()`.
+   */
+  now?: () => Date;
+  /**
+   * Purges a collection's expired faces in the background when a match request finds some (at
+   * most once per collection per interval, per isolate; see `BackgroundPurge`). Default: none.
+   */
+  backgroundPurge?: BackgroundPurge;
   /**
    * Decoder limits: `maxBytes` of an encoded image, `maxPixels` and `maxDecodedBytes` decoded
    * (undefined: the decoder's defaults).

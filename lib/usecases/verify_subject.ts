@@ -10,7 +10,8 @@ import { validateName } from "../store/mod.ts";
 import { forCollection } from "./collection_deps.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
 import type { ThresholdOptions } from "./choose_threshold.ts";
-import { type Caller, decideThreshold } from "./match_policy.ts";
+import { type Caller, decideThreshold, readPolicy } from "./match_policy.ts";
+import { isLiveRecord, liveWindow } from "./retention.ts";
 import {
   collectionNotFound,
   embedProbe,
@@ -47,7 +48,9 @@ export type Verification = { subject: string } & MatchDecision & {
 
 /**
  * Scores the probe face against the subject's faces (configured match strategy) and decides at
- * the collection's verify policy, or the request's stricter `threshold` / `far`.
+ * the collection's verify policy, or the request's stricter `threshold` / `far`. Faces older than
+ * the collection's retention period and the faces of an expired subject are absent: a subject
+ * without a live face answers as one that is not enrolled.
  *
  * @throws {FaceError} `invalid_request` (names, unknown `far`), `policy_violation`,
  *   `subject_not_found`, the
@@ -60,14 +63,19 @@ export async function verifySubject(
   const collection = validateName("collection", input.collection);
   deps = await forCollection(deps, collection);
   const subject = validateName("subject", input.subject);
+  const policy = await readPolicy(deps, collection);
   const decided = await decideThreshold(deps, {
     collection,
     kind: "verify",
     request: input,
     caller: input.caller,
+    policy,
   });
+  const window = liveWindow(deps, policy);
   const record = await deps.store.getSubject({ model: deps.model, collection }, subject);
-  if (!record || record.faces.length === 0) {
+  const live = record?.faces.filter((f) => isLiveRecord(record, f, window)) ?? [];
+  if (record && live.length < record.faces.length) deps.backgroundPurge?.request(deps, collection);
+  if (live.length === 0) {
     const page = await deps.store.listSubjects({ model: deps.model, collection }, { limit: 1 });
     if (page.subjects.length === 0) throw collectionNotFound(collection);
     throw new FaceError("subject_not_found", `Cannot verify: subject ${subject} is not enrolled`, {
@@ -75,13 +83,13 @@ export async function verifySubject(
     });
   }
   const probe = await embedProbe(deps, input.image, input.face ?? "largest");
-  const faces = record.faces.map((f) => f.embedding);
+  const faces = live.map((f) => f.embedding);
   const { distance, faceIndex } = scoreSubject(faces, probe.embedding, deps.matchStrategy);
   return {
     subject,
     ...matchDecision(distance, decided.threshold),
     threshold_source: decided.source,
-    face_id: record.faces[faceIndex].id,
+    face_id: live[faceIndex].id,
     ...rotationField(probe),
     model: deps.model,
   };

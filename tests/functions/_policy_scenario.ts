@@ -69,6 +69,7 @@ export async function policyScenario(t: Deno.TestContext, backend: Backend): Pro
       collection: gate,
       verify: { threshold: verifyDefault, source: "default" },
       identify: { threshold: defaults.identify, source: "default" },
+      retention: null,
       updated_at: null,
     });
   });

@@ -100,6 +100,11 @@ function collectionRoutes(c: string): Array<[string, string, RequestInit]> {
       { method: "PUT", headers: { "content-type": "application/json" }, body: "{}" },
     ],
     ["listAudit", `/v1/collections/${c}/audit`, {}],
+    [
+      "setSubjectExpiry",
+      `/v1/collections/${c}/subjects/ann/expiry`,
+      { method: "PUT", headers: { "content-type": "application/json" }, body: "{}" },
+    ],
   ];
 }
 

@@ -46,6 +46,7 @@ Deno.test("parseConfig() applies the documented defaults to an empty environment
     auth: "keys",
     rateLimit: 120,
     auditTtlDays: 90,
+    purgeIntervalMinutes: 10,
     keyPepper: undefined,
     webhook: NO_WEBHOOK,
     corsOrigins: [],
@@ -91,6 +92,7 @@ Deno.test("parseConfig() reads every variable", () => {
     auth: "off",
     rateLimit: 0,
     auditTtlDays: 90,
+    purgeIntervalMinutes: 10,
     keyPepper: "0123456789abcdef",
     webhook: NO_WEBHOOK,
     corsOrigins: [],
@@ -267,5 +269,19 @@ Deno.test("parseConfig() needs a master key for Upstash, defaults to a key file 
   });
   for (const bad of ["yes", "OFF", "0"]) {
     assert.match(problems({ FACEGATE_ENCRYPTION: bad })[0], /FACEGATE_ENCRYPTION must be/);
+  }
+});
+
+Deno.test("parseConfig() reads FACEGATE_PURGE_INTERVAL_MINUTES at, just under and just over its range", () => {
+  const read = (v: string) => parseConfig({ FACEGATE_PURGE_INTERVAL_MINUTES: v });
+  assert.equal(read("0").purgeIntervalMinutes, 0);
+  assert.equal(read("1").purgeIntervalMinutes, 1);
+  assert.equal(read("1439").purgeIntervalMinutes, 1439);
+  assert.equal(read("1440").purgeIntervalMinutes, 1440);
+  for (const bad of ["-1", "1441", "5.5", "soon"]) {
+    assert.match(
+      problems({ FACEGATE_PURGE_INTERVAL_MINUTES: bad })[0],
+      /FACEGATE_PURGE_INTERVAL_MINUTES/,
+    );
   }
 });

@@ -391,6 +391,59 @@ const cases: Case[] = [
       );
     },
   ],
+
+  [
+    "a subject's expiry is set by addFace() or setSubjectExpiry(), shown, cleared and packed",
+    async (store) => {
+      const soon = "2030-01-02T03:04:05.000Z";
+      const a = await store.addFace(ref(), "ann", face(8, { expiresAt: soon }));
+      await store.addFace(ref(), "bob", face(8));
+      assert.equal((await store.getSubject(ref(), "ann"))?.expires_at, soon);
+      assert.equal((await store.getSubject(ref(), "bob"))?.expires_at, undefined);
+      const listed = (await store.listSubjects(ref())).subjects;
+      assert.deepEqual(listed.map((s) => s.expires_at), [soon, undefined]);
+      let g = await store.gallery(ref());
+      assert.deepEqual(g.subjects, ["ann", "bob"]);
+      assert.deepEqual(Array.from(g.subjectExpiresAt!), [Date.parse(soon), Infinity]);
+      const faceTime = g.createdAt![g.faceIds.indexOf(a.id)];
+      assert.equal(faceTime, Date.parse(a.created_at));
+      // A later face without expiresAt keeps the expiry; with null it is cleared.
+      await store.addFace(ref(), "ann", face(8));
+      assert.equal((await store.getSubject(ref(), "ann"))?.expires_at, soon);
+      await store.addFace(ref(), "ann", face(8, { expiresAt: null }));
+      assert.equal((await store.getSubject(ref(), "ann"))?.expires_at, undefined);
+      const v1 = await store.galleryVersion!(ref());
+      assert.equal(await store.setSubjectExpiry(ref(), "bob", soon), true);
+      assert.notEqual(await store.galleryVersion!(ref()), v1, "an expiry change is a write");
+      assert.equal((await store.getSubject(ref(), "bob"))?.expires_at, soon);
+      g = await store.gallery(ref());
+      assert.deepEqual(Array.from(g.subjectExpiresAt!), [Infinity, Date.parse(soon)]);
+      assert.equal(await store.setSubjectExpiry(ref(), "bob", null), true);
+      assert.equal((await store.getSubject(ref(), "bob"))?.expires_at, undefined);
+      assert.equal(await store.setSubjectExpiry(ref(), "nobody", soon), false);
+      assert.equal(await store.getSubject(ref(), "nobody"), null, "no subject is created");
+      // A deleted subject takes its expiry with it.
+      await store.setSubjectExpiry(ref(), "bob", soon);
+      await store.deleteSubject(ref(), "bob");
+      await store.addFace(ref(), "bob", face(8));
+      assert.equal((await store.getSubject(ref(), "bob"))?.expires_at, undefined);
+      assert.deepEqual(Array.from((await store.gallery(ref())).subjectExpiresAt!), [
+        Infinity,
+        Infinity,
+      ]);
+      await assert.rejects(store.setSubjectExpiry(ref(), "ann", "not a time"), RangeError);
+    },
+  ],
+
+  ["listCollections() lists the collections written, of every model", async (store) => {
+    assert.deepEqual(await store.listCollections(), []);
+    await store.addFace(ref("staff"), "ann", face());
+    await store.addFace(ref("lobby"), "bob", face());
+    await store.addFace(ref("staff", MODEL_B), "cy", face());
+    const key = (r: CollectionRef) => `${r.model}|${r.collection}`;
+    const listed = (await store.listCollections()).map(key).sort();
+    assert.deepEqual(listed, [ref("lobby"), ref("staff"), ref("staff", MODEL_B)].map(key).sort());
+  }],
 ];
 
 /**

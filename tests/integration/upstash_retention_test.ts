@@ -1,0 +1,106 @@
+import assert from "node:assert/strict";
+import { openBackend } from "../../lib/backend/mod.ts";
+import {
+  galleryRecordCreatedAt,
+  redisCollectionKeys,
+  unpackSealedGalleryRecord,
+  UpstashFaceStore,
+} from "../../lib/store/mod.ts";
+import { expiredFaces } from "../../lib/match/mod.ts";
+import { RespConnection } from "../../tools/upstash_bridge.ts";
+import { retentionScenario, testClock } from "../functions/_retention_scenario.ts";
+import { unitVector } from "../lib/store/_contract.ts";
+import { testKeyring } from "../_master_key.ts";
+import { deleteRedisKeys, redisTest, withRedis } from "./_redis_fixture.ts";
+
+/** Every key under `prefix` (audit keys left out) and a text dump of its value. */
+async function keyspace(port: number, prefix: string): Promise<Map<string, string>> {
+  const conn = await RespConnection.connect(port);
+  const dec = (v: unknown): string =>
+    v instanceof Uint8Array
+      ? new TextDecoder().decode(v)
+      : Array.isArray(v)
+      ? v.map(dec).join("\n")
+      : String(v);
+  try {
+    const out = new Map<string, string>();
+    for (const k of (await conn.call("KEYS", `${prefix}*`)) as Uint8Array[]) {
+      const key = dec(k);
+      if (key.endsWith(":audit")) continue;
+      const type = dec(await conn.call("TYPE", key));
+      const value = type === "string"
+        ? await conn.call("GET", key)
+        : type === "hash"
+        ? await conn.call("HGETALL", key)
+        : type === "zset"
+        ? await conn.call("ZRANGE", key, "0", "-1")
+        : `(${type})`;
+      out.set(key, dec(value));
+    }
+    return out;
+  } finally {
+    conn.close();
+  }
+}
+
+redisTest(
+  "retention on Redis through the bridge: old and expired faces never match and are purged",
+  async (t) => {
+    await withRedis(async ({ bridge, redis }) => {
+      const prefix = `ret${crypto.randomUUID().slice(0, 8)}:`;
+      const clock = testClock();
+      const backend = await openBackend(
+        { kind: "upstash", url: bridge.url, token: bridge.token, prefix },
+        { now: clock.now, encryption: await testKeyring() },
+      );
+      try {
+        await retentionScenario(t, backend, clock, () => keyspace(redis.port, prefix));
+      } finally {
+        await backend.close();
+        await deleteRedisKeys(redis.port, `${prefix}*`);
+      }
+    });
+  },
+);
+
+redisTest(
+  "a Redis gallery row written before retention (no creation stamp) still loads, aged from its face record",
+  async () => {
+    await withRedis(async (fx) => {
+      const ref = { model: "fr_feature@faceplugin-0.0.1", collection: "legacy" };
+      let t = Date.parse("2026-01-01T00:00:00Z");
+      const store = new UpstashFaceStore({
+        url: fx.bridge.url,
+        token: fx.bridge.token,
+        prefix: "lg:",
+        encryption: await testKeyring(),
+        now: () => new Date(t),
+      });
+      const old = await store.addFace(ref, "ann", { embedding: unitVector(512), quality: 0.9 });
+      t += 10 * 86_400_000;
+      const young = await store.addFace(ref, "ann", { embedding: unitVector(512), quality: 0.9 });
+      const keys = redisCollectionKeys(ref, "lg:");
+      const conn = await RespConnection.connect(fx.redis.port);
+      try {
+        // Strip the stamp of the old row, as a row written by the previous version looks.
+        const packed = new TextDecoder().decode(
+          await conn.call("HGET", keys.gallery, old.id) as Uint8Array,
+        );
+        assert.equal(galleryRecordCreatedAt(packed), Date.parse(old.created_at));
+        const legacy = packed.replace(/^c1\.[0-9a-z]+\./, "");
+        assert.ok(legacy.startsWith("e1.") && unpackSealedGalleryRecord(legacy) !== null);
+        await conn.call("HSET", keys.gallery, old.id, legacy);
+      } finally {
+        conn.close();
+      }
+      const g = await store.gallery(ref);
+      assert.deepEqual(g.faceIds, [old.id, young.id]);
+      assert.deepEqual(
+        Array.from(g.createdAt!),
+        [Date.parse(old.created_at), Date.parse(young.created_at)],
+      );
+      const window = { createdSince: Date.parse(old.created_at) + 1, now: t };
+      assert.deepEqual(expiredFaces(g, window).map((f) => f.faceId), [old.id]);
+    });
+  },
+);
