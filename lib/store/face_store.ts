@@ -116,10 +116,7 @@ export interface FaceStore {
    * the subject does not exist.
    */
   setSubjectExpiry(ref: CollectionRef, subject: string, expiresAt: string | null): Promise<boolean>;
-  /**
-   * Every collection that holds or held faces, of every model (for maintenance such as purging
-   * expired faces); a deleted collection may still be listed.
-   */
+  /** Every collection that holds faces, of every model (maintenance: purging expired faces). */
   listCollections(): Promise<CollectionRef[]>;
   /** Deletes a whole collection; returns the number of faces removed. */
   deleteCollection(ref: CollectionRef): Promise<number>;

@@ -393,8 +393,8 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
   }
 
   /**
-   * Every collection under this store's prefix, of every model (one `kv.list` of one key per
-   * collection: the scan skips over each collection's keys).
+   * Every collection with a subject under this store's prefix, of every model (two one-key
+   * `kv.list` calls per collection: the scan skips over each collection's keys).
    */
   async listCollections(): Promise<CollectionRef[]> {
     const base = [...this.#prefix, SCHEMA_VERSION];
@@ -407,9 +407,12 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
         for await (const e of this.#kv.list(selector, { limit: 1 })) {
           const [model, collection] = e.key.slice(n, n + 2);
           if (typeof model !== "string" || typeof collection !== "string") break;
-          // Idempotency records live beside the collections, under `v1/idempotency`.
-          if (model !== "idempotency") out.push({ model, collection });
           next = [...base, model, collection + "\0"];
+          // Only collections with a subject (idempotency records and audit trails live beside).
+          const subjects = { prefix: [...base, model, collection, "s"] };
+          for await (const _ of this.#kv.list(subjects, { limit: 1 })) {
+            out.push({ model, collection });
+          }
         }
         if (next === null) return;
         selector = { prefix: base, start: next };

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { openBackend } from "../../lib/backend/mod.ts";
-import { MODEL_MANIFEST } from "../../models/manifest.ts";
+import { defaultRecipe, MODEL_MANIFEST } from "../../models/manifest.ts";
 import { unitVector } from "../lib/store/_contract.ts";
 import { TEST_MASTER_KEY, testKeyring } from "../_master_key.ts";
 
 const ROOT = new URL("../../", import.meta.url);
-const MODEL = MODEL_MANIFEST.embedder.id;
+const MODEL = defaultRecipe().id;
 
 /** Runs `cli/retention.ts args` in a fresh Deno process. */
 async function retention(args: string[], env: Record<string, string>) {
@@ -81,7 +81,9 @@ Deno.test("deno task retention purge deletes the expired faces of every collecti
     assert.deepEqual(await names(MODEL, "kept"), ["ann"]);
     assert.deepEqual(await names(MODEL, "short"), []);
     assert.deepEqual(await names("other-model@1", "short"), ["dee"], "other models are left alone");
-    const audit = await backend.audit.list({ model: MODEL, collection: "short" }, { limit: 10 });
+    // The audit trail is kept under the manifest's embedder id, whatever the recipe.
+    const trail = { model: MODEL_MANIFEST.embedder.id, collection: "short" };
+    const audit = await backend.audit.list(trail, { limit: 10 });
     assert.deepEqual(
       audit.events.map((e) => [e.action, e.purged_faces, e.purged_subjects, e.retention_days]),
       [["purge_expired", 2, 1, 30]],

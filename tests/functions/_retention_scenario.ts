@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { parseConfig } from "../../lib/config.ts";
 import type { Backend } from "../../lib/backend/mod.ts";
 import { createApiKey } from "../../lib/auth/mod.ts";
-import { MODEL_MANIFEST } from "../../models/manifest.ts";
+import { defaultRecipe, MODEL_MANIFEST } from "../../models/manifest.ts";
 import { type AppDeps, createApp } from "../../functions/app.ts";
 import { useCaseDeps } from "../../functions/_deps.ts";
 import { MAX_EXPIRY_DAYS, MAX_RETENTION_DAYS, purgeExpired } from "../../lib/usecases/mod.ts";
@@ -107,7 +107,7 @@ export async function retentionScenario(
     await json<{ match: Candidate | null; candidates: Candidate[] }>(
       await call(admin.key, `${base}/identify`, image(photo)),
     );
-  const ref = { model: MODEL_MANIFEST.embedder.id, collection: gate };
+  const ref = { model: defaultRecipe().id, collection: gate };
 
   // Day 0: arnold's first face and serena's only face; day 20: arnold's second face.
   clock.t = T0;

@@ -435,7 +435,7 @@ const cases: Case[] = [
     },
   ],
 
-  ["listCollections() lists the collections written, of every model", async (store) => {
+  ["listCollections() lists the collections holding faces, of every model", async (store) => {
     assert.deepEqual(await store.listCollections(), []);
     await store.addFace(ref("staff"), "ann", face());
     await store.addFace(ref("lobby"), "bob", face());
@@ -443,6 +443,13 @@ const cases: Case[] = [
     const key = (r: CollectionRef) => `${r.model}|${r.collection}`;
     const listed = (await store.listCollections()).map(key).sort();
     assert.deepEqual(listed, [ref("lobby"), ref("staff"), ref("staff", MODEL_B)].map(key).sort());
+    await store.deleteCollection(ref("lobby"));
+    await store.deleteSubject(ref("staff", MODEL_B), "cy");
+    assert.deepEqual(
+      (await store.listCollections()).map(key),
+      [key(ref("staff"))],
+      "emptied ones go",
+    );
   }],
 ];
 

@@ -8,7 +8,7 @@ import {
   setMatchPolicy,
   type UseCaseDeps,
 } from "../../../lib/usecases/mod.ts";
-import { MODEL_MANIFEST } from "../../../models/manifest.ts";
+import { defaultRecipe, MODEL_MANIFEST } from "../../../models/manifest.ts";
 import { useCaseDeps } from "../../../functions/_deps.ts";
 import { PHOTOS, readData, sessions } from "../../functions/_fixtures.ts";
 
@@ -50,7 +50,7 @@ Deno.test("an identify starts a background purge of its collection, at most once
   await enroll("arnold", PHOTOS.arnold1);
   await setMatchPolicy(deps, { collection, policy: { retention: { days: 30 } } });
   clock.t += 11 * DAY; // serena's face is 31 days old
-  const ref = { model: deps.model, collection };
+  const ref = { model: defaultRecipe().id, collection };
   const who = await identifyFace(deps, { collection, image: readData(PHOTOS.arnold2) });
   assert.equal(who.match?.subject, "arnold");
   await purges.idle();
