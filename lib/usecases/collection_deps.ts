@@ -29,12 +29,35 @@ export function withDefaultRecipe(deps: UseCaseDeps): UseCaseDeps {
   return withRecipe(deps, defaultRecipe(deps.pipeline.manifest).id);
 }
 
+/** Most collection names remembered per store as being on the default recipe. */
+const MAX_REMEMBERED = 10_000;
+
 /**
- * `deps` for `collection`: its recipe found in the store ({@linkcode collectionRecipe}).
+ * Per isolate and store: collections found holding faces under the default recipe. Safe to
+ * remember: nothing ever writes another recipe into an existing or new collection (a deleted and
+ * re-created one gets the default again). A collection on an older recipe is looked up every time,
+ * since after its deletion it comes back on the default.
+ */
+const onDefault = new WeakMap<object, Set<string>>();
+
+/**
+ * `deps` for `collection`: its recipe found in the store ({@linkcode collectionRecipe}); no store
+ * call for a collection this isolate already saw on the default recipe.
  * @throws {FaceError} `store_unavailable` from the store.
  */
 export async function forCollection(deps: UseCaseDeps, collection: string): Promise<UseCaseDeps> {
   const manifest: ModelManifest = deps.pipeline.manifest;
-  const { recipe } = await collectionRecipe(deps.store, collection, manifest);
-  return recipe.id === deps.model ? deps : withRecipe(deps, recipe.id);
+  const preferred = defaultRecipe(manifest).id;
+  let known = onDefault.get(deps.store);
+  let id = preferred;
+  if (!known?.has(collection)) {
+    const { recipe, exists } = await collectionRecipe(deps.store, collection, manifest);
+    id = recipe.id;
+    if (exists && id === preferred) {
+      if (!known) onDefault.set(deps.store, known = new Set());
+      if (known.size >= MAX_REMEMBERED) known.clear();
+      known.add(collection);
+    }
+  }
+  return id === deps.model ? deps : withRecipe(deps, id);
 }

@@ -71,3 +71,46 @@ Deno.test("a new collection gets the default recipe and is probed with it", asyn
   assert.equal(verified.model, V2);
   assert.ok(verified.distance < 2e-3, `distance ${verified.distance}`);
 });
+
+Deno.test("a collection on the default recipe is looked up once per isolate; a v1 one every time, so it comes back on v2 after its deletion", async () => {
+  const { app, store } = makeApp();
+  const lookups: string[] = [];
+  const list = store.listSubjects.bind(store);
+  store.listSubjects = (ref, options) => {
+    lookups.push(ref.model);
+    return list(ref, options);
+  };
+  const enroll = (collection: string, photo: string) =>
+    app.request(`/v1/collections/${collection}/subjects/serena/faces`, postImage(photo));
+  const verify = (collection: string) =>
+    app.request(`/v1/collections/${collection}/subjects/serena/verify`, postImage(PHOTOS.serena2));
+
+  // v2: the lookups of the first enroll (empty: default first, then v1) and one that finds it.
+  assert.equal((await enroll("cached", PHOTOS.serena1)).status, 201);
+  assert.equal((await verify("cached")).status, 200);
+  const afterFirst = lookups.length;
+  assert.ok(afterFirst >= 1);
+  assert.equal((await verify("cached")).status, 200);
+  assert.equal((await verify("cached")).status, 200);
+  assert.equal(lookups.length, afterFirst, "no lookup once the collection is known on v2");
+
+  // v1: every request looks (v2 first, then v1).
+  await store.addFace({ model: V1, collection: "old" }, "serena", {
+    embedding: await embedding(PHOTOS.serena1, true),
+    quality: 1,
+  });
+  lookups.length = 0;
+  assert.equal((await verify("old")).status, 200);
+  assert.equal((await verify("old")).status, 200);
+  assert.deepEqual(lookups, [V2, V1, V2, V1]);
+  // Deleted, it comes back on the default recipe.
+  assert.equal((await app.request("/v1/collections/old", { method: "DELETE" })).status, 200);
+  assert.equal((await enroll("old", PHOTOS.serena1)).status, 201);
+  assert.equal(await store.getSubject({ model: V1, collection: "old" }, "serena"), null);
+  assert.equal(
+    (await store.getSubject({ model: V2, collection: "old" }, "serena"))?.faces.length,
+    1,
+  );
+  const verified = await json<{ model: string }>(await verify("old"));
+  assert.equal(verified.model, V2);
+});
