@@ -120,6 +120,7 @@ export function useCaseDeps(deps: AppDeps): UseCaseDeps {
       }),
     }),
     policies: deps.policies ?? new MemoryPolicyStore(),
+    idempotency: deps.idempotency,
     audits,
     // One structured log line per event, and the collection's trail (a failure to keep it is
     // logged: the write it describes has happened).

@@ -7,10 +7,15 @@
  * A write that answered 5xx is not remembered, so its retry runs again; an enroll retried after a
  * 5xx is still written once, because its face id is derived from the key (`NewFace.id`).
  *
+ * A remembered answer that names a subject or face (an enroll's `{subject, face_id}`, a problem
+ * about the subject) is erased when that subject, face or collection is deleted; a retry then
+ * gets 409 `conflict` (`reason: "erased"`) instead of a replay, and nothing is written again.
+ *
  * @module
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { FaceError } from "../lib/errors.ts";
+import { findMentions } from "../lib/store/mod.ts";
 import type { AppEnv, Services } from "./_context.ts";
 import type { ParameterSpec } from "./_openapi.ts";
 import { runOnce } from "./_run_once.ts";
@@ -102,6 +107,12 @@ export function idempotent(s: Services): MiddlewareHandler<AppEnv> {
       replayHeader: "idempotent-replayed",
       requestId: c.get("requestId"),
       instance: c.req.path,
+      mentions: (res) =>
+        findMentions(res.body, {
+          model: s.model,
+          collection: c.req.param("collection"),
+          subject: c.req.param("subject"),
+        }),
     }, async () => {
       await next();
       return c.res;

@@ -5,10 +5,21 @@
  * byte; a duplicate while the first still runs gets 409 `conflict` with `Retry-After`; a 5xx
  * answer releases the lease so a retry runs again; the same key with another body is 409.
  *
+ * An answer that names subjects or faces is indexed under them (`mentions`), so deleting one of
+ * them erases the answer (`IdempotencyStore.erase`). A replay of an erased key answers 409
+ * `conflict` with `details.reason: "erased"` and does not run the request again: a retried enroll
+ * never silently re-creates a subject that was deleted in the meantime; to enroll again, the
+ * client sends a new key.
+ *
  * @module
  */
 import { FaceError } from "../lib/errors.ts";
-import type { IdempotencyRecord, IdempotencyStore, StoredResponse } from "../lib/store/mod.ts";
+import type {
+  IdempotencyMentions,
+  IdempotencyRecord,
+  IdempotencyStore,
+  StoredResponse,
+} from "../lib/store/mod.ts";
 import { problemResponse } from "./problem.ts";
 
 /** How {@linkcode runOnce} runs one request. */
@@ -35,6 +46,11 @@ export interface RunOnceOptions {
   requestId: string;
   /** The request path (the problem's `instance`). */
   instance: string;
+  /**
+   * Whom the answer to keep names (`findMentions`), so deletes can erase it; called after the
+   * request ran. Default: nobody (the answer is never erased before its TTL).
+   */
+  mentions?: (response: StoredResponse) => IdempotencyMentions | undefined;
 }
 
 /**
@@ -70,7 +86,8 @@ export async function runOnce(
     await release();
     return res;
   }
-  await store.complete(ref, claim.token, await stored(res.clone()), options.ttlMs);
+  const response = await stored(res.clone());
+  await store.complete(ref, claim.token, response, options.ttlMs, options.mentions?.(response));
   return res;
 }
 
@@ -98,6 +115,19 @@ function replay(record: IdempotencyRecord, options: RunOnceOptions): Response {
     throw new FaceError(
       "conflict",
       `Cannot ${options.action}: this ${options.keyName} was already used with a different body`,
+    );
+  }
+  if (record.state === "erased") {
+    return problemResponse(
+      new FaceError(
+        "conflict",
+        `Cannot ${options.action}: the answer to this ${options.keyName} was erased when a ` +
+          "subject, face or collection it named was deleted; the request was not run again (send " +
+          "it with a new key to run it)",
+        { details: { reason: "erased", erased_at: record.erased_at } },
+      ),
+      options.requestId,
+      { instance: options.instance, headers: { [options.replayHeader]: "true" } },
     );
   }
   const { status, content_type, body } = record.response;

@@ -57,14 +57,16 @@ const REQUEST_ID_RE = /^[\w.:=-]{1,128}$/;
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const logger = deps.logger ?? consoleLogger;
   const now = deps.now ?? (() => performance.now());
-  const uc = useCaseDeps(deps);
+  // One idempotency store for the write routes, the webhook and the deletes that erase them.
+  const idempotency = deps.idempotency ?? new MemoryIdempotencyStore();
+  const uc = useCaseDeps({ ...deps, idempotency });
   const s: Services = {
     ...uc,
     config: deps.config,
     manifest: uc.pipeline.manifest,
     logger,
     api: new ApiRegistry(),
-    idempotency: deps.idempotency ?? new MemoryIdempotencyStore(),
+    idempotency,
   };
 
   const app = new Hono<AppEnv>();

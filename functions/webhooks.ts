@@ -10,7 +10,10 @@
  *   byte for byte, with `webhook-replayed: true`, to redeliveries. A duplicate arriving while the
  *   first is running gets 409 `conflict` with `Retry-After` (it does not wait). A 5xx answer
  *   (timeouts, upstream or store failures) releases the lease so the sender's retry runs again.
- *   The same id with a different body is 409 `conflict`.
+ *   The same id with a different body is 409 `conflict`. An answer naming a subject (enroll,
+ *   verify, identify candidates) is erased when that subject, one of its faces or the collection
+ *   is deleted; a redelivery then gets 409 `conflict` with `reason: "erased"` and is not run
+ *   again.
  * - The image URL is fetched with `safeFetch` (https, host allowlist, public addresses, checked
  *   redirects, `FACEGATE_MAX_BODY_BYTES` cap, deadline).
  * - With `FACEGATE_WEBHOOK_CALLBACK_URL`, a successful result is also POSTed there, signed with
@@ -20,13 +23,14 @@
  */
 import { Hono } from "hono";
 import { FaceError } from "../lib/errors.ts";
-import { type IdempotencyStore, MemoryIdempotencyStore } from "../lib/store/mod.ts";
+import { findMentions, type IdempotencyStore } from "../lib/store/mod.ts";
 import { runUploadAction } from "../lib/usecases/mod.ts";
 import {
   type DnsResolver,
   parseUploadEvent,
   safeFetch,
   signWebhook,
+  type UploadData,
   verifyWebhook,
 } from "../lib/webhook/mod.ts";
 import type { AppEnv, Services } from "./_context.ts";
@@ -36,7 +40,7 @@ import { runOnce } from "./_run_once.ts";
 export interface WebhookRoutesOptions {
   /**
    * Idempotency records (`AppDeps.idempotency`). Required when webhooks are on with a store other
-   * than memory; default: in memory, per app.
+   * than memory; default: the app's (`Services.idempotency`, in memory).
    */
   idempotency?: IdempotencyStore;
   /** Outbound fetch. Default: `globalThis.fetch`. */
@@ -73,7 +77,8 @@ export function webhookRoutes(s: Services, options: WebhookRoutesOptions = {}): 
         "lib/backend/mod.ts",
     );
   }
-  const idempotency = options.idempotency ?? new MemoryIdempotencyStore();
+  // The app's own store by default, so that deletes erase the webhook's answers too.
+  const idempotency = options.idempotency ?? s.idempotency;
   if (wh.allowInsecureLoopback) {
     s.logger.info({
       level: "warn",
@@ -145,6 +150,7 @@ export function webhookRoutes(s: Services, options: WebhookRoutesOptions = {}): 
       await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body)),
     ).toBase64();
     let processed: unknown; // set when this delivery ran the action (not a replay)
+    let about: UploadData | undefined; // the event, once parsed
     const res = await runOnce({
       store: idempotency,
       scope: SCOPE,
@@ -157,8 +163,15 @@ export function webhookRoutes(s: Services, options: WebhookRoutesOptions = {}): 
       replayHeader: "webhook-replayed",
       requestId: c.get("requestId"),
       instance: c.req.path,
+      mentions: (res) =>
+        findMentions(res.body, {
+          model: s.model,
+          collection: about?.collection,
+          subject: about?.subject,
+        }),
     }, async () => {
       const event = parseUploadEvent(body);
+      about = event.data;
       const scope = wh.scopes[secretIndex] ?? "*";
       if (scope !== "*" && !scope.includes(event.data.collection)) {
         throw new FaceError(

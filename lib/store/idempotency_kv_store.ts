@@ -1,16 +1,25 @@
 /**
  * {@linkcode IdempotencyStore} on Deno KV. `claim` is an atomic check-and-set on the key's
  * versionstamp; records are written with `expireIn` (lease or TTL) and also carry `expires_at`,
- * because Deno KV deletes expired keys lazily.
+ * because Deno KV deletes expired keys lazily. An answer that names subjects is indexed under each
+ * (`[..."idempotency_index", model, collection, subject, scope, key]`) in the same atomic commit,
+ * so {@linkcode KvIdempotencyStore.erase} finds it; erasing a record is one atomic commit too.
  *
  * @module
  */
 import { FaceError } from "../errors.ts";
 import {
+  checkErasure,
+  checkMentions,
+  erasedRecord,
   type IdempotencyClaim,
+  type IdempotencyErasure,
+  type IdempotencyMentions,
   type IdempotencyRef,
   type IdempotencyStore,
+  kvIdempotencyIndexKey,
   kvIdempotencyKey,
+  mentionsTarget,
   type StoredIdempotency,
   type StoredResponse,
 } from "./idempotency_store.ts";
@@ -113,8 +122,10 @@ export class KvIdempotencyStore implements IdempotencyStore {
     token: string,
     response: StoredResponse,
     ttlMs: number,
+    mentions?: IdempotencyMentions,
   ): Promise<boolean> {
     const key = kvIdempotencyKey(ref, this.#prefix);
+    const named = mentions && checkMentions(mentions);
     return await this.#call("complete an idempotency key", async () => {
       const entry = await this.#kv.get<StoredIdempotency>(key);
       const v = entry.value;
@@ -131,9 +142,73 @@ export class KvIdempotencyStore implements IdempotencyStore {
         },
         token: "",
         expires_at: now + ttlMs,
+        ...(named ? { mentions: named } : {}),
       };
-      return await commitKv(this.#kv.atomic().check(entry).set(key, value, { expireIn: ttlMs }));
+      const op = this.#kv.atomic().check(entry).set(key, value, { expireIn: ttlMs });
+      for (const { subject, faces } of named?.subjects ?? []) {
+        op.set(
+          kvIdempotencyIndexKey(named!, subject, ref, this.#prefix),
+          { faces, expires_at: value.expires_at },
+          { expireIn: ttlMs },
+        );
+      }
+      return await commitKv(op);
     });
+  }
+
+  /**
+   * Erases every done record naming the target: lists the index entries of the collection (or
+   * subject), and per record one atomic commit writes the tombstone and deletes all its index
+   * entries (retried when the record changed meanwhile).
+   */
+  async erase(target: IdempotencyErasure): Promise<number> {
+    const { subject, faceId } = checkErasure(target);
+    const prefix = kvIdempotencyIndexKey(target, subject, undefined, this.#prefix);
+    return await this.#call("erase idempotency records", async () => {
+      let erased = 0;
+      const iter = this.#kv.list<{ faces: string[] }>({ prefix });
+      for await (const entry of iter) {
+        if (faceId !== undefined && !entry.value.faces?.includes(faceId)) continue;
+        const [named, scope, key] = entry.key.slice(-3) as [string, string, string];
+        if (await this.#eraseOne({ scope, key }, { ...target, subject: named }, entry.key)) {
+          erased++;
+        }
+      }
+      return erased;
+    });
+  }
+
+  /** Tombstones one record when it still names `target`; always drops `indexKey`. */
+  async #eraseOne(
+    ref: IdempotencyRef,
+    target: IdempotencyErasure,
+    indexKey: Deno.KvKey,
+  ): Promise<boolean> {
+    const key = kvIdempotencyKey(ref, this.#prefix);
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      const entry = await this.#kv.get<StoredIdempotency>(key);
+      const v = entry.value;
+      const now = this.#now();
+      const op = this.#kv.atomic().check(entry).delete(indexKey);
+      const hit = v !== null && v.expires_at > now && v.record.state === "done" &&
+        mentionsTarget(v.mentions, target);
+      if (hit) {
+        const tombstone: StoredIdempotency = {
+          record: erasedRecord(v.record.fingerprint, now),
+          token: "",
+          expires_at: v.expires_at,
+        };
+        op.set(key, tombstone, { expireIn: v.expires_at - now });
+        for (const m of v.mentions!.subjects) {
+          op.delete(kvIdempotencyIndexKey(v.mentions!, m.subject, ref, this.#prefix));
+        }
+      }
+      if (await commitKv(op)) return hit;
+    }
+    throw new FaceError(
+      "conflict",
+      "Cannot erase an idempotency record: too many concurrent writes",
+    );
   }
 
   /** Drops the caller's lease (atomic). */

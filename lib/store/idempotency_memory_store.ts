@@ -5,10 +5,16 @@
  * @module
  */
 import {
+  checkErasure,
   checkIdempotencyRef,
+  checkMentions,
+  erasedRecord,
   type IdempotencyClaim,
+  type IdempotencyErasure,
+  type IdempotencyMentions,
   type IdempotencyRef,
   type IdempotencyStore,
+  mentionsTarget,
   type StoredIdempotency,
   type StoredResponse,
 } from "./idempotency_store.ts";
@@ -38,6 +44,8 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
   readonly kind = "memory";
   #now: () => number;
   #map = new Map<string, StoredIdempotency>();
+  /** Index: "model collection" -> subject -> record id -> faces named. */
+  #index = new Map<string, Map<string, Map<string, string[]>>>();
 
   /** @param options See {@linkcode MemoryIdempotencyStoreOptions}. */
   constructor(options: MemoryIdempotencyStoreOptions = {}) {
@@ -71,8 +79,10 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     token: string,
     response: StoredResponse,
     ttlMs: number,
+    mentions?: IdempotencyMentions,
   ): Promise<boolean> {
     const id = this.#id(ref);
+    const named = mentions && checkMentions(mentions);
     const held = this.#live(id);
     if (!held || held.record.state !== "pending" || held.token !== token) {
       return false;
@@ -87,8 +97,66 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
       },
       token: "",
       expires_at: now + ttlMs,
+      ...(named ? { mentions: structuredClone(named) } : {}),
     });
+    if (named) {
+      const where = this.#where(named);
+      for (const { subject, faces } of named.subjects) {
+        const bySubject = where.get(subject) ?? new Map<string, string[]>();
+        bySubject.set(id, [...faces]);
+        where.set(subject, bySubject);
+      }
+    }
     return true;
+  }
+
+  /** Erases every done record naming the target (see {@linkcode IdempotencyStore.erase}). */
+  // deno-lint-ignore require-await
+  async erase(target: IdempotencyErasure): Promise<number> {
+    const { model, collection, subject, faceId } = checkErasure(target);
+    const where = this.#index.get(`${model} ${collection}`);
+    if (!where) return 0;
+    let erased = 0;
+    const subjects = subject === undefined ? [...where.keys()] : [subject];
+    for (const s of subjects) {
+      for (const [id, faces] of where.get(s) ?? []) {
+        if (faceId !== undefined && !faces.includes(faceId)) continue;
+        const held = this.#live(id);
+        if (
+          held?.record.state === "done" && mentionsTarget(held.mentions, { ...target, subject: s })
+        ) {
+          for (const m of held.mentions!.subjects) where.get(m.subject)?.delete(id);
+          this.#map.set(id, {
+            record: erasedRecord(held.record.fingerprint, this.#now()),
+            token: "",
+            expires_at: held.expires_at,
+          });
+          erased++;
+        }
+        where.get(s)?.delete(id);
+      }
+    }
+    for (const [s, ids] of where) if (ids.size === 0) where.delete(s);
+    if (where.size === 0) this.#index.delete(`${model} ${collection}`);
+    return erased;
+  }
+
+  /**
+   * Every live record and index entry, one JSON text each: what a scan of a Deno KV or Redis
+   * keyspace sees, for erasure tests.
+   */
+  dump(): string[] {
+    const out: string[] = [];
+    for (const id of [...this.#map.keys()]) {
+      const held = this.#live(id);
+      if (held) out.push(JSON.stringify({ key: id, value: held }));
+    }
+    for (const [where, subjects] of this.#index) {
+      for (const [subject, ids] of subjects) {
+        for (const [id, faces] of ids) out.push(JSON.stringify({ where, subject, id, faces }));
+      }
+    }
+    return out;
   }
 
   /** Drops the caller's lease. */
@@ -106,6 +174,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
   /** Forgets every record. */
   close(): Promise<void> {
     this.#map.clear();
+    this.#index.clear();
     return Promise.resolve();
   }
 
@@ -114,10 +183,27 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     return `${scope}:${key}`;
   }
 
+  #where(m: { model: string; collection: string }): Map<string, Map<string, string[]>> {
+    const name = `${m.model} ${m.collection}`;
+    let where = this.#index.get(name);
+    if (!where) this.#index.set(name, where = new Map());
+    return where;
+  }
+
   #live(id: string): StoredIdempotency | undefined {
     const held = this.#map.get(id);
     if (held && held.expires_at <= this.#now()) {
       this.#map.delete(id);
+      if (held.mentions) {
+        const where = this.#where(held.mentions);
+        for (const m of held.mentions.subjects) {
+          where.get(m.subject)?.delete(id);
+          if (where.get(m.subject)?.size === 0) where.delete(m.subject);
+        }
+        if (where.size === 0) {
+          this.#index.delete(`${held.mentions.model} ${held.mentions.collection}`);
+        }
+      }
       return undefined;
     }
     return held;

@@ -2,18 +2,27 @@
  * {@linkcode IdempotencyStore} on Upstash Redis (REST). `claim` is `SET key value NX PX lease`;
  * `complete` and `release` are Lua scripts that act only while the key still holds the caller's
  * exact pending value (its token), so a caller whose lease expired cannot overwrite a newer one.
+ * `complete` indexes an answer that names subjects in the same script (a set of the collection's
+ * indexed subjects, a hash per subject); `erase` is one script that tombstones every record naming
+ * the target and deletes its index fields, and the index keys once empty.
  *
  * @module
  */
 import type { Redis } from "@upstash/redis";
 import {
+  checkErasure,
+  checkMentions,
   type IdempotencyClaim,
+  type IdempotencyErasure,
+  type IdempotencyMentions,
   type IdempotencyRecord,
   type IdempotencyRef,
   type IdempotencyStore,
+  redisIdempotencyIndexKeys,
   redisIdempotencyKey,
   type StoredResponse,
 } from "./idempotency_store.ts";
+import { SCHEMA_VERSION } from "./keys.ts";
 import { unavailable } from "./_store_common.ts";
 import { upstashClient, type UpstashClientOptions } from "./upstash_redis.ts";
 import { FaceError } from "../errors.ts";
@@ -30,6 +39,68 @@ const SWAP = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1`;
+
+// KEYS: record, the collection's subject set, then one hash per subject named.
+// ARGV: token, value, ttl ms, hash field (scope:key), then the subjects, then their faces (JSON).
+const COMPLETE = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local ttl = tonumber(ARGV[3])
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ttl)
+local n = #KEYS - 2
+local function extend(key)
+  if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end
+end
+for i = 1, n do
+  redis.call('SADD', KEYS[2], ARGV[4 + i])
+  redis.call('HSET', KEYS[2 + i], ARGV[4], ARGV[4 + n + i])
+  extend(KEYS[2 + i])
+end
+if n > 0 then extend(KEYS[2]) end
+return 1`;
+
+// KEYS: the collection's subject set. ARGV: record key prefix, subject hash prefix, model,
+// collection, subject ('' = all), face id ('' = any), erasure time.
+const ERASE = `
+local subjects = ARGV[5] == '' and redis.call('SMEMBERS', KEYS[1]) or {ARGV[5]}
+local function names(m, s, face)
+  if type(m) ~= 'table' or m.model ~= ARGV[3] or m.collection ~= ARGV[4] then return false end
+  for _, e in ipairs(m.subjects) do
+    if e.subject == s then
+      if face == '' then return true end
+      for _, f in ipairs(e.faces) do if f == face then return true end end
+    end
+  end
+  return false
+end
+local function drop(hash, s, field)
+  redis.call('HDEL', hash, field)
+  if redis.call('EXISTS', hash) == 0 then redis.call('SREM', KEYS[1], s) end
+end
+local erased = 0
+for _, s in ipairs(subjects) do
+  local hash = ARGV[2] .. s
+  local fields = redis.call('HGETALL', hash)
+  for i = 1, #fields, 2 do
+    local field = fields[i]
+    local hit = ARGV[6] == ''
+    if not hit then
+      for _, f in ipairs(cjson.decode(fields[i + 1])) do if f == ARGV[6] then hit = true end end
+    end
+    if hit then
+      local rk = ARGV[1] .. field
+      local raw = redis.call('GET', rk)
+      local v = raw and cjson.decode(raw)
+      if v and v.record.state == 'done' and names(v.mentions, s, ARGV[6]) then
+        for _, e in ipairs(v.mentions.subjects) do drop(ARGV[2] .. e.subject, e.subject, field) end
+        local tomb = { state = 'erased', fingerprint = v.record.fingerprint, erased_at = ARGV[7] }
+        redis.call('SET', rk, cjson.encode({ record = tomb, token = '' }), 'KEEPTTL')
+        erased = erased + 1
+      end
+      drop(hash, s, field)
+    end
+  end
+end
+return erased`;
 
 const DROP = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
@@ -53,6 +124,8 @@ export class UpstashIdempotencyStore implements IdempotencyStore {
   #prefix: string;
   #now: () => number;
   #swap: ReturnType<Redis["createScript"]>;
+  #complete: ReturnType<Redis["createScript"]>;
+  #erase: ReturnType<Redis["createScript"]>;
   #drop: ReturnType<Redis["createScript"]>;
 
   /** Creates the client; no request is made until the first call. */
@@ -61,6 +134,8 @@ export class UpstashIdempotencyStore implements IdempotencyStore {
     this.#now = options.now ?? Date.now;
     this.#redis = upstashClient(options);
     this.#swap = this.#redis.createScript(SWAP);
+    this.#complete = this.#redis.createScript(COMPLETE);
+    this.#erase = this.#redis.createScript(ERASE);
     this.#drop = this.#redis.createScript(DROP);
   }
 
@@ -99,8 +174,10 @@ export class UpstashIdempotencyStore implements IdempotencyStore {
     token: string,
     response: StoredResponse,
     ttlMs: number,
+    mentions?: IdempotencyMentions,
   ): Promise<boolean> {
     const key = redisIdempotencyKey(ref, this.#prefix);
+    const named = mentions && checkMentions(mentions);
     const fingerprint = pendingFingerprint(token);
     if (fingerprint === undefined) return false;
     const record: IdempotencyRecord = {
@@ -109,12 +186,54 @@ export class UpstashIdempotencyStore implements IdempotencyStore {
       response,
       completed_at: new Date(this.#now()).toISOString(),
     };
-    const value = JSON.stringify({ record, token: "" });
+    const ttl = String(Math.max(1, ttlMs));
+    if (!named) {
+      const value = JSON.stringify({ record, token: "" });
+      const n = await this.#call(
+        "complete an idempotency key",
+        () => this.#swap.exec([key], [token, value, ttl]),
+      );
+      return Number(n) === 1;
+    }
+    const value = JSON.stringify({ record, token: "", mentions: named });
+    const index = redisIdempotencyIndexKeys(named, this.#prefix);
+    const subjects = named.subjects.map((m) => m.subject);
     const n = await this.#call(
       "complete an idempotency key",
-      () => this.#swap.exec([key], [token, value, String(Math.max(1, ttlMs))]),
+      () =>
+        this.#complete.exec(
+          [key, index.subjects, ...subjects.map(index.subject)],
+          [
+            token,
+            value,
+            ttl,
+            `${ref.scope}:${ref.key}`,
+            ...subjects,
+            ...named.subjects.map((m) => JSON.stringify(m.faces)),
+          ],
+        ),
     );
     return Number(n) === 1;
+  }
+
+  /** Erases every done record naming the target; one script call. */
+  async erase(target: IdempotencyErasure): Promise<number> {
+    const { model, collection, subject, faceId } = checkErasure(target);
+    const index = redisIdempotencyIndexKeys(target, this.#prefix);
+    const n = await this.#call(
+      "erase idempotency records",
+      () =>
+        this.#erase.exec([index.subjects], [
+          `${this.#prefix}${SCHEMA_VERSION}:idempotency:`,
+          index.subject(""),
+          model,
+          collection,
+          subject ?? "",
+          faceId ?? "",
+          new Date(this.#now()).toISOString(),
+        ]),
+    );
+    return Number(n);
   }
 
   /** Drops the caller's lease; one script call. */

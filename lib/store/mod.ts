@@ -15,6 +15,7 @@ export * from "./idempotency_store.ts";
 export * from "./idempotency_memory_store.ts";
 export * from "./idempotency_kv_store.ts";
 export * from "./idempotency_upstash_store.ts";
+export * from "./find_mentions.ts";
 export * from "./commit_kv.ts";
 export * from "./upstash_redis.ts";
 export { MAX_EMBEDDING_DIM, MAX_FACES_PER_SUBJECT, MAX_METADATA_BYTES } from "./_store_common.ts";

@@ -2,6 +2,10 @@
  * Reading and deleting what is enrolled: list subjects, get a subject (faces without embeddings),
  * delete a subject, one face or a whole collection.
  *
+ * A delete also erases the remembered answers of idempotent requests that name what it deletes
+ * (`deps.idempotency`): first, so that a failure leaves everything for the retry, and once more
+ * after the faces are gone, for an answer completed while the delete ran (an enroll in flight).
+ *
  * @module
  */
 import { FaceError } from "../errors.ts";
@@ -99,9 +103,11 @@ export async function deleteSubject(
   const collection = validateName("collection", input.collection);
   deps = await forCollection(deps, collection);
   const subject = validateName("subject", input.subject);
+  await eraseAnswers(deps, { collection, subject });
   if (!(await deps.store.deleteSubject({ model: deps.model, collection }, subject))) {
     throw subjectNotFound(subject);
   }
+  await eraseAnswers(deps, { collection, subject });
   await deps.audit?.({ action: "delete_subject", ...who(input.caller), collection, subject });
 }
 
@@ -118,10 +124,16 @@ export async function deleteFace(
   deps = await forCollection(deps, collection);
   const subject = validateName("subject", input.subject);
   const faceId = validateName("face id", input.faceId);
-  if (!(await deps.store.deleteFace({ model: deps.model, collection }, subject, faceId))) {
+  await eraseAnswers(deps, { collection, subject, faceId });
+  const ref = { model: deps.model, collection };
+  if (!(await deps.store.deleteFace(ref, subject, faceId))) {
     throw new FaceError("face_not_found", `Cannot find face ${faceId} of subject ${subject}`, {
       details: { subject, face_id: faceId },
     });
+  }
+  // The subject went with its last face: every answer naming it goes too.
+  if (deps.idempotency && !(await deps.store.getSubject(ref, subject))) {
+    await eraseAnswers(deps, { collection, subject });
   }
   await deps.audit?.({
     action: "delete_face",
@@ -145,10 +157,12 @@ export async function deleteCollection(
 ): Promise<{ collection: string; deleted_faces: number }> {
   const collection = validateName("collection", input.collection);
   // Under every recipe: a collection keeps one, but nothing of it may survive its deletion.
+  await eraseAnswers(deps, { collection });
   let deleted = 0;
   for (const recipe of embedderRecipes(deps.pipeline.manifest)) {
     deleted += await deps.store.deleteCollection({ model: recipe.id, collection });
   }
+  await eraseAnswers(deps, { collection });
   if (deleted === 0) {
     throw new FaceError("not_found", `Cannot find collection ${collection}: it holds no faces`);
   }
@@ -159,6 +173,14 @@ export async function deleteCollection(
     deleted_faces: deleted,
   });
   return { collection, deleted_faces: deleted };
+}
+
+/** Erases the remembered answers naming the collection, subject or face, when there are any. */
+async function eraseAnswers(
+  deps: UseCaseDeps,
+  target: { collection: string; subject?: string; faceId?: string },
+): Promise<void> {
+  await deps.idempotency?.erase({ model: deps.model, ...target });
 }
 
 function subjectNotFound(subject: string): FaceError {

@@ -5,7 +5,7 @@
  * @module
  */
 import type { PipelineDeps } from "../pipeline/mod.ts";
-import type { AuditStore, FaceStore, PolicyStore } from "../store/mod.ts";
+import type { AuditStore, FaceStore, IdempotencyStore, PolicyStore } from "../store/mod.ts";
 import type { GalleryCache, MatchStrategy } from "../match/mod.ts";
 import type { MatchThresholds } from "./match_thresholds.ts";
 import type { BackgroundPurge } from "./background_purge.ts";
@@ -26,6 +26,11 @@ export interface UseCaseDeps {
   galleries: GalleryCache;
   /** Each collection's match policy. Default: none (the manifest's thresholds everywhere). */
   policies?: PolicyStore;
+  /**
+   * The remembered answers of idempotent requests (`Idempotency-Key`, webhook deliveries): the
+   * deletes erase those naming what they delete. Default: none.
+   */
+  idempotency?: IdempotencyStore;
   /**
    * Receives audit events (enroll, delete, policy change, loosened decision): no embeddings, no
    * images. Default: none.
