@@ -33,7 +33,9 @@ export const IDEMPOTENCY_KEY_PARAM: ParameterSpec = {
     "1..200 visible ASCII characters (e.g. a UUID), unique per intended write. A retry " +
     "with the same key returns the first answer (`idempotent-replayed: true`) and never writes " +
     "twice; the same key with a different request is 409 `conflict`. Kept " +
-    "`FACEGATE_WEBHOOK_IDEMPOTENCY_TTL_SECONDS` (24 h).",
+    "`FACEGATE_WEBHOOK_IDEMPOTENCY_TTL_SECONDS` (24 h), unless the subject, face or collection " +
+    'the answer names is deleted: then a retry is 409 `conflict` with `reason: "erased"` and ' +
+    "nothing is written again (use a new key to enroll again).",
   schema: { type: "string", minLength: 1, maxLength: 200 },
 };
 

@@ -1,7 +1,10 @@
 /**
  * The `Idempotency-Key` scenario, run on every backend (memory and Deno KV in
  * `tests/functions/idempotency_key_test.ts`, Redis through the bridge in
- * `tests/integration/upstash_idempotency_key_test.ts`).
+ * `tests/integration/upstash_idempotency_key_test.ts`), with the erasure of remembered answers:
+ * subjects enrolled through `Idempotency-Key` and through the upload webhook are deleted (a
+ * subject, a face, the collection), then the backend's whole keyspace is scanned for their names
+ * and face ids.
  *
  * @module
  */
@@ -10,9 +13,43 @@ import { parseConfig } from "../../lib/config.ts";
 import type { Backend } from "../../lib/backend/mod.ts";
 import { FaceError } from "../../lib/errors.ts";
 import type { FaceStore } from "../../lib/store/mod.ts";
+import { signWebhook } from "../../lib/webhook/mod.ts";
 import { defaultRecipe, MODEL_MANIFEST } from "../../models/manifest.ts";
 import { createApp } from "../../functions/app.ts";
+import { findPlain } from "../integration/_plain_scan.ts";
 import { assertProblem, json, PHOTOS, readData, sessions } from "./_fixtures.ts";
+
+/** What a backend holds, as the erasure checks scan it. */
+export interface Keyspace {
+  /**
+   * Every key of the backend with its value, both as text (for memory: every idempotency record
+   * and index entry), audit events left out: they are allowed to name subjects (ids only, never
+   * templates) and are checked through the audit API instead.
+   */
+  entries: Map<string, string>;
+  /** The store's bytes at rest (KV file and WAL, Redis RDB), searched for embeddings; none for memory. */
+  raw?: Uint8Array;
+}
+
+/** How the scenario reads the backend's whole keyspace. */
+export interface ScenarioOptions {
+  /** Reads the keyspace. */
+  scan: () => Promise<Keyspace>;
+}
+
+const WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+/** A loopback stand-in for the upload service, serving photos of the data set. */
+function startPhotoServer(): { origin: string; close: () => Promise<void> } {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+    const path = decodeURIComponent(new URL(req.url).pathname.slice(1));
+    return new Response(readData(path), { headers: { "content-type": "image/jpeg" } });
+  });
+  return {
+    origin: `http://127.0.0.1:${(server.addr as Deno.NetAddr).port}`,
+    close: () => server.shutdown(),
+  };
+}
 
 /** When the face write fails: before it is applied, or after (the answer is lost). */
 type Fault = "none" | "before" | "after";
@@ -39,7 +76,11 @@ function faultyFaces(inner: FaceStore, fault: () => Fault, reset: () => void): F
 }
 
 /** Runs the scenario on `backend`, as test steps of `t`. */
-export async function idempotencyScenario(t: Deno.TestContext, backend: Backend): Promise<void> {
+export async function idempotencyScenario(
+  t: Deno.TestContext,
+  backend: Backend,
+  options: ScenarioOptions,
+): Promise<void> {
   let fault: Fault = "none";
   const store = faultyFaces(backend.faces, () => fault, () => (fault = "none"));
   const app = createApp({
@@ -47,7 +88,14 @@ export async function idempotencyScenario(t: Deno.TestContext, backend: Backend)
     store,
     idempotency: backend.idempotency,
     policies: backend.policies,
-    config: parseConfig({ FACEGATE_AUTH: "off", FACEGATE_STORE: "memory" }),
+    audits: backend.audit,
+    config: parseConfig({
+      FACEGATE_AUTH: "off",
+      FACEGATE_STORE: "memory",
+      FACEGATE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      FACEGATE_WEBHOOK_ALLOWED_HOSTS: "127.0.0.1",
+      FACEGATE_WEBHOOK_TEST_ALLOW_LOOPBACK: "1",
+    }),
     manifest: MODEL_MANIFEST,
     logger: { info: () => {}, error: () => {} },
   });
@@ -153,4 +201,162 @@ export async function idempotencyScenario(t: Deno.TestContext, backend: Backend)
   });
 
   await backend.faces.deleteCollection(ref);
+
+  await t.step(
+    "deleting a subject, a face, a collection erases every remembered answer naming them",
+    () => erasureSteps(app, backend, options),
+  );
 }
+
+type App = ReturnType<typeof createApp>;
+
+/** Enrolls through `Idempotency-Key` and the webhook, deletes, scans the keyspace each time. */
+async function erasureSteps(app: App, backend: Backend, options: ScenarioOptions) {
+  const col = `erase${crypto.randomUUID().slice(0, 8)}`;
+  const ref = { model: MODEL_ENROLL, collection: col };
+  // Names no other part of the store could contain by chance.
+  const ann = `zqann${crypto.randomUUID().slice(0, 6)}`;
+  const bob = `zqbob${crypto.randomUUID().slice(0, 6)}`;
+  const photos = startPhotoServer();
+  const enroll = (subject: string, key: string, photo: string) =>
+    app.request(`/v1/collections/${col}/subjects/${subject}/faces`, {
+      method: "POST",
+      headers: { "content-type": "image/jpeg", "idempotency-key": key },
+      body: readData(photo),
+    });
+  const deliver = async (id: string, data: Record<string, unknown>) => {
+    const timestamp = Math.floor(Date.now() / 1000);
+    const body = JSON.stringify({
+      type: "upload.completed",
+      data: { collection: col, ...data, url: `${photos.origin}/${data.url}` },
+    });
+    return await app.request("/v1/webhooks/upload", {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "webhook-id": id,
+        "webhook-timestamp": String(timestamp),
+        "webhook-signature": await signWebhook(WEBHOOK_SECRET, id, timestamp, body),
+      },
+      body,
+    });
+  };
+  const embed = async (photo: string) => {
+    const res = await app.request("/v1/embed", {
+      method: "POST",
+      headers: { "content-type": "image/jpeg" },
+      body: readData(photo),
+    });
+    const out = await json<{ faces: { embedding: number[] }[] }>(res, 200);
+    return Float32Array.from(out.faces[0].embedding);
+  };
+  /** The keys and values (audit left out) that still mention any of `needles`. */
+  const mentioning = async (...needles: string[]) => {
+    const { entries } = await options.scan();
+    assert.ok(entries.size > 0);
+    return [...entries].filter(([k, v]) => needles.some((n) => k.includes(n) || v.includes(n)))
+      .map(([k]) => k);
+  };
+  const erased = async (res: Response, replayHeader: string) => {
+    const body = await assertProblem(res, 409, "conflict");
+    assert.equal(body.reason, "erased");
+    assert.equal(res.headers.get(replayHeader), "true");
+  };
+  try {
+    // ann: one face through Idempotency-Key, one through the webhook; bob: one through a key.
+    const k1 = crypto.randomUUID();
+    const a1 =
+      (await json<{ face_id: string }>(await enroll(ann, k1, PHOTOS.arnold1), 201)).face_id;
+    const w1 = `msg_${crypto.randomUUID()}`;
+    const enrolled = await json<{ result: { face_id: string } }>(
+      await deliver(w1, { action: "enroll", subject: ann, url: PHOTOS.arnold2 }),
+      200,
+    );
+    const a2 = enrolled.result.face_id;
+    const k3 = crypto.randomUUID();
+    const b1 =
+      (await json<{ face_id: string }>(await enroll(bob, k3, PHOTOS.serena1), 201)).face_id;
+    // An identify delivery: its answer names ann (the match) and bob (a candidate).
+    const w2 = `msg_${crypto.randomUUID()}`;
+    const who = await json<{ result: { match: { subject: string } | null } }>(
+      await deliver(w2, { action: "identify", url: PHOTOS.arnold3 }),
+      200,
+    );
+    assert.equal(who.result.match?.subject, ann);
+
+    // The control: before any delete the scan sees ann in the remembered answers and index.
+    const before = await mentioning(ann, a1, a2);
+    assert.ok(before.length >= 4, `the scan must see ann's answers: ${before}`);
+    // No remembered answer, index entry or face record holds a template in plain text (the face
+    // store seals them; the answers never carry one).
+    const embeddings = await Promise.all(
+      [PHOTOS.arnold1, PHOTOS.arnold2, PHOTOS.serena1].map(embed),
+    );
+    const space = await options.scan();
+    const values = new TextEncoder().encode([...space.entries.values()].join("\n"));
+    assert.deepEqual(findPlain(values, embeddings), []);
+    if (space.raw) assert.deepEqual(findPlain(space.raw, embeddings), []);
+
+    // Delete ann (itself with a key: its own answer, a 204, names nobody).
+    const del = crypto.randomUUID();
+    const deleteAnn = () =>
+      app.request(`/v1/collections/${col}/subjects/${ann}`, {
+        method: "DELETE",
+        headers: { "idempotency-key": del },
+      });
+    assert.equal((await deleteAnn()).status, 204);
+    assert.deepEqual(await mentioning(ann, a1, a2), [], "nothing may name ann after its deletion");
+    assert.ok((await mentioning(bob, b1)).length > 0, "bob's answers and faces are still there");
+    // Audit events are the exception: they keep the ids (never templates), by design.
+    const audit = await backend.audit.list(ref, { limit: 100 });
+    assert.ok(audit.events.some((e) => e.action === "delete_subject" && e.subject === ann));
+
+    // Retries of the erased answers are told, and nothing is enrolled again.
+    await erased(await enroll(ann, k1, PHOTOS.arnold1), "idempotent-replayed");
+    await erased(
+      await deliver(w1, { action: "enroll", subject: ann, url: PHOTOS.arnold2 }),
+      "webhook-replayed",
+    );
+    await erased(
+      await deliver(w2, { action: "identify", url: PHOTOS.arnold3 }),
+      "webhook-replayed",
+    );
+    assert.equal(await backend.faces.getSubject(ref, ann), null, "no retry resurrected ann");
+    // The same key with another body is still a plain conflict; the delete replays its 204.
+    const other = await assertProblem(await enroll(ann, k1, PHOTOS.serena2), 409, "conflict");
+    assert.notEqual(other.reason, "erased");
+    assert.equal((await deleteAnn()).headers.get("idempotent-replayed"), "true");
+    assert.deepEqual(await mentioning(ann, a1, a2), []);
+
+    // A face: only the answers naming it go.
+    const k4 = crypto.randomUUID();
+    const b2 =
+      (await json<{ face_id: string }>(await enroll(bob, k4, PHOTOS.serena2), 201)).face_id;
+    const delFace = await app.request(`/v1/collections/${col}/subjects/${bob}/faces/${b2}`, {
+      method: "DELETE",
+    });
+    assert.equal(delFace.status, 204);
+    assert.deepEqual(await mentioning(b2), []);
+    await erased(await enroll(bob, k4, PHOTOS.serena2), "idempotent-replayed");
+    const kept = await enroll(bob, k3, PHOTOS.serena1);
+    assert.equal(kept.status, 201, "the answer naming bob's other face is kept");
+    assert.equal(kept.headers.get("idempotent-replayed"), "true");
+
+    // The collection: every answer naming any of its subjects goes.
+    const delCol = await app.request(`/v1/collections/${col}`, { method: "DELETE" });
+    assert.equal(delCol.status, 200, await delCol.text());
+    assert.deepEqual(await mentioning(ann, bob, a1, a2, b1, b2), []);
+    await erased(await enroll(bob, k3, PHOTOS.serena1), "idempotent-replayed");
+    const afterAll = await backend.audit.list(ref, { limit: 100 });
+    assert.ok(afterAll.events.some((e) => e.action === "delete_collection"));
+
+    // Knowingly enrolling again takes a new key.
+    await json(await enroll(ann, crypto.randomUUID(), PHOTOS.arnold1), 201);
+    assert.equal((await backend.faces.getSubject(ref, ann))?.faces.length, 1);
+  } finally {
+    await backend.faces.deleteCollection(ref).catch(() => 0);
+    await photos.close();
+  }
+}
+
+const MODEL_ENROLL = defaultRecipe().id;

@@ -83,3 +83,54 @@ export async function deleteRedisKeys(port: number, pattern: string): Promise<nu
   }
   return keys.length;
 }
+
+/**
+ * Every key of the server and a text dump of its value (strings, hashes, sets, sorted sets,
+ * lists); throws on any other type rather than skip it.
+ */
+export async function redisKeyspace(port: number): Promise<Map<string, string>> {
+  const conn = await RespConnection.connect(port);
+  const dec = (v: unknown): string =>
+    v instanceof Uint8Array
+      ? new TextDecoder().decode(v)
+      : Array.isArray(v)
+      ? v.map(dec).join("\n")
+      : String(v);
+  try {
+    const out = new Map<string, string>();
+    for (const k of (await conn.call("KEYS", "*")) as Uint8Array[]) {
+      const key = dec(k);
+      const type = dec(await conn.call("TYPE", key));
+      const value = type === "string"
+        ? await conn.call("GET", key)
+        : type === "hash"
+        ? await conn.call("HGETALL", key)
+        : type === "zset"
+        ? await conn.call("ZRANGE", key, "0", "-1")
+        : type === "set"
+        ? await conn.call("SMEMBERS", key)
+        : type === "list"
+        ? await conn.call("LRANGE", key, "0", "-1")
+        : `(${type})`;
+      if (typeof value === "string" && value.startsWith("(")) {
+        throw new Error(`redisKeyspace: cannot read ${key} of type ${type}`);
+      }
+      out.set(key, dec(value));
+    }
+    return out;
+  } finally {
+    conn.close();
+  }
+}
+
+/** `SAVE`s the server uncompressed and returns `dump.rdb`. */
+export async function redisDump(fx: RedisFixture): Promise<Uint8Array> {
+  const conn = await RespConnection.connect(fx.redis.port);
+  try {
+    await conn.call("CONFIG", "SET", "rdbcompression", "no");
+    await conn.call("SAVE");
+  } finally {
+    conn.close();
+  }
+  return await Deno.readFile(`${fx.redis.dir}/dump.rdb`);
+}

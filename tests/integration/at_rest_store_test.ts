@@ -21,7 +21,7 @@ import { RespConnection } from "../../tools/upstash_bridge.ts";
 import { rejectsWithCode, unitVector } from "../lib/store/_contract.ts";
 import { OTHER_MASTER_KEY, testKeyring } from "../_master_key.ts";
 import { findPlain, readExisting } from "./_plain_scan.ts";
-import { type RedisFixture, withRedis } from "./_redis_fixture.ts";
+import { redisDump, type RedisFixture, redisKeyspace, withRedis } from "./_redis_fixture.ts";
 
 const ref: CollectionRef = { model: "fr_feature@faceplugin-0.0.1", collection: "lobby" };
 const SUBJECTS = ["zq-ann-7731", "zq-bob-4410", "zq-cy-9082"];
@@ -161,47 +161,6 @@ Deno.test("Deno KV: after deleting a subject no key or value mentions it or hold
   }
 });
 
-/** Every key of the server and a text dump of its value (strings, hashes, sorted sets). */
-async function redisKeyspace(port: number): Promise<Map<string, string>> {
-  const conn = await RespConnection.connect(port);
-  const dec = (v: unknown): string =>
-    v instanceof Uint8Array
-      ? new TextDecoder().decode(v)
-      : Array.isArray(v)
-      ? v.map(dec).join("\n")
-      : String(v);
-  try {
-    const out = new Map<string, string>();
-    for (const k of (await conn.call("KEYS", "*")) as Uint8Array[]) {
-      const key = dec(k);
-      const type = dec(await conn.call("TYPE", key));
-      const value = type === "string"
-        ? await conn.call("GET", key)
-        : type === "hash"
-        ? await conn.call("HGETALL", key)
-        : type === "zset"
-        ? await conn.call("ZRANGE", key, "0", "-1")
-        : `(${type})`;
-      out.set(key, dec(value));
-    }
-    return out;
-  } finally {
-    conn.close();
-  }
-}
-
-/** `SAVE`s the server uncompressed and returns `dump.rdb`. */
-async function rdb(fx: RedisFixture): Promise<Uint8Array> {
-  const conn = await RespConnection.connect(fx.redis.port);
-  try {
-    await conn.call("CONFIG", "SET", "rdbcompression", "no");
-    await conn.call("SAVE");
-  } finally {
-    conn.close();
-  }
-  return await Deno.readFile(`${fx.redis.dir}/dump.rdb`);
-}
-
 function upstash(fx: RedisFixture, prefix: string, encryption: StoreEncryption): UpstashFaceStore {
   return new UpstashFaceStore({ url: fx.bridge.url, token: fx.bridge.token, prefix, encryption });
 }
@@ -211,13 +170,13 @@ Deno.test("Redis: the RDB dump holds no enrolled embedding in any plain encoding
     const keyring = await testKeyring();
     const store = upstash(fx, "sealed:", keyring);
     const enrolled = await enroll(store);
-    const dump = await rdb(fx);
+    const dump = await redisDump(fx);
     assert.deepEqual(findPlain(dump, all(enrolled)), []);
     assert.ok(!text(dump).includes(SECRET_METADATA), "metadata must be sealed too");
 
     const plain = upstash(fx, "plain:", "off");
     const plainEnrolled = await enroll(plain);
-    const plainDump = await rdb(fx);
+    const plainDump = await redisDump(fx);
     const found = findPlain(plainDump, all(plainEnrolled));
     for (let k = 0; k < all(plainEnrolled).length; k++) {
       assert.ok(found.some((f) => f.startsWith(`#${k}:base64`)), `vector ${k} not found: ${found}`);
