@@ -3,7 +3,10 @@
  * `DIR/<subject>/<image>` (JPEG/PNG) one image at a time, with progress on stderr and a summary
  * (`12 enrolled, 30 already enrolled`, then the refusals: quality, no face, several faces...,
  * naming what to do about each). Each image carries a stable `Idempotency-Key`
- * ({@linkcode enrollKey}), so re-running it on the same folder enrolls nothing twice.
+ * ({@linkcode enrollKey}), so re-running it on the same folder enrolls nothing twice. When the
+ * server says a key's answer was erased (its subject, face or collection was deleted since: 409
+ * with `reason: "erased"`), the image is enrolled again under a key derived from that erasure
+ * ({@linkcode reenrollKey}), and counted as enrolled.
  *
  * Exit codes: 0 every image enrolled, 1 some were refused, 2 usage or error (a missing folder, an
  * unreachable server, a failed request).
@@ -42,6 +45,29 @@ export async function enrollKey(
   const id = `${collection}\0${subject}\0${await hex(image)}\0${face}`;
   return `enroll-${await hex(new TextEncoder().encode(id))}`;
 }
+
+/**
+ * The key that enrolls an image again after the answer to `key` was erased at `erasedAt` (the
+ * problem's `erased_at`): stable for one erasure, so a re-run after an interrupted one still
+ * enrolls once.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { reenrollKey } from "./enroll.ts";
+ * const t = "2026-12-01T06:00:00.000Z";
+ * assert.equal(await reenrollKey("enroll-ab", t), await reenrollKey("enroll-ab", t));
+ * assert.notEqual(await reenrollKey("enroll-ab", t), await reenrollKey("enroll-ab", "x"));
+ * assert.match(await reenrollKey("enroll-ab", t), /^enroll-[0-9a-f]{64}$/);
+ * ```
+ */
+export async function reenrollKey(key: string, erasedAt: string): Promise<string> {
+  const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${key}\0${erasedAt}`));
+  return `enroll-${Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+/** How many erasures in a row {@linkcode reenrollKey} follows for one image. */
+const MAX_REENROLLS = 4;
 
 /** The usage text printed by `--help`. */
 export const USAGE = `Usage: deno task enroll --collection C [--url URL] [--face F] [--max N] DIR
@@ -125,15 +151,23 @@ async function main(): Promise<number> {
         encodePath(job.subject)
       }/faces${queryString({ face: values.face })}`;
       const init = await imageRequest(job.path);
-      const key = await enrollKey(
-        values.collection,
-        job.subject,
-        new Uint8Array(await new Response(init.body).arrayBuffer()),
-        values.face,
-      );
-      init.headers = { ...init.headers as Record<string, string>, "idempotency-key": key };
-      const res = await client.request(path, init);
-      const body = await readJson(res);
+      const image = new Uint8Array(await new Response(init.body).arrayBuffer());
+      let key = await enrollKey(values.collection, job.subject, image, values.face);
+      const headers = init.headers as Record<string, string>;
+      let res: Response;
+      let body: Record<string, unknown>;
+      for (let attempt = 0;; attempt++) {
+        res = await client.request(path, {
+          ...init,
+          body: image,
+          headers: { ...headers, "idempotency-key": key },
+        });
+        body = await readJson(res);
+        const erasedAt = body.reason === "erased" ? body.erased_at : undefined;
+        if (res.status !== 409 || typeof erasedAt !== "string" || attempt >= MAX_REENROLLS) break;
+        // Enrolled before, then deleted: this run enrolls it again, knowingly.
+        key = await reenrollKey(key, erasedAt);
+      }
       const replayed = res.headers.get("idempotent-replayed") === "true";
       if (res.status === 201 && (replayed || body.already_enrolled === true)) {
         already++;

@@ -91,7 +91,10 @@ export interface Services extends UseCaseDeps {
   logger: Logger;
   /** Collects the operations that `/openapi.json` documents. */
   api: ApiRegistry;
-  /** Idempotency records (`Idempotency-Key` on writes; the webhook's own are `deps.idempotency`). */
+  /**
+   * Idempotency records: `Idempotency-Key` on writes and the webhook's deliveries (one store, so
+   * the deletes erase both).
+   */
   idempotency: IdempotencyStore;
 }
 

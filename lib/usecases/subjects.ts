@@ -14,6 +14,7 @@ import { embedderRecipes } from "../../models/manifest.ts";
 import { forCollection } from "./collection_deps.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
 import type { Caller } from "./match_policy.ts";
+import { eraseAnswers } from "./erase_answers.ts";
 
 /** Which page of subjects. */
 export interface ListSubjectsInput {
@@ -173,14 +174,6 @@ export async function deleteCollection(
     deleted_faces: deleted,
   });
   return { collection, deleted_faces: deleted };
-}
-
-/** Erases the remembered answers naming the collection, subject or face, when there are any. */
-async function eraseAnswers(
-  deps: UseCaseDeps,
-  target: { collection: string; subject?: string; faceId?: string },
-): Promise<void> {
-  await deps.idempotency?.erase({ model: deps.model, ...target });
 }
 
 function subjectNotFound(subject: string): FaceError {

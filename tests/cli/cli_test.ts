@@ -163,6 +163,20 @@ Deno.test("enroll, verify and identify against a server: exit codes, hints and p
     const serena = await fetch(`${server.url}/v1/collections/cli/subjects/serena`)
       .then((r) => r.json());
     assert.equal(serena.face_count, 4, "two runs with different --face, one re-run adding nothing");
+    // After serena is deleted her remembered answers are erased (409 reason erased): a re-run
+    // enrolls her images again, knowingly, and the crowd's answer is still replayed.
+    const gone = await fetch(`${server.url}/v1/collections/cli/subjects/serena`, {
+      method: "DELETE",
+    });
+    assert.equal(gone.status, 204);
+    const back = await cli("enroll", [...base, "--face", "largest", dir]);
+    assert.equal(back.code, 0, back.stderr);
+    assert.match(back.stderr, /2 enrolled, 1 already enrolled \(2 subject\(s\)/);
+    const twice = await cli("enroll", [...base, "--face", "largest", dir]);
+    assert.match(twice.stderr, /0 enrolled, 3 already enrolled/, "re-enrolled once, not twice");
+    const restored = await fetch(`${server.url}/v1/collections/cli/subjects/serena`)
+      .then((r) => r.json());
+    assert.equal(restored.face_count, 2);
 
     const match = await cli("verify", [...base, "serena", `${SERENA}/Serena_Williams_0003.jpg`]);
     assert.equal(match.code, 0, match.stderr);
