@@ -111,7 +111,6 @@ export function idempotent(s: Services): MiddlewareHandler<AppEnv> {
       instance: c.req.path,
       mentions: (res) =>
         findMentions(res.body, {
-          model: s.model,
           collection: c.req.param("collection"),
           subject: c.req.param("subject"),
         }),

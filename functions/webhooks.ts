@@ -165,7 +165,6 @@ export function webhookRoutes(s: Services, options: WebhookRoutesOptions = {}): 
       instance: c.req.path,
       mentions: (res) =>
         findMentions(res.body, {
-          model: s.model,
           collection: about?.collection,
           subject: about?.subject,
         }),

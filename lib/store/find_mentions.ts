@@ -7,8 +7,6 @@ import { type IdempotencyMentions, MAX_MENTIONED_SUBJECTS } from "./idempotency_
 
 /** What the request was about. */
 export interface MentionScope {
-  /** The embedder id. */
-  model: string;
   /** The request's collection (a route parameter, a webhook's `data.collection`). */
   collection?: string;
   /** The request's subject, when it names one. */
@@ -26,7 +24,7 @@ const FACE_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
  * name anyone (a 204, a collection's deletion count) is not indexed.
  *
  * @param body The answer's text (JSON or not).
- * @param scope The request's model, collection and subject.
+ * @param scope The request's collection and subject.
  * @returns The mentions, or undefined when the answer names no subject or the collection is not a
  *   valid name; at most {@linkcode MAX_MENTIONED_SUBJECTS} subjects (the first ones found).
  *
@@ -35,16 +33,15 @@ const FACE_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
  * import assert from "node:assert/strict";
  * import { findMentions } from "./find_mentions.ts";
  * const body = JSON.stringify({ subject: "ann", face_id: "f1", created_at: "2026-01-01" });
- * assert.deepEqual(findMentions(body, { model: "m", collection: "lobby", subject: "ann" }), {
- *   model: "m",
+ * assert.deepEqual(findMentions(body, { collection: "lobby", subject: "ann" }), {
  *   collection: "lobby",
  *   subjects: [{ subject: "ann", faces: ["f1"] }],
  * });
- * assert.equal(findMentions("", { model: "m", collection: "lobby", subject: "ann" }), undefined);
+ * assert.equal(findMentions("", { collection: "lobby", subject: "ann" }), undefined);
  * ```
  */
 export function findMentions(body: string, scope: MentionScope): IdempotencyMentions | undefined {
-  const { model, collection } = scope;
+  const { collection } = scope;
   if (collection === undefined || !NAME_RE.test(collection)) return undefined;
   const faces = new Map<string, Set<string>>();
   const add = (subject: unknown, face?: unknown) => {
@@ -70,7 +67,6 @@ export function findMentions(body: string, scope: MentionScope): IdempotencyMent
   add(scope.subject);
   if (faces.size === 0) return undefined;
   return {
-    model,
     collection,
     subjects: [...faces].map(([subject, set]) => ({ subject, faces: [...set] })),
   };

@@ -44,7 +44,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
   readonly kind = "memory";
   #now: () => number;
   #map = new Map<string, StoredIdempotency>();
-  /** Index: "model collection" -> subject -> record id -> faces named. */
+  /** Index: collection -> subject -> record id -> faces named. */
   #index = new Map<string, Map<string, Map<string, string[]>>>();
 
   /** @param options See {@linkcode MemoryIdempotencyStoreOptions}. */
@@ -113,8 +113,8 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
   /** Erases every done record naming the target (see {@linkcode IdempotencyStore.erase}). */
   // deno-lint-ignore require-await
   async erase(target: IdempotencyErasure): Promise<number> {
-    const { model, collection, subject, faceId } = checkErasure(target);
-    const where = this.#index.get(`${model} ${collection}`);
+    const { collection, subject, faceId } = checkErasure(target);
+    const where = this.#index.get(collection);
     if (!where) return 0;
     let erased = 0;
     const subjects = subject === undefined ? [...where.keys()] : [subject];
@@ -137,7 +137,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
       }
     }
     for (const [s, ids] of where) if (ids.size === 0) where.delete(s);
-    if (where.size === 0) this.#index.delete(`${model} ${collection}`);
+    if (where.size === 0) this.#index.delete(collection);
     return erased;
   }
 
@@ -183,10 +183,9 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     return `${scope}:${key}`;
   }
 
-  #where(m: { model: string; collection: string }): Map<string, Map<string, string[]>> {
-    const name = `${m.model} ${m.collection}`;
-    let where = this.#index.get(name);
-    if (!where) this.#index.set(name, where = new Map());
+  #where(m: { collection: string }): Map<string, Map<string, string[]>> {
+    let where = this.#index.get(m.collection);
+    if (!where) this.#index.set(m.collection, where = new Map());
     return where;
   }
 
@@ -201,7 +200,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
           if (where.get(m.subject)?.size === 0) where.delete(m.subject);
         }
         if (where.size === 0) {
-          this.#index.delete(`${held.mentions.model} ${held.mentions.collection}`);
+          this.#index.delete(held.mentions.collection);
         }
       }
       return undefined;

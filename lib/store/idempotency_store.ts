@@ -6,14 +6,16 @@
  * | store   | key                                                       | value                         |
  * | ------- | --------------------------------------------------------- | ----------------------------- |
  * | Deno KV | `[...P, "v1", "idempotency", scope, key]`                 | {@linkcode StoredIdempotency} |
- * | Deno KV | `[...P, "v1", "idempotency_index", M, C, S, scope, key]`  | `{faces, expires_at}`         |
+ * | Deno KV | `[...P, "v1", "idempotency_index", C, S, scope, key]`     | `{faces, expires_at}`         |
  * | Redis   | `P + "v1:idempotency:" + scope + ":" + key`               | its JSON                      |
- * | Redis   | `P + "v1:idempotency_index:" + M + ":" + C` (set)         | the subjects S indexed        |
- * | Redis   | `P + "v1:idempotency_index:" + M + ":" + C + ":" + S`     | hash `scope:key` -> faces     |
+ * | Redis   | `P + "v1:idempotency_index:" + C` (set)                   | the subjects S indexed        |
+ * | Redis   | `P + "v1:idempotency_index:" + C + ":" + S`               | hash `scope:key` -> faces     |
  *
  * Erasure: an answer that names subjects or faces (an enroll's `{subject, face_id}`, an identify's
- * candidates, a problem about a subject) is indexed under each subject it names (model M,
- * collection C, subject S), in the same atomic write as the answer. {@linkcode
+ * candidates, a problem about a subject) is indexed under each subject it names (collection C,
+ * subject S), in the same atomic write as the answer. The index is not scoped by model: a
+ * collection name holds one embedder recipe, and the HTTP layer does not know which without a
+ * read. {@linkcode
  * IdempotencyStore.erase} replaces every record naming a deleted subject, face or collection by a
  * tombstone that keeps only the request's fingerprint, and deletes its index entries, so no key or
  * value names the subject any more; a replay of the key then answers 409 instead of the erased
@@ -82,8 +84,6 @@ export const MAX_MENTIONED_SUBJECTS = 100;
  * collection; at most {@linkcode MAX_MENTIONED_SUBJECTS} subjects.
  */
 export interface IdempotencyMentions {
-  /** The embedder id the collection is stored under. */
-  model: string;
   /** The collection. */
   collection: string;
   /** Each subject named, with the face ids named beside it (possibly none); at least one. */
@@ -92,8 +92,6 @@ export interface IdempotencyMentions {
 
 /** What a delete erases: answers naming a collection's subjects, one subject, or one face. */
 export interface IdempotencyErasure {
-  /** The embedder id. */
-  model: string;
   /** The collection. */
   collection: string;
   /** Only answers naming this subject. Default: answers naming any subject of the collection. */
@@ -172,7 +170,6 @@ const SCOPE_RE = /^[a-z_]{1,32}$/;
 // The store's own name patterns (`lib/store/keys.ts`): none contains ":", so Redis keys split
 // unambiguously.
 const NAME_RE = /^[A-Za-z0-9_.@-]{1,128}$/;
-const MODEL_RE = /^[A-Za-z0-9_.@/+-]{1,128}$/;
 const FACE_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 const KEY_RE = /^[\x21-\x7e]{1,256}$/;
 
@@ -250,18 +247,17 @@ export function redisIdempotencyKey(ref: IdempotencyRef, prefix = ""): string {
  * import assert from "node:assert/strict";
  * import { checkMentions } from "./idempotency_store.ts";
  * const m = checkMentions({
- *   model: "m",
  *   collection: "c",
  *   subjects: [{ subject: "ann", faces: ["f1"] }, { subject: "ann", faces: ["f1", "f2"] }],
  * });
  * assert.deepEqual(m.subjects, [{ subject: "ann", faces: ["f1", "f2"] }]);
- * assert.throws(() => checkMentions({ model: "m", collection: "c", subjects: [] }), RangeError);
+ * assert.throws(() => checkMentions({ collection: "c", subjects: [] }), RangeError);
  * ```
  */
 export function checkMentions(mentions: IdempotencyMentions): IdempotencyMentions {
-  const { model, collection } = mentions;
-  if (!MODEL_RE.test(model) || !NAME_RE.test(collection)) {
-    throw new RangeError("Cannot index an idempotency record: bad model or collection name");
+  const { collection } = mentions;
+  if (!NAME_RE.test(collection)) {
+    throw new RangeError("Cannot index an idempotency record: bad collection name");
   }
   const faces = new Map<string, Set<string>>();
   for (const { subject, faces: ids } of mentions.subjects) {
@@ -279,7 +275,6 @@ export function checkMentions(mentions: IdempotencyMentions): IdempotencyMention
     );
   }
   return {
-    model,
     collection,
     subjects: [...faces].map(([subject, set]) => ({ subject, faces: [...set] })),
   };
@@ -292,18 +287,17 @@ export function checkMentions(mentions: IdempotencyMentions): IdempotencyMention
  * ```ts
  * import assert from "node:assert/strict";
  * import { mentionsTarget } from "./idempotency_store.ts";
- * const m = { model: "m", collection: "c", subjects: [{ subject: "ann", faces: ["f1"] }] };
- * assert.equal(mentionsTarget(m, { model: "m", collection: "c" }), true);
- * assert.equal(mentionsTarget(m, { model: "m", collection: "c", subject: "ann", faceId: "f2" }), false);
- * assert.equal(mentionsTarget(undefined, { model: "m", collection: "c" }), false);
+ * const m = { collection: "c", subjects: [{ subject: "ann", faces: ["f1"] }] };
+ * assert.equal(mentionsTarget(m, { collection: "c" }), true);
+ * assert.equal(mentionsTarget(m, { collection: "c", subject: "ann", faceId: "f2" }), false);
+ * assert.equal(mentionsTarget(undefined, { collection: "c" }), false);
  * ```
  */
 export function mentionsTarget(
   mentions: IdempotencyMentions | undefined,
   target: IdempotencyErasure,
 ): boolean {
-  if (!mentions || mentions.model !== target.model) return false;
-  if (mentions.collection !== target.collection) return false;
+  if (!mentions || mentions.collection !== target.collection) return false;
   if (target.subject === undefined) return true;
   const hit = mentions.subjects.find((m) => m.subject === target.subject);
   if (!hit) return false;
@@ -316,7 +310,7 @@ export function mentionsTarget(
  * @throws {RangeError} For a bad name, or a face id without a subject.
  */
 export function checkErasure(target: IdempotencyErasure): IdempotencyErasure {
-  const ok = MODEL_RE.test(target.model) && NAME_RE.test(target.collection) &&
+  const ok = NAME_RE.test(target.collection) &&
     (target.subject === undefined || NAME_RE.test(target.subject)) &&
     (target.faceId === undefined ||
       (target.subject !== undefined && FACE_ID_RE.test(target.faceId)));
@@ -339,17 +333,17 @@ export function erasedRecord(fingerprint: string, now: number): IdempotencyRecor
  * ```ts
  * import assert from "node:assert/strict";
  * import { kvIdempotencyIndexKey } from "./idempotency_store.ts";
- * const key = kvIdempotencyIndexKey({ model: "m", collection: "c" }, "ann", { scope: "webhook", key: "k" });
- * assert.equal(key.join("/"), "v1/idempotency_index/m/c/ann/webhook/k");
+ * const key = kvIdempotencyIndexKey({ collection: "c" }, "ann", { scope: "webhook", key: "k" });
+ * assert.equal(key.join("/"), "v1/idempotency_index/c/ann/webhook/k");
  * ```
  */
 export function kvIdempotencyIndexKey(
-  where: { model: string; collection: string },
+  where: { collection: string },
   subject: string | undefined,
   ref?: IdempotencyRef,
   prefix: readonly Deno.KvKeyPart[] = [],
 ): Deno.KvKey {
-  const base = [...prefix, SCHEMA_VERSION, "idempotency_index", where.model, where.collection];
+  const base = [...prefix, SCHEMA_VERSION, "idempotency_index", where.collection];
   if (subject === undefined) return base;
   if (ref === undefined) return [...base, subject];
   const { scope, key } = checkIdempotencyRef(ref);
@@ -364,16 +358,15 @@ export function kvIdempotencyIndexKey(
  * ```ts
  * import assert from "node:assert/strict";
  * import { redisIdempotencyIndexKeys } from "./idempotency_store.ts";
- * const k = redisIdempotencyIndexKeys({ model: "m", collection: "c" }, "fg:");
- * assert.equal(k.subjects, "fg:v1:idempotency_index:m:c");
- * assert.equal(k.subject("ann"), "fg:v1:idempotency_index:m:c:ann");
+ * const k = redisIdempotencyIndexKeys({ collection: "c" }, "fg:");
+ * assert.equal(k.subjects, "fg:v1:idempotency_index:c");
+ * assert.equal(k.subject("ann"), "fg:v1:idempotency_index:c:ann");
  * ```
  */
 export function redisIdempotencyIndexKeys(
-  where: { model: string; collection: string },
+  where: { collection: string },
   prefix = "",
 ): { subjects: string; subject: (name: string) => string } {
-  const subjects =
-    `${prefix}${SCHEMA_VERSION}:idempotency_index:${where.model}:${where.collection}`;
+  const subjects = `${prefix}${SCHEMA_VERSION}:idempotency_index:${where.collection}`;
   return { subjects, subject: (name) => `${subjects}:${name}` };
 }

@@ -58,12 +58,12 @@ end
 if n > 0 then extend(KEYS[2]) end
 return 1`;
 
-// KEYS: the collection's subject set. ARGV: record key prefix, subject hash prefix, model,
-// collection, subject ('' = all), face id ('' = any), erasure time.
+// KEYS: the collection's subject set. ARGV: record key prefix, subject hash prefix, collection,
+// subject ('' = all), face id ('' = any), erasure time.
 const ERASE = `
-local subjects = ARGV[5] == '' and redis.call('SMEMBERS', KEYS[1]) or {ARGV[5]}
+local subjects = ARGV[4] == '' and redis.call('SMEMBERS', KEYS[1]) or {ARGV[4]}
 local function names(m, s, face)
-  if type(m) ~= 'table' or m.model ~= ARGV[3] or m.collection ~= ARGV[4] then return false end
+  if type(m) ~= 'table' or m.collection ~= ARGV[3] then return false end
   for _, e in ipairs(m.subjects) do
     if e.subject == s then
       if face == '' then return true end
@@ -82,17 +82,17 @@ for _, s in ipairs(subjects) do
   local fields = redis.call('HGETALL', hash)
   for i = 1, #fields, 2 do
     local field = fields[i]
-    local hit = ARGV[6] == ''
+    local hit = ARGV[5] == ''
     if not hit then
-      for _, f in ipairs(cjson.decode(fields[i + 1])) do if f == ARGV[6] then hit = true end end
+      for _, f in ipairs(cjson.decode(fields[i + 1])) do if f == ARGV[5] then hit = true end end
     end
     if hit then
       local rk = ARGV[1] .. field
       local raw = redis.call('GET', rk)
       local v = raw and cjson.decode(raw)
-      if v and v.record.state == 'done' and names(v.mentions, s, ARGV[6]) then
+      if v and v.record.state == 'done' and names(v.mentions, s, ARGV[5]) then
         for _, e in ipairs(v.mentions.subjects) do drop(ARGV[2] .. e.subject, e.subject, field) end
-        local tomb = { state = 'erased', fingerprint = v.record.fingerprint, erased_at = ARGV[7] }
+        local tomb = { state = 'erased', fingerprint = v.record.fingerprint, erased_at = ARGV[6] }
         redis.call('SET', rk, cjson.encode({ record = tomb, token = '' }), 'KEEPTTL')
         erased = erased + 1
       end
@@ -218,7 +218,7 @@ export class UpstashIdempotencyStore implements IdempotencyStore {
 
   /** Erases every done record naming the target; one script call. */
   async erase(target: IdempotencyErasure): Promise<number> {
-    const { model, collection, subject, faceId } = checkErasure(target);
+    const { collection, subject, faceId } = checkErasure(target);
     const index = redisIdempotencyIndexKeys(target, this.#prefix);
     const n = await this.#call(
       "erase idempotency records",
@@ -226,7 +226,6 @@ export class UpstashIdempotencyStore implements IdempotencyStore {
         this.#erase.exec([index.subjects], [
           `${this.#prefix}${SCHEMA_VERSION}:idempotency:`,
           index.subject(""),
-          model,
           collection,
           subject ?? "",
           faceId ?? "",

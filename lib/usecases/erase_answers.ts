@@ -36,11 +36,12 @@ export interface ErasedTarget {
  * assert.ok(claim.claimed);
  * const answer = { status: 201, content_type: "application/json", body: '{"subject":"ann"}' };
  * const subjects = [{ subject: "ann", faces: [] }];
- * await idempotency.complete(ref, claim.token, answer, 60_000, { model: "m", collection: "c", subjects });
- * const deps = { model: "m", idempotency } as unknown as UseCaseDeps;
+ * await idempotency.complete(ref, claim.token, answer, 60_000, { collection: "c", subjects });
+ * const deps = { idempotency } as unknown as UseCaseDeps;
  * assert.equal(await eraseAnswers(deps, { collection: "c", subject: "ann" }), 1);
  * ```
  */
 export async function eraseAnswers(deps: UseCaseDeps, target: ErasedTarget): Promise<number> {
-  return await deps.idempotency?.erase({ model: deps.model, ...target }) ?? 0;
+  // Not scoped by model: the answers name collections, each of which holds one recipe.
+  return await deps.idempotency?.erase(target) ?? 0;
 }

@@ -71,15 +71,13 @@ redisTest(
       const ref = { scope: "write", key: "k1" };
       const claim = await store.claim(ref, "fp", 60_000);
       assert.ok(claim.claimed);
-      const model = "fr_feature@faceplugin-0.0.1";
       const mentions = {
-        model,
         collection: "lobby",
         subjects: [{ subject: "ann", faces: ["f1"] }, { subject: "bob", faces: [] }],
       };
       const response = { status: 201, content_type: "x", body: "ann f1 bob" };
       assert.equal(await store.complete(ref, claim.token, response, 3_600_000, mentions), true);
-      const index = `${prefix}v1:idempotency_index:${model}:lobby`;
+      const index = `${prefix}v1:idempotency_index:lobby`;
       const record = `${prefix}v1:idempotency:write:k1`;
       assert.deepEqual(
         (await redisKeys(redis.port, `${prefix}*`)).sort(),
@@ -95,7 +93,7 @@ redisTest(
           await conn.call("HGET", `${index}:ann`, "write:k1") as Uint8Array,
         );
         assert.deepEqual(JSON.parse(faces), ["f1"]);
-        assert.equal(await store.erase({ model, collection: "lobby", subject: "bob" }), 1);
+        assert.equal(await store.erase({ collection: "lobby", subject: "bob" }), 1);
         // Only the tombstone is left, with the record's expiry, naming nobody.
         assert.deepEqual(await redisKeys(redis.port, `${prefix}*`), [record]);
         const ttl = Number(await conn.call("PTTL", record));

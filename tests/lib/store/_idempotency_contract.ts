@@ -28,12 +28,10 @@ const RESPONSE: StoredResponse = {
 };
 const HOUR = 3_600_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const MODEL = "fr_feature@faceplugin-0.0.1";
 
 /** Mentions of `subjects` (`"ann"` or `"ann/f1/f2"`: a subject with the faces named). */
 function names(collection: string, ...subjects: string[]): IdempotencyMentions {
   return {
-    model: MODEL,
     collection,
     subjects: subjects.map((s) => {
       const [subject, ...faces] = s.split("/");
@@ -153,29 +151,25 @@ export const IDEMPOTENCY_CASES: Array<[string, (store: IdempotencyStore) => Prom
     const both = await answered(store, "both", names("lobby", "ann", "bob/f9"));
     const bob = await answered(store, "bob", names("lobby", "bob/f9"));
     const elsewhere = await answered(store, "elsewhere", names("hall", "ann/f1"));
-    const otherModel = await answered(store, "other-model", {
-      ...names("lobby", "ann"),
-      model: "arcface@onnx-1",
-    });
     const nobody = await answered(store, "nobody");
-    assert.equal(await store.erase({ model: MODEL, collection: "lobby", subject: "ann" }), 2);
+    assert.equal(await store.erase({ collection: "lobby", subject: "ann" }), 2);
     assert.equal(await stateOf(store, ann), "erased");
     assert.equal(await stateOf(store, both), "erased");
-    for (const ref of [bob, elsewhere, otherModel, nobody]) {
+    for (const ref of [bob, elsewhere, nobody]) {
       assert.equal(await stateOf(store, ref), "done", ref.key);
     }
     // Erasing again finds nothing; bob's own answer goes with bob, the shared one is not counted
     // twice (its index entries all went with the first erasure).
-    assert.equal(await store.erase({ model: MODEL, collection: "lobby", subject: "ann" }), 0);
-    assert.equal(await store.erase({ model: MODEL, collection: "lobby", subject: "bob" }), 1);
+    assert.equal(await store.erase({ collection: "lobby", subject: "ann" }), 0);
+    assert.equal(await store.erase({ collection: "lobby", subject: "bob" }), 1);
     assert.equal(await stateOf(store, bob), "erased");
-    assert.equal(await store.erase({ model: MODEL, collection: "lobby", subject: "nobody" }), 0);
+    assert.equal(await store.erase({ collection: "lobby", subject: "nobody" }), 0);
   }],
   ["erase() of a face erases only the answers naming that face", async (store) => {
     const f1 = await answered(store, "f1", names("lobby", "ann/f1"));
     const f2 = await answered(store, "f2", names("lobby", "ann/f2"));
     const noFace = await answered(store, "no-face", names("lobby", "ann"));
-    const target = { model: MODEL, collection: "lobby", subject: "ann" };
+    const target = { collection: "lobby", subject: "ann" };
     assert.equal(await store.erase({ ...target, faceId: "f1" }), 1);
     assert.equal(await stateOf(store, f1), "erased");
     assert.equal(await stateOf(store, f2), "done");
@@ -184,7 +178,7 @@ export const IDEMPOTENCY_CASES: Array<[string, (store: IdempotencyStore) => Prom
     assert.equal(await store.erase(target), 2);
     assert.equal(await stateOf(store, f2), "erased");
     await assert.rejects(
-      store.erase({ model: MODEL, collection: "lobby", faceId: "f1" }),
+      store.erase({ collection: "lobby", faceId: "f1" }),
       RangeError,
     );
   }],
@@ -192,16 +186,16 @@ export const IDEMPOTENCY_CASES: Array<[string, (store: IdempotencyStore) => Prom
     const ann = await answered(store, "ann", names("lobby", "ann/f1"));
     const bob = await answered(store, "bob", names("lobby", "bob"));
     const hall = await answered(store, "hall", names("hall", "ann/f1"));
-    assert.equal(await store.erase({ model: MODEL, collection: "lobby" }), 2);
+    assert.equal(await store.erase({ collection: "lobby" }), 2);
     assert.equal(await stateOf(store, ann), "erased");
     assert.equal(await stateOf(store, bob), "erased");
     assert.equal(await stateOf(store, hall), "done");
-    assert.equal(await store.erase({ model: MODEL, collection: "lobby" }), 0);
-    assert.equal(await store.erase({ model: MODEL, collection: "empty" }), 0);
+    assert.equal(await store.erase({ collection: "lobby" }), 0);
+    assert.equal(await store.erase({ collection: "empty" }), 0);
   }],
   ["an erased answer keeps its expiry; then the key is free again", async (store) => {
     const ref = await answered(store, "short", names("lobby", "ann"), 400);
-    assert.equal(await store.erase({ model: MODEL, collection: "lobby", subject: "ann" }), 1);
+    assert.equal(await store.erase({ collection: "lobby", subject: "ann" }), 1);
     assert.equal(await stateOf(store, ref), "erased");
     await sleep(600);
     assert.equal(await stateOf(store, ref), "claimed");
@@ -212,9 +206,9 @@ export const IDEMPOTENCY_CASES: Array<[string, (store: IdempotencyStore) => Prom
       await answered(store, "reused", names("lobby", "ann"), 60);
       await sleep(150);
       const ref = await answered(store, "reused", names("lobby", "bob"));
-      assert.equal(await store.erase({ model: MODEL, collection: "lobby", subject: "ann" }), 0);
+      assert.equal(await store.erase({ collection: "lobby", subject: "ann" }), 0);
       assert.equal(await stateOf(store, ref), "done");
-      assert.equal(await store.erase({ model: MODEL, collection: "lobby" }), 1);
+      assert.equal(await store.erase({ collection: "lobby" }), 1);
     },
   ],
   [
@@ -238,11 +232,11 @@ export const IDEMPOTENCY_CASES: Array<[string, (store: IdempotencyStore) => Prom
       assert.equal((await store.claim(ref, "fp-many", HOUR)).claimed, false, "still pending");
       const at = names("lobby", ...many(MAX_MENTIONED_SUBJECTS - 1), "last/f1");
       assert.equal(await store.complete(ref, claim.token, RESPONSE, HOUR, at), true);
-      const target = { model: MODEL, collection: "lobby", subject: "last" };
+      const target = { collection: "lobby", subject: "last" };
       assert.equal(await store.erase({ ...target, faceId: "f1" }), 1);
       assert.equal(await stateOf(store, ref), "erased");
       // Every other subject's index entry went with it.
-      assert.equal(await store.erase({ model: MODEL, collection: "lobby" }), 0);
+      assert.equal(await store.erase({ collection: "lobby" }), 0);
     },
   ],
   ["invalid scopes and keys are refused with invalid_request", async (store) => {

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { findMentions, MAX_MENTIONED_SUBJECTS } from "../../../lib/store/mod.ts";
 
-const MODEL = "fr_feature@faceplugin-0.0.1";
-const at = (subject?: string) => ({ model: MODEL, collection: "lobby", subject });
+const at = (subject?: string) => ({ collection: "lobby", subject });
 
 Deno.test("findMentions() names the subject and face of an enroll answer", () => {
   const body = JSON.stringify({
@@ -12,7 +11,6 @@ Deno.test("findMentions() names the subject and face of an enroll answer", () =>
     created_at: "2026-12-01T00:00:00.000Z",
   });
   assert.deepEqual(findMentions(body, at("ann")), {
-    model: MODEL,
     collection: "lobby",
     subjects: [{ subject: "ann", faces: ["i0a1b2"] }],
   });
@@ -78,8 +76,8 @@ Deno.test("findMentions() skips invalid names and a missing or invalid collectio
   assert.equal(findMentions(body, at(undefined)), undefined);
   const ok = JSON.stringify({ subject: "ann", face_id: "f:1" });
   assert.deepEqual(findMentions(ok, at(undefined))?.subjects, [{ subject: "ann", faces: [] }]);
-  assert.equal(findMentions(ok, { model: MODEL, subject: "ann" }), undefined);
-  assert.equal(findMentions(ok, { model: MODEL, collection: "a/b", subject: "ann" }), undefined);
+  assert.equal(findMentions(ok, { subject: "ann" }), undefined);
+  assert.equal(findMentions(ok, { collection: "a/b", subject: "ann" }), undefined);
   // A face id beside no subject belongs to the request's subject.
   const face = JSON.stringify({ ann: true, face: { face_id: "f7" } });
   assert.deepEqual(findMentions(face, at("ann"))?.subjects, [{ subject: "ann", faces: ["f7"] }]);

@@ -14,14 +14,16 @@ import {
   deleteSubject,
   type UseCaseDeps,
 } from "../../../lib/usecases/mod.ts";
+import { defaultRecipe, MODEL_MANIFEST } from "../../../models/manifest.ts";
 import { unitVector } from "../store/_contract.ts";
 
-const MODEL = "fr_feature@faceplugin-0.0.1";
+const MODEL = defaultRecipe().id;
 
 async function setup() {
   const store = new MemoryFaceStore();
   const idempotency = new MemoryIdempotencyStore();
-  const deps = { store, idempotency, model: MODEL } as unknown as UseCaseDeps;
+  const pipeline = { manifest: MODEL_MANIFEST };
+  const deps = { store, idempotency, model: MODEL, pipeline } as unknown as UseCaseDeps;
   const ref = { model: MODEL, collection: "lobby" };
   const face = async (subject: string) =>
     (await store.addFace(ref, subject, { embedding: unitVector(8), quality: 0.9 })).id;
@@ -32,7 +34,6 @@ async function setup() {
     const claim = await idempotency.claim(key, "fp", 60_000);
     assert.ok(claim.claimed);
     const mentions: IdempotencyMentions = {
-      model: MODEL,
       collection: "lobby",
       subjects: [{ subject, faces: faceId ? [faceId] : [] }],
     };
