@@ -1,7 +1,9 @@
 /**
  * Purge: deletes the faces that may no longer match (older than the collection's retention period,
  * or of an expired subject), one atomic `deleteFace` each, so counts, the gallery and its version
- * stay consistent and nothing is half-deleted; a subject goes with its last face.
+ * stay consistent and nothing is half-deleted; a subject goes with its last face. Like the deletes,
+ * it erases the remembered answers of idempotent requests naming a purged face or subject
+ * ({@linkcode eraseAnswers}).
  *
  * @module
  */
@@ -11,6 +13,7 @@ import { forCollection, withRecipe } from "./collection_deps.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
 import { type Caller, readPolicy } from "./match_policy.ts";
 import { liveWindow } from "./retention.ts";
+import { eraseAnswers } from "./erase_answers.ts";
 
 /** What {@linkcode purgeExpired} deleted in one collection. */
 export interface PurgeReport {
@@ -70,12 +73,21 @@ async function purgeAsIs(
   const worker = async () => {
     while (next < expired.length) {
       const f = expired[next++];
+      // First: should erasing fail, the face stays for the next purge, which erases again.
+      await eraseAnswers(deps, { collection, subject: f.subject, faceId: f.faceId });
       if (await store.deleteFace(ref, f.subject, f.faceId)) report.purged_faces++;
       else if (f.wholeSubject) whole.set(f.subject, false);
     }
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL_DELETES, expired.length) }, worker));
-  for (const purged of whole.values()) if (purged) report.purged_subjects++;
+  for (const [subject, purged] of whole) {
+    if (!purged) continue;
+    report.purged_subjects++;
+    // The subject went with its last face (unless re-enrolled meanwhile): answers naming it go too.
+    if (deps.idempotency && !(await store.getSubject(ref, subject))) {
+      await eraseAnswers(deps, { collection, subject });
+    }
+  }
   if (report.purged_faces > 0) {
     await deps.audit?.({
       action: "purge_expired",

@@ -92,12 +92,17 @@ export async function retentionScenario(
     body: JSON.stringify(body),
   });
   const base = `/v1/collections/${gate}`;
+  /** Enrolls, with an `Idempotency-Key` when `key` is given (its answer is then remembered). */
   const enroll = async (
     subject: string,
     photo: string,
     query = "",
+    key?: string,
   ) => (await json<{ face_id: string; expires_at?: string }>(
-    await call(admin.key, `${base}/subjects/${subject}/faces${query}`, image(photo)),
+    await call(admin.key, `${base}/subjects/${subject}/faces${query}`, {
+      ...image(photo),
+      headers: { "content-type": "image/jpeg", ...(key ? { "idempotency-key": key } : {}) },
+    }),
     201,
   ));
   const verify = (subject: string, photo: string) =>
@@ -109,12 +114,14 @@ export async function retentionScenario(
     );
   const ref = { model: defaultRecipe().id, collection: gate };
 
-  // Day 0: arnold's first face and serena's only face; day 20: arnold's second face.
+  // Day 0: arnold's first face and serena's only face; day 20: arnold's second face. All through
+  // Idempotency-Key: their remembered answers (kept 24 h of real time) name them until a purge
+  // erases those of the purged faces.
   clock.t = T0;
-  const arnoldOld = (await enroll(ARNOLD, PHOTOS.arnold1)).face_id;
-  const serenaFace = (await enroll(SERENA, PHOTOS.serena1)).face_id;
+  const arnoldOld = (await enroll(ARNOLD, PHOTOS.arnold1, "", crypto.randomUUID())).face_id;
+  const serenaFace = (await enroll(SERENA, PHOTOS.serena1, "", crypto.randomUUID())).face_id;
   clock.t = T0 + 20 * DAY;
-  const arnoldNew = (await enroll(ARNOLD, PHOTOS.arnold3)).face_id;
+  const arnoldNew = (await enroll(ARNOLD, PHOTOS.arnold3, "", crypto.randomUUID())).face_id;
 
   await t.step("the retention period is part of the policy: bounds, GET, audited", async () => {
     const path = `${base}/policy`;
