@@ -40,8 +40,10 @@ export function policyRoutes(s: Services): Hono<AppEnv> {
       operationId: "setMatchPolicy",
       summary: "Set a collection's match policy",
       description:
-        "Replaces the policy: `{verify?, identify?}`, each `{threshold}` (L2, (0, 2]) or " +
-        "`{far}` (a calibrated preset); an absent one uses the calibrated default. Requests may " +
+        "Replaces the policy: `{verify?, identify?, retention?}`, each decision `{threshold}` " +
+        "(L2, (0, 2]) or `{far}` (a calibrated preset), an absent one the calibrated default; " +
+        "`retention: {days}` (1..3650): faces enrolled longer ago never match and are purged " +
+        "(absent: kept until deleted). Requests may " +
         "then only be stricter: a looser `threshold` / `far` is 403 `policy_violation` unless the " +
         "key is admin (audited). Admin keys only.",
       tag: "collections",
@@ -72,7 +74,8 @@ export function policyRoutes(s: Services): Hono<AppEnv> {
     path: "/v1/collections/:collection/audit",
     operationId: "listAudit",
     summary: "List a collection's audit events",
-    description: "Enrolls, deletes, policy changes and loosened decisions of the collection, " +
+    description: "Enrolls, deletes, policy changes, loosened decisions, subject expiry changes " +
+      "and purges (counts only) of the collection, " +
       "newest first, one page at a time (pass `next_cursor` as `cursor`); each event has its " +
       "time, action, key id, request id and subject / face id, never an embedding or an image. " +
       "Kept `FACEGATE_AUDIT_TTL_DAYS` (90). Admin keys only.",

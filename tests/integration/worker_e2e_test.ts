@@ -257,6 +257,30 @@ redisTest(
               assert.equal(await api.delete(`${base}/subjects/${person.name}`), 204);
             }
           }],
+          ["the cron trigger purges a subject whose expiry has passed", async () => {
+            const person = enrolled[1];
+            const expiresAt = Date.now() + 1500;
+            const url = `${base}/subjects/${person.name}/faces?expires_at=` +
+              new Date(expiresAt).toISOString();
+            const { status, body } = await api.post(url, photo(person.photos[0]));
+            assert.equal(status, 201, JSON.stringify(body));
+            const listed = await api.get(`${base}/subjects/${person.name}`);
+            assert.equal(listed.body.expires_at, new Date(expiresAt).toISOString());
+            // workerd's clock is this machine's: wait until the expiry has passed.
+            await new Promise((r) => setTimeout(r, Math.max(0, expiresAt - Date.now()) + 200));
+            // wrangler dev runs the Worker's scheduled handler on this path (miniflare's trigger).
+            const cron = await fetch(`${worker.url}/cdn-cgi/handler/scheduled?cron=0+*+*+*+*`, {
+              signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+            });
+            await cron.body?.cancel();
+            assert.equal(cron.status, 200);
+            let gone = 0;
+            for (let i = 0; i < 100 && gone !== 404; i++) {
+              gone = (await api.get(`${base}/subjects/${person.name}`)).status;
+              if (gone !== 404) await new Promise((r) => setTimeout(r, 100));
+            }
+            assert.equal(gone, 404, "the scheduled purge deleted the expired subject");
+          }],
         ] as const;
         for (const [name, fn] of steps) {
           if (!(await t.step(name, fn))) {
