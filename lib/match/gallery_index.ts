@@ -1,7 +1,7 @@
 import type { Gallery } from "./gallery.ts";
 import { quantizeInt8 } from "./quantize_int8.ts";
 import type { GalleryCandidate } from "./search_gallery.ts";
-import { type ExpiredFace, expiredFaces, isLiveFace, type LiveWindow } from "./live_faces.ts";
+import { type ExpiredFace, expiredFaces, type LiveWindow } from "./live_faces.ts";
 import {
   type DotsKernel,
   dotsKernelBytes,
@@ -179,11 +179,17 @@ export class GalleryIndex {
     const nSubjects = this.#subjects.length;
     const best = new Float64Array(nSubjects).fill(-Infinity);
     const bestFace = new Int32Array(nSubjects).fill(-1);
+    // Liveness (see live_faces.ts), inlined: an expired subject's best score starts at +Infinity,
+    // so none of its faces is ever taken; a face created before the cutoff is skipped.
     const g = this.#gallery;
-    const masked = window !== undefined &&
-      (g.createdAt !== undefined || g.subjectExpiresAt !== undefined);
+    const created = window === undefined ? undefined : g.createdAt;
+    const cutoff = window?.createdSince ?? -Infinity;
+    if (window !== undefined && g.subjectExpiresAt !== undefined) {
+      const expires = g.subjectExpiresAt;
+      for (let si = 0; si < nSubjects; si++) if (!(expires[si] > window.now)) best[si] = Infinity;
+    }
     const consider = (i: number, dot: number) => {
-      if (masked && !isLiveFace(g, i, window)) return;
+      if (created !== undefined && created[i] < cutoff) return;
       const d = dot * this.#scales[i];
       const si = this.#subjectIndex[i];
       if (d > best[si]) {
