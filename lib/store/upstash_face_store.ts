@@ -494,7 +494,8 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
    */
   async gallery(ref: CollectionRef): Promise<Gallery> {
     const keys = redisCollectionKeys(ref, this.#prefix);
-    const byId = new Map<string, string>();
+    const seen = new Set<string>();
+    const rows: GalleryRow[] = [];
     const expiries = new Map<string, number>();
     let dek: WrappedDataKey | null = null;
     let cursor = "0";
@@ -504,20 +505,28 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
         keys.dataKey,
         keys.expiries,
       ], [this.#galleryBatch, cursor]) as [string, string[], string, string[]];
-      for (let i = 0; i < flat.length; i += 2) byId.set(flat[i], flat[i + 1]);
       for (let i = 0; i < (expiryFlat ?? []).length; i += 2) {
         expiries.set(expiryFlat[i], expiryMs(expiryFlat[i + 1]));
       }
       dek ??= parseDataKey(dekValue);
+      // Opened batch by batch: only one batch's packed strings (base64, ~1.4× the float32 bytes)
+      // are alive at a time, which keeps a 10k-face read well inside a 128 MB isolate.
+      const fresh: [string, string][] = [];
+      for (let i = 0; i < flat.length; i += 2) {
+        if (seen.has(flat[i])) continue; // HSCAN may return a field twice
+        seen.add(flat[i]);
+        fresh.push([flat[i], flat[i + 1]]);
+      }
+      const opened = await mapBatched(fresh, OPEN_BATCH, async ([faceId, packed]) => {
+        const embedding = await this.#embedding(ref, dek, faceId, packed);
+        const row: GalleryRow = { subject: unpackSubject(packed), faceId, embedding };
+        const createdAt = galleryRecordCreatedAt(packed);
+        if (createdAt !== null) row.createdAt = createdAt;
+        return row;
+      });
+      for (const row of opened) rows.push(row);
       cursor = String(next);
     } while (cursor !== "0");
-    const rows = await mapBatched([...byId], OPEN_BATCH, async ([faceId, packed]) => {
-      const embedding = await this.#embedding(ref, dek, faceId, packed);
-      const row: GalleryRow = { subject: unpackSubject(packed), faceId, embedding };
-      const createdAt = galleryRecordCreatedAt(packed);
-      if (createdAt !== null) row.createdAt = createdAt;
-      return row;
-    });
     await this.#legacyCreationTimes(keys, rows.filter((r) => r.createdAt === undefined));
     return packGallery(rows, expiries);
   }
