@@ -26,7 +26,7 @@ import {
 } from "../tools/wrangler_dev.ts";
 import { startRedis } from "../tools/redis_harness.ts";
 import { startBridge } from "../tools/upstash_bridge.ts";
-import { UpstashFaceStore } from "../lib/store/mod.ts";
+import { generateMasterKey, MasterKeyring, UpstashFaceStore } from "../lib/store/mod.ts";
 import { decodeImage, DEFAULT_MAX_DECODED_BYTES, resizeBilinear } from "../lib/image/mod.ts";
 import { readJpegHeader, readPngHeader } from "../lib/image/_headers.ts";
 import { planJpegDecode, pngDecodeBytes } from "../lib/image/_decode_cost.ts";
@@ -338,11 +338,14 @@ export async function runEdge(options: EdgeOptions = {}): Promise<EdgeReport> {
   const prefix = `edge${crypto.randomUUID().slice(0, 8)}:`;
   const rows: EdgeRow[] = [];
   try {
+    // Sealed like production: the Worker opens every template with the same master key.
+    const masterKey = generateMasterKey();
     const store = new UpstashFaceStore({
       url: bridge.url,
       token: bridge.token,
       prefix,
       timeoutMs: 120_000,
+      encryption: await MasterKeyring.fromText(masterKey),
     });
     const ref = { model: defaultRecipe().id, collection: "edge" };
     const g = syntheticGallery({ faces, seed: 9 });
@@ -362,6 +365,7 @@ export async function runEdge(options: EdgeOptions = {}): Promise<EdgeReport> {
       UPSTASH_REDIS_REST_URL: bridge.url,
       UPSTASH_REDIS_REST_TOKEN: bridge.token,
       FACEGATE_REDIS_PREFIX: prefix,
+      FACEGATE_MASTER_KEY: masterKey,
       FACEGATE_AUTH: "off",
       FACEGATE_RATE_LIMIT: "0",
     };
