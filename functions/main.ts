@@ -14,6 +14,7 @@ import { matchThresholds } from "../lib/usecases/mod.ts";
 import { authStartupWarning } from "./_auth.ts";
 import { buildAppDeps, closeAppDeps } from "./_deps.ts";
 import { encryptionStartupWarning, resolveMasterKey } from "./_master_key.ts";
+import { PURGE_SCHEDULE, schedulePurgeOnDeno } from "./_scheduled_purge.ts";
 
 /**
  * Builds the app's dependencies on Deno ({@linkcode buildAppDeps}), the models loaded lazily from
@@ -81,6 +82,10 @@ if (import.meta.main) {
         rate_limit: config.rateLimit,
       }),
   }, app.fetch);
+  // Deno Deploy (Deno.cron): the hourly retention purge, as the Worker's cron trigger runs it.
+  if (schedulePurgeOnDeno(deps)) {
+    consoleLogger.info({ msg: "retention purge scheduled", schedule: PURGE_SCHEDULE });
+  }
   const stop = async () => {
     await server.shutdown();
     await closeAppDeps(deps);

@@ -33,8 +33,8 @@ import { type AppDeps, createApp } from "./app.ts";
 import { type AppEnv, consoleLogger } from "./_context.ts";
 import { authStartupWarning } from "./_auth.ts";
 import { problemResponse } from "./problem.ts";
-import { buildAppDeps, useCaseDeps } from "./_deps.ts";
-import { purgeAllExpired } from "../lib/usecases/mod.ts";
+import { buildAppDeps } from "./_deps.ts";
+import { scheduledPurge } from "./_scheduled_purge.ts";
 import { encryptionStartupWarning } from "./_master_key.ts";
 // @ts-ignore: a wrangler CompiledWasm module (WebAssembly.Module), copied beside the bundle
 import ortWasm from "./ort-wasm-simd-threaded.wasm";
@@ -143,28 +143,6 @@ async function startApp(env: Record<string, unknown>): Promise<Started> {
   return { app: createApp(deps), deps };
 }
 
-/**
- * The cron trigger's work (`[triggers] crons` in wrangler.toml): purges every collection's expired
- * faces (`purgeAllExpired`: retention periods and subject expiries) and logs one line with the
- * counts. Throws when the store cannot be listed or a collection failed, so the invocation shows
- * as failed in the Workers dashboard.
- */
-export async function scheduledPurge(deps: AppDeps): Promise<void> {
-  const startedAt = performance.now();
-  const report = await purgeAllExpired(useCaseDeps(deps));
-  consoleLogger.info({
-    msg: "scheduled purge",
-    collections: report.collections.length,
-    purged_faces: report.collections.reduce((n, r) => n + r.purged_faces, 0),
-    purged_subjects: report.collections.reduce((n, r) => n + r.purged_subjects, 0),
-    failed: report.failed.map((f) => f.collection),
-    ms: Math.round(performance.now() - startedAt),
-  });
-  if (report.failed.length > 0) {
-    throw new Error(`scheduled purge failed in ${report.failed.map((f) => f.collection)}`);
-  }
-}
-
 /** The app of this isolate, started on first use; a failed start is retried next time. */
 function ready(env: Record<string, unknown>): Promise<Started> {
   started ??= startApp(env);
@@ -200,6 +178,7 @@ export default {
     return await app.fetch(request, env, ctx);
   },
 
+  /** The cron trigger (`[triggers]` in wrangler.toml): {@linkcode scheduledPurge}. */
   scheduled(
     _controller: unknown,
     env: Record<string, unknown>,
