@@ -48,9 +48,17 @@ export class GalleryCache {
     this.#indexOptions = options.index ?? {};
   }
 
-  /** The index for `key` at `version`, loading and indexing the gallery when it changed. */
-  get(key: string, version: string | null, load: () => Promise<Gallery>): Promise<GalleryIndex> {
-    if (version === null) return load().then((g) => GalleryIndex.build(g, this.#indexOptions));
+  /**
+   * The index for `key` at `version`, loading and indexing the gallery when it changed. `load`
+   * gives the whole gallery, or its chunks (indexed as they arrive: see
+   * {@linkcode GalleryIndex.fromChunks}).
+   */
+  get(
+    key: string,
+    version: string | null,
+    load: () => Promise<Gallery> | AsyncIterable<Gallery>,
+  ): Promise<GalleryIndex> {
+    if (version === null) return this.#index(load);
     const hit = this.#entries.get(key);
     if (hit && hit.version === version) {
       // Refresh recency.
@@ -61,7 +69,7 @@ export class GalleryCache {
     const entry: Entry = {
       version,
       bytes: 0,
-      index: load().then((g) => GalleryIndex.build(g, this.#indexOptions)),
+      index: this.#index(load),
     };
     this.#entries.set(key, entry);
     entry.index.then((index) => {
@@ -71,6 +79,16 @@ export class GalleryCache {
       if (this.#entries.get(key) === entry) this.#entries.delete(key);
     });
     return entry.index;
+  }
+
+  #index(load: () => Promise<Gallery> | AsyncIterable<Gallery>): Promise<GalleryIndex> {
+    try {
+      const source = load();
+      if (Symbol.asyncIterator in source) return GalleryIndex.fromChunks(source, this.#indexOptions);
+      return source.then((g) => GalleryIndex.build(g, this.#indexOptions));
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /** Bytes held by the cached indexes. */

@@ -108,39 +108,90 @@ export class GalleryIndex {
     ) {
       throw new RangeError("Cannot index gallery: createdAt or subjectExpiresAt disagree");
     }
-    let kernel = options.simd === false || dim % 16 !== 0 ? null : instantiateDotsKernel();
-    let rows: Int8Array;
-    if (kernel) {
-      const need = n * dim + dim + 16 + CHUNK * 4;
-      const have = kernel.memory.buffer.byteLength;
-      try {
-        if (need > have) kernel.memory.grow(Math.ceil((need - have) / 65536));
-        rows = new Int8Array(kernel.memory.buffer, 0, n * dim);
-      } catch {
-        kernel = null;
-        rows = new Int8Array(n * dim);
-      }
-    } else {
-      rows = new Int8Array(n * dim);
-    }
+    const { rows, kernel } = placeRows(n, dim, options);
     const scales = new Float32Array(n);
-    const v = gallery.vectors;
-    // quantizeInt8 row by row, written in place (no per-face allocation).
-    for (let i = 0, off = 0; i < n; i++, off += dim) {
-      let max = 0;
-      for (let j = off; j < off + dim; j++) {
-        const a = Math.abs(v[j]);
-        if (a > max) max = a;
-      }
-      if (!Number.isFinite(max)) {
-        throw new RangeError(`Cannot index gallery: face ${i} is not finite`);
-      }
-      if (max === 0) continue;
-      const inv = 127 / max;
-      for (let j = off; j < off + dim; j++) rows[j] = Math.round(v[j] * inv);
-      scales[i] = max / 127;
-    }
+    quantizeRows(gallery.vectors, n, dim, rows, scales, 0);
     return new GalleryIndex(gallery, rows, scales, kernel);
+  }
+
+  /**
+   * Builds an index from a gallery read in chunks (e.g. one per store round trip), quantising
+   * each chunk as it arrives, so the whole gallery never exists in float32: memory stays at the
+   * int8 index plus one chunk. A face must appear in one chunk only; a subject may span chunks
+   * (its expiry is taken from the first chunk that names it).
+   *
+   * @throws {RangeError} when a chunk's arrays are inconsistent or chunks differ in dimension.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { GalleryIndex } from "./gallery_index.ts";
+   * async function* chunks() {
+   *   yield { dim: 2, subjects: ["ada"], subjectIndex: new Int32Array([0]), faceIds: ["a1"],
+   *     vectors: new Float32Array([1, 0]) };
+   *   yield { dim: 2, subjects: ["bob"], subjectIndex: new Int32Array([0]), faceIds: ["b1"],
+   *     vectors: new Float32Array([0, 1]) };
+   * }
+   * const index = await GalleryIndex.fromChunks(chunks(), { simd: false });
+   * assert.equal(index.size, 2);
+   * assert.equal(index.search(new Float32Array([0, 1]), 1)[0].subject, "bob");
+   * ```
+   */
+  static async fromChunks(
+    chunks: AsyncIterable<Gallery>,
+    options: GalleryIndexOptions = {},
+  ): Promise<GalleryIndex> {
+    let dim = 0, n = 0;
+    let rows: Int8Array = new Int8Array(0), scales: Float32Array = new Float32Array(0);
+    let subjectIndex: Int32Array = new Int32Array(0);
+    let createdAt: Float64Array = new Float64Array(0);
+    const subjects: string[] = [], expires: number[] = [], faceIds: string[] = [];
+    const bySubject = new Map<string, number>();
+    for await (const g of chunks) {
+      const m = g.faceIds.length;
+      if (m === 0) continue;
+      if (g.vectors.length !== m * g.dim || g.subjectIndex.length !== m) {
+        throw new RangeError("Cannot index gallery: vectors, faceIds and subjectIndex disagree");
+      }
+      if (dim === 0) dim = g.dim;
+      if (g.dim !== dim) {
+        throw new RangeError(`Cannot index gallery: a chunk has ${g.dim} dims, not ${dim}`);
+      }
+      if (n + m > scales.length) {
+        const cap = Math.max(n + m, scales.length * 2);
+        rows = grown(rows, cap * dim);
+        scales = grown(scales, cap);
+        subjectIndex = grown(subjectIndex, cap);
+        createdAt = grown(createdAt, cap);
+      }
+      quantizeRows(g.vectors, m, dim, rows, scales, n);
+      for (let i = 0; i < m; i++) {
+        const name = g.subjects[g.subjectIndex[i]];
+        let si = bySubject.get(name);
+        if (si === undefined) {
+          si = subjects.length;
+          bySubject.set(name, si);
+          subjects.push(name);
+          expires.push(g.subjectExpiresAt?.[g.subjectIndex[i]] ?? Infinity);
+        }
+        subjectIndex[n + i] = si;
+        faceIds.push(g.faceIds[i]);
+        createdAt[n + i] = g.createdAt?.[i] ?? Infinity;
+      }
+      n += m;
+    }
+    const placed = placeRows(n, dim, options);
+    placed.rows.set(rows.subarray(0, n * dim));
+    const gallery: Gallery = {
+      dim,
+      subjects,
+      subjectIndex: subjectIndex.slice(0, n),
+      faceIds,
+      vectors: new Float32Array(0),
+      createdAt: createdAt.slice(0, n),
+      subjectExpiresAt: Float64Array.from(expires),
+    };
+    return new GalleryIndex(gallery, placed.rows, scales.slice(0, n), placed.kernel);
   }
 
   /** Bytes held by the index's vectors and scales. */
@@ -244,4 +295,67 @@ export class GalleryIndex {
       };
     });
   }
+}
+
+/** Where `n` int8 rows of `dim` live: in the SIMD kernel's memory when it can hold them. */
+function placeRows(
+  n: number,
+  dim: number,
+  options: GalleryIndexOptions,
+): { rows: Int8Array; kernel: DotsKernel | null } {
+  let kernel = options.simd === false || dim % 16 !== 0 ? null : instantiateDotsKernel();
+  if (kernel) {
+    const need = n * dim + dim + 16 + CHUNK * 4;
+    const have = kernel.memory.buffer.byteLength;
+    try {
+      if (need > have) kernel.memory.grow(Math.ceil((need - have) / 65536));
+      return { rows: new Int8Array(kernel.memory.buffer, 0, n * dim), kernel };
+    } catch {
+      kernel = null;
+    }
+  }
+  return { rows: new Int8Array(n * dim), kernel };
+}
+
+/**
+ * Quantises `n` float rows of `v` to int8 with one scale per row (as `quantizeInt8`), written in
+ * place into `rows` / `scales` from row `at` on (no per-face allocation).
+ */
+function quantizeRows(
+  v: Float32Array,
+  n: number,
+  dim: number,
+  rows: Int8Array,
+  scales: Float32Array,
+  at: number,
+): void {
+  for (let i = 0, off = 0; i < n; i++, off += dim) {
+    let max = 0;
+    for (let j = off; j < off + dim; j++) {
+      const a = Math.abs(v[j]);
+      if (a > max) max = a;
+    }
+    if (!Number.isFinite(max)) {
+      throw new RangeError(`Cannot index gallery: face ${at + i} is not finite`);
+    }
+    const out = (at + i) * dim - off;
+    if (max === 0) {
+      rows.fill(0, off + out, off + out + dim);
+      scales[at + i] = 0;
+      continue;
+    }
+    const inv = 127 / max;
+    for (let j = off; j < off + dim; j++) rows[out + j] = Math.round(v[j] * inv);
+    scales[at + i] = max / 127;
+  }
+}
+
+/** A copy of `a` with room for `length` elements. */
+function grown<T extends Int8Array | Float32Array | Int32Array | Float64Array>(
+  a: T,
+  length: number,
+): T {
+  const b = new (a.constructor as new (n: number) => T)(length);
+  (b as Int8Array).set(a as Int8Array);
+  return b;
 }

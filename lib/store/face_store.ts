@@ -126,6 +126,13 @@ export interface FaceStore {
    */
   gallery(ref: CollectionRef): Promise<Gallery>;
   /**
+   * Every face of the collection in chunks of bounded size (one round trip each for a remote
+   * store), for building an index without holding the whole float32 gallery: each face in one
+   * chunk, each chunk's `subjectExpiresAt` covering its subjects. Optional: callers fall back to
+   * {@linkcode FaceStore.gallery}.
+   */
+  galleryChunks?(ref: CollectionRef): AsyncIterable<Gallery>;
+  /**
    * A token that changes with every write of the collection (one cheap read), or null when the
    * collection has never been written: lets callers cache the gallery per isolate.
    */

@@ -493,9 +493,35 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
    * is read from their faces' records, in one more round trip.
    */
   async gallery(ref: CollectionRef): Promise<Gallery> {
+    const rows: GalleryRow[] = [];
+    let expiries = new Map<string, number>();
+    for await (const batch of this.#galleryBatches(ref)) {
+      for (const row of batch.rows) rows.push(row);
+      expiries = batch.expiries;
+    }
+    return packGallery(rows, expiries);
+  }
+
+  /**
+   * The gallery in chunks of up to `galleryBatch` faces, one round trip each (see
+   * `FaceStore.galleryChunks`): identify indexes each as it arrives.
+   */
+  async *galleryChunks(ref: CollectionRef): AsyncIterable<Gallery> {
+    for await (const batch of this.#galleryBatches(ref)) {
+      if (batch.rows.length > 0) yield packGallery(batch.rows, batch.expiries);
+    }
+  }
+
+  /**
+   * Reads the gallery hash batch by batch (HGETALL when small, else HSCAN) and opens each batch as
+   * it arrives: only one batch's packed strings are alive at a time. Not a snapshot beyond one
+   * batch; a face HSCAN returns twice is kept once.
+   */
+  async *#galleryBatches(
+    ref: CollectionRef,
+  ): AsyncIterable<{ rows: GalleryRow[]; expiries: Map<string, number> }> {
     const keys = redisCollectionKeys(ref, this.#prefix);
     const seen = new Set<string>();
-    const rows: GalleryRow[] = [];
     const expiries = new Map<string, number>();
     let dek: WrappedDataKey | null = null;
     let cursor = "0";
@@ -509,26 +535,23 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
         expiries.set(expiryFlat[i], expiryMs(expiryFlat[i + 1]));
       }
       dek ??= parseDataKey(dekValue);
-      // Opened batch by batch: only one batch's packed strings (base64, ~1.4× the float32 bytes)
-      // are alive at a time, which keeps a 10k-face read well inside a 128 MB isolate.
       const fresh: [string, string][] = [];
       for (let i = 0; i < flat.length; i += 2) {
-        if (seen.has(flat[i])) continue; // HSCAN may return a field twice
+        if (seen.has(flat[i])) continue;
         seen.add(flat[i]);
         fresh.push([flat[i], flat[i + 1]]);
       }
-      const opened = await mapBatched(fresh, OPEN_BATCH, async ([faceId, packed]) => {
+      const rows = await mapBatched(fresh, OPEN_BATCH, async ([faceId, packed]) => {
         const embedding = await this.#embedding(ref, dek, faceId, packed);
         const row: GalleryRow = { subject: unpackSubject(packed), faceId, embedding };
         const createdAt = galleryRecordCreatedAt(packed);
         if (createdAt !== null) row.createdAt = createdAt;
         return row;
       });
-      for (const row of opened) rows.push(row);
+      await this.#legacyCreationTimes(keys, rows.filter((r) => r.createdAt === undefined));
+      yield { rows, expiries };
       cursor = String(next);
     } while (cursor !== "0");
-    await this.#legacyCreationTimes(keys, rows.filter((r) => r.createdAt === undefined));
-    return packGallery(rows, expiries);
   }
 
   /** Reads the creation time of gallery rows written without one from their face records. */

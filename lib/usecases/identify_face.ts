@@ -14,6 +14,7 @@ import {
   searchGallery,
 } from "../match/mod.ts";
 import { validateName } from "../store/mod.ts";
+import { cachedIndex } from "./_cached_index.ts";
 import { forCollection } from "./collection_deps.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
 import type { ThresholdOptions } from "./choose_threshold.ts";
@@ -200,12 +201,7 @@ async function openGallery(
       `Cannot identify: the gallery holds ${dim}-d embeddings, the model makes ${embedding.length}-d`,
     );
   if (deps.matchStrategy === "nearest") {
-    const version = store.galleryVersion ? await store.galleryVersion(ref) : null;
-    const index = await deps.galleries.get(
-      `${ref.model}|${collection}`,
-      version,
-      () => store.gallery(ref),
-    );
+    const index = await cachedIndex(deps, ref);
     deps.backgroundPurge?.request(deps, collection);
     return (embedding, k) => {
       if (index.size === 0) return [];

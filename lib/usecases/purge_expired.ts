@@ -9,6 +9,7 @@
  */
 import { validateName } from "../store/mod.ts";
 import { embedderRecipes } from "../../models/manifest.ts";
+import { cachedIndex } from "./_cached_index.ts";
 import { forCollection, withRecipe } from "./collection_deps.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
 import { type Caller, readPolicy } from "./match_policy.ts";
@@ -57,12 +58,7 @@ async function purgeAsIs(
   const ref = { model: deps.model, collection };
   const window = liveWindow(deps, await readPolicy(deps, collection));
   const { store } = deps;
-  const version = store.galleryVersion ? await store.galleryVersion(ref) : null;
-  const index = await deps.galleries.get(
-    `${ref.model}|${collection}`,
-    version,
-    () => store.gallery(ref),
-  );
+  const index = await cachedIndex(deps, ref);
   const expired = index.expiredFaces(window);
   const report: PurgeReport = { collection, purged_faces: 0, purged_subjects: 0 };
   if (expired.length === 0) return report;

@@ -91,3 +91,72 @@ Deno.test("GalleryIndex refuses a gallery whose arrays disagree", () => {
     RangeError,
   );
 });
+
+/** `g` split into chunks of `size` faces (subjects spanning chunks), as a store would yield them. */
+async function* chunksOf(g: Gallery, size: number): AsyncIterable<Gallery> {
+  for (let start = 0; start < g.faceIds.length; start += size) {
+    const end = Math.min(start + size, g.faceIds.length);
+    const names: string[] = [], local = new Map<string, number>();
+    const idx = new Int32Array(end - start);
+    const expires: number[] = [];
+    for (let i = start; i < end; i++) {
+      const name = g.subjects[g.subjectIndex[i]];
+      if (!local.has(name)) {
+        local.set(name, names.length);
+        names.push(name);
+        expires.push(g.subjectExpiresAt?.[g.subjectIndex[i]] ?? Infinity);
+      }
+      idx[i - start] = local.get(name)!;
+    }
+    yield {
+      dim: g.dim,
+      subjects: names,
+      subjectIndex: idx,
+      faceIds: g.faceIds.slice(start, end),
+      vectors: g.vectors.slice(start * g.dim, end * g.dim),
+      createdAt: g.createdAt?.slice(start, end),
+      subjectExpiresAt: Float64Array.from(expires),
+    };
+    await Promise.resolve();
+  }
+}
+
+for (const simd of [true, false]) {
+  Deno.test(`GalleryIndex.fromChunks (simd: ${simd}) answers exactly as build() over the whole gallery, liveness included`, async () => {
+    const g = syntheticGallery(200, 512, 11);
+    const n = g.faceIds.length;
+    // Creation times 0..n-1 and every fifth subject expiring at 50: the masks must carry over.
+    g.createdAt = Float64Array.from({ length: n }, (_, i) => i);
+    g.subjectExpiresAt = Float64Array.from(g.subjects, (_, si) => si % 5 === 0 ? 50 : Infinity);
+    const whole = GalleryIndex.build(g, { simd });
+    // 37 does not divide the face count, and subjects have 1-3 faces: some span two chunks.
+    const chunked = await GalleryIndex.fromChunks(chunksOf(g, 37), { simd });
+    assert.equal(chunked.size, n);
+    assert.equal(chunked.simd, whole.simd);
+    assert.equal(chunked.bytes, whole.bytes);
+    const windows = [undefined, { createdSince: 100, now: 10 }, {
+      createdSince: -Infinity,
+      now: 60,
+    }];
+    for (const probeFace of [0, 5, 33, 250, n - 1]) {
+      const probe = g.vectors.slice(probeFace * 512, (probeFace + 1) * 512);
+      for (const w of windows) {
+        assert.deepEqual(chunked.search(probe, 4, w), whole.search(probe, 4, w));
+      }
+    }
+    assert.deepEqual(
+      chunked.expiredFaces({ createdSince: 100, now: 60 }).map((f) => JSON.stringify(f)).sort(),
+      whole.expiredFaces({ createdSince: 100, now: 60 }).map((f) => JSON.stringify(f)).sort(),
+    );
+  });
+}
+
+Deno.test("GalleryIndex.fromChunks of no chunks is empty and refuses chunks of two dimensions", async () => {
+  const empty = await GalleryIndex.fromChunks((async function* () {})());
+  assert.equal(empty.size, 0);
+  const mixed = (async function* () {
+    yield* chunksOf(syntheticGallery(2, 16), 10);
+    yield* chunksOf(syntheticGallery(2, 32), 10);
+  })();
+  await assert.rejects(GalleryIndex.fromChunks(mixed), RangeError);
+});
