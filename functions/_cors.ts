@@ -16,7 +16,7 @@ import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "./_context.ts";
 
 /** Methods the API uses. */
-export const CORS_ALLOW_METHODS: readonly string[] = ["GET", "HEAD", "POST", "DELETE"];
+export const CORS_ALLOW_METHODS: readonly string[] = ["GET", "HEAD", "POST", "PUT", "DELETE"];
 /** Request headers the API reads. */
 export const CORS_ALLOW_HEADERS: readonly string[] = [
   "Authorization",

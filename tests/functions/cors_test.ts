@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createApp } from "../../functions/app.ts";
-import { CORS_ALLOW_HEADERS } from "../../functions/_cors.ts";
+import { CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS } from "../../functions/_cors.ts";
 import { parseConfig } from "../../lib/config.ts";
 import { createApiKey, MemoryKeyStore } from "../../lib/auth/mod.ts";
 import { MemoryRateLimiter } from "../../lib/ratelimit/mod.ts";
@@ -38,6 +38,21 @@ const preflight = (origin: string, method = "POST", headers = "authorization,con
     "access-control-request-method": method,
     "access-control-request-headers": headers,
   },
+});
+
+Deno.test("CORS allows every method the API documents (a browser can set a policy or an expiry)", async () => {
+  const { app } = await corsApp(APP);
+  const doc = await (await app.request("/openapi.json")).json() as {
+    paths: Record<string, Record<string, unknown>>;
+  };
+  const used = new Set(
+    Object.values(doc.paths).flatMap((ops) => Object.keys(ops).map((m) => m.toUpperCase())),
+  );
+  assert.ok(used.has("PUT"), "the API has PUT routes (policy, expiry)");
+  for (const m of used) assert.ok(CORS_ALLOW_METHODS.includes(m), `${m} is not allowed by CORS`);
+  const pre = await app.request("/v1/collections/c/policy", preflight(APP, "PUT"));
+  assert.equal(pre.status, 204);
+  assert.ok(pre.headers.get("access-control-allow-methods")!.split(", ").includes("PUT"));
 });
 
 Deno.test("a preflight from an allowed origin answers 204 with the API's methods and headers, without a key", async () => {
