@@ -84,7 +84,9 @@ export class GalleryCache {
   #index(load: () => Promise<Gallery> | AsyncIterable<Gallery>): Promise<GalleryIndex> {
     try {
       const source = load();
-      if (Symbol.asyncIterator in source) return GalleryIndex.fromChunks(source, this.#indexOptions);
+      if (Symbol.asyncIterator in source) {
+        return GalleryIndex.fromChunks(source, this.#indexOptions);
+      }
       return source.then((g) => GalleryIndex.build(g, this.#indexOptions));
     } catch (err) {
       return Promise.reject(err);
