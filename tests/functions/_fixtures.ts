@@ -94,6 +94,27 @@ export function postImage(relative: string, type = "image/jpeg"): RequestInit {
   return { method: "POST", headers: { "content-type": type }, body: readData(relative) };
 }
 
+/** A JSON PUT. */
+export function putJson(body: unknown): RequestInit {
+  return {
+    method: "PUT",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  };
+}
+
+/** `app.request(path, init)` with `Authorization: Bearer <key>`. */
+export function requestAs(
+  app: { request(path: string, init?: RequestInit): Response | Promise<Response> },
+  key: string,
+  path: string,
+  init: RequestInit = {},
+): Promise<Response> {
+  const headers = new Headers(init.headers);
+  headers.set("authorization", `Bearer ${key}`);
+  return Promise.resolve(app.request(path, { ...init, headers }));
+}
+
 /** A JSON POST. */
 export function postJson(body: unknown): RequestInit {
   return {

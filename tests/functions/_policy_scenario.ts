@@ -12,7 +12,17 @@ import type { Backend } from "../../lib/backend/mod.ts";
 import { createApiKey } from "../../lib/auth/mod.ts";
 import { defaultRecipe, MODEL_MANIFEST, recipeManifest } from "../../models/manifest.ts";
 import { createApp } from "../../functions/app.ts";
-import { assertProblem, type CapturedLog, json, PHOTOS, readData, sessions } from "./_fixtures.ts";
+import {
+  assertProblem,
+  type CapturedLog,
+  json,
+  PHOTOS,
+  postImage,
+  putJson,
+  readData,
+  requestAs,
+  sessions,
+} from "./_fixtures.ts";
 
 /** Runs the scenario on `backend` (collection `gate<random>`), as test steps of `t`. */
 export async function policyScenario(t: Deno.TestContext, backend: Backend): Promise<void> {
@@ -36,21 +46,10 @@ export async function policyScenario(t: Deno.TestContext, backend: Backend): Pro
     collections: "*",
   });
   const gate = `gate${crypto.randomUUID().slice(0, 8)}`;
-  const call = (key: string, path: string, init: RequestInit = {}) => {
-    const headers = new Headers(init.headers);
-    headers.set("authorization", `Bearer ${key}`);
-    return app.request(path, { ...init, headers });
-  };
-  const image = (photo: string): RequestInit => ({
-    method: "POST",
-    headers: { "content-type": "image/jpeg" },
-    body: readData(photo),
-  });
-  const put = (body: unknown): RequestInit => ({
-    method: "PUT",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
+  const call = (key: string, path: string, init: RequestInit = {}) =>
+    requestAs(app, key, path, init);
+  const image = (photo: string) => postImage(photo);
+  const put = putJson;
   const policyPath = `/v1/collections/${gate}/policy`;
   // A new collection gets the default recipe and its calibrated thresholds.
   const defaults = recipeManifest(MODEL_MANIFEST, defaultRecipe().id).embedder.thresholds;

@@ -15,7 +15,16 @@ import { defaultRecipe, MODEL_MANIFEST } from "../../models/manifest.ts";
 import { type AppDeps, createApp } from "../../functions/app.ts";
 import { useCaseDeps } from "../../functions/_deps.ts";
 import { MAX_EXPIRY_DAYS, MAX_RETENTION_DAYS, purgeExpired } from "../../lib/usecases/mod.ts";
-import { assertProblem, type CapturedLog, json, PHOTOS, readData, sessions } from "./_fixtures.ts";
+import {
+  assertProblem,
+  type CapturedLog,
+  json,
+  PHOTOS,
+  postImage,
+  putJson,
+  requestAs,
+  sessions,
+} from "./_fixtures.ts";
 
 const DAY = 86_400_000;
 const T0 = Date.parse("2026-03-01T00:00:00.000Z");
@@ -76,21 +85,10 @@ export async function retentionScenario(
   const gate = `ret${tag}`;
   // Distinctive names, so that a scan of the keyspace cannot find them by accident.
   const ARNOLD = `arnold-${tag}`, SERENA = `serena-${tag}`, KARZAI = `karzai-${tag}`;
-  const call = (key: string, path: string, init: RequestInit = {}) => {
-    const headers = new Headers(init.headers);
-    headers.set("authorization", `Bearer ${key}`);
-    return app.request(path, { ...init, headers });
-  };
-  const image = (photo: string): RequestInit => ({
-    method: "POST",
-    headers: { "content-type": "image/jpeg" },
-    body: readData(photo),
-  });
-  const put = (body: unknown): RequestInit => ({
-    method: "PUT",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
+  const call = (key: string, path: string, init: RequestInit = {}) =>
+    requestAs(app, key, path, init);
+  const image = (photo: string) => postImage(photo);
+  const put = putJson;
   const base = `/v1/collections/${gate}`;
   /** Enrolls, with an `Idempotency-Key` when `key` is given (its answer is then remembered). */
   const enroll = async (

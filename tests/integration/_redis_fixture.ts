@@ -85,10 +85,10 @@ export async function deleteRedisKeys(port: number, pattern: string): Promise<nu
 }
 
 /**
- * Every key of the server and a text dump of its value (strings, hashes, sets, sorted sets,
- * lists); throws on any other type rather than skip it.
+ * Every key of the server (matching `pattern`, default all) and a text dump of its value
+ * (strings, hashes, sets, sorted sets, lists); throws on any other type rather than skip it.
  */
-export async function redisKeyspace(port: number): Promise<Map<string, string>> {
+export async function redisKeyspace(port: number, pattern = "*"): Promise<Map<string, string>> {
   const conn = await RespConnection.connect(port);
   const dec = (v: unknown): string =>
     v instanceof Uint8Array
@@ -98,7 +98,7 @@ export async function redisKeyspace(port: number): Promise<Map<string, string>> 
       : String(v);
   try {
     const out = new Map<string, string>();
-    for (const k of (await conn.call("KEYS", "*")) as Uint8Array[]) {
+    for (const k of (await conn.call("KEYS", pattern)) as Uint8Array[]) {
       const key = dec(k);
       const type = dec(await conn.call("TYPE", key));
       const value = type === "string"

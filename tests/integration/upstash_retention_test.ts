@@ -7,40 +7,17 @@ import {
   UpstashFaceStore,
 } from "../../lib/store/mod.ts";
 import { expiredFaces } from "../../lib/match/mod.ts";
-import { RespConnection } from "../../tools/upstash_bridge.ts";
 import { retentionScenario, testClock } from "../functions/_retention_scenario.ts";
 import { unitVector } from "../lib/store/_contract.ts";
 import { testKeyring } from "../_master_key.ts";
-import { deleteRedisKeys, redisTest, withRedis } from "./_redis_fixture.ts";
+import { RespConnection } from "../../tools/upstash_bridge.ts";
+import { deleteRedisKeys, redisKeyspace, redisTest, withRedis } from "./_redis_fixture.ts";
 
-/** Every key under `prefix` (audit keys left out) and a text dump of its value. */
+/** Every key under `prefix` and a text dump of its value, audit keys left out (they keep ids). */
 async function keyspace(port: number, prefix: string): Promise<Map<string, string>> {
-  const conn = await RespConnection.connect(port);
-  const dec = (v: unknown): string =>
-    v instanceof Uint8Array
-      ? new TextDecoder().decode(v)
-      : Array.isArray(v)
-      ? v.map(dec).join("\n")
-      : String(v);
-  try {
-    const out = new Map<string, string>();
-    for (const k of (await conn.call("KEYS", `${prefix}*`)) as Uint8Array[]) {
-      const key = dec(k);
-      if (key.endsWith(":audit")) continue;
-      const type = dec(await conn.call("TYPE", key));
-      const value = type === "string"
-        ? await conn.call("GET", key)
-        : type === "hash"
-        ? await conn.call("HGETALL", key)
-        : type === "zset"
-        ? await conn.call("ZRANGE", key, "0", "-1")
-        : `(${type})`;
-      out.set(key, dec(value));
-    }
-    return out;
-  } finally {
-    conn.close();
-  }
+  const all = await redisKeyspace(port, `${prefix}*`);
+  for (const key of [...all.keys()]) if (key.endsWith(":audit")) all.delete(key);
+  return all;
 }
 
 redisTest(
