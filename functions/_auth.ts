@@ -73,6 +73,7 @@ export const OPERATION_ACTIONS: Readonly<Record<string, Action>> = {
   listAudit: "admin",
   setMatchPolicy: "admin",
   setSubjectExpiry: "admin",
+  purgeExpired: "admin",
 };
 
 /** Whether `method path` is in {@linkcode AUTH_EXEMPT}. */

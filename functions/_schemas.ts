@@ -271,6 +271,11 @@ export const COMPONENT_SCHEMAS = {
       purged_subjects: { type: "integer" },
     },
   },
+  PurgeReport: obj({
+    collection: str,
+    purged_faces: { type: "integer", minimum: 0 },
+    purged_subjects: { type: "integer", minimum: 0 },
+  }),
   AuditPage: obj({
     events: { type: "array", items: c("AuditEvent") },
     next_cursor: { type: ["string", "null"] },

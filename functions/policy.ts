@@ -1,13 +1,14 @@
 /**
  * `GET` / `PUT /v1/collections/{collection}/policy`: the collection's match policy, and
- * `GET /v1/collections/{collection}/audit`: its audit trail (admin keys only; the rules are in
+ * `GET /v1/collections/{collection}/audit`: its audit trail, and
+ * `POST /v1/collections/{collection}/purge`: a purge of its expired faces now (admin keys only; the rules are in
  * `lib/usecases/match_policy.ts` and `lib/usecases/subjects.ts`).
  *
  * @module
  */
 import { Hono } from "hono";
 import { FaceError } from "../lib/errors.ts";
-import { getMatchPolicy, listAudit, setMatchPolicy } from "../lib/usecases/mod.ts";
+import { getMatchPolicy, listAudit, purgeExpired, setMatchPolicy } from "../lib/usecases/mod.ts";
 import type { AppEnv, Services } from "./_context.ts";
 import { callerOf } from "./_caller.ts";
 import { ref } from "./_schemas.ts";
@@ -89,5 +90,23 @@ export function policyRoutes(s: Services): Hono<AppEnv> {
       await listAudit(s, { collection: c.req.param("collection")!, ...pageQuery(c) }),
     );
   });
+  s.api.route(app, {
+    method: "post",
+    path: "/v1/collections/:collection/purge",
+    operationId: "purgeExpired",
+    summary: "Purge a collection's expired faces now",
+    description: "Deletes the faces past the collection's retention period and those of expired " +
+      "subjects (a subject goes with its last face), with their remembered idempotent answers, " +
+      "as the hourly cron and the background purge do; answers the counts and audits them " +
+      "(`purge_expired`, counts only) when something was deleted. Safe beside enrolls and " +
+      "another purge. Admin keys only.",
+    tag: "collections",
+    status: 200,
+    response: ref("PurgeReport"),
+    problems: ["invalid_request", "forbidden"],
+  }, async (c) =>
+    c.json(
+      await purgeExpired(s, { collection: c.req.param("collection")!, caller: callerOf(s, c) }),
+    ));
   return app;
 }

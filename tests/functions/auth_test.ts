@@ -105,6 +105,7 @@ function collectionRoutes(c: string): Array<[string, string, RequestInit]> {
       `/v1/collections/${c}/subjects/ann/expiry`,
       { method: "PUT", headers: { "content-type": "application/json" }, body: "{}" },
     ],
+    ["purgeExpired", `/v1/collections/${c}/purge`, { method: "POST" }],
   ];
 }
 
