@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { rssMib, startBenchServer } from "./_server.ts";
+import { rssTreeMib, startBenchServer } from "./_server.ts";
+import { generateMasterKey } from "../lib/store/mod.ts";
 import { dataDir } from "./_data.ts";
 import { percentile, round, slope } from "./_stats.ts";
 
@@ -17,6 +18,15 @@ export interface HttpOptions {
   concurrency?: number;
   /** Subjects enrolled before the run. Default: 50. */
   subjects?: number;
+  /** The store: `"memory"`, or `"kv"` (a fresh file, sealed). Default: `"memory"`. */
+  store?: "memory" | "kv";
+  /** `deno serve --parallel` (one isolate per core; needs `store: "kv"`). Default: false. */
+  parallel?: boolean;
+  /**
+   * A new connection per request, as many clients make (the kernel spreads connections, not
+   * requests, over `deno serve --parallel`'s isolates). Default: false (keep-alive).
+   */
+  freshConnections?: boolean;
 }
 
 /** Results for one endpoint. */
@@ -33,6 +43,12 @@ export interface EndpointLoad {
 
 /** The http section of the report. */
 export interface HttpReport {
+  /** Which server: `"main"` (one process) or `"parallel"` (`deno serve --parallel`). */
+  server?: "main" | "parallel";
+  /** The store it ran on. */
+  store?: "memory" | "kv";
+  /** Whether every request opened its own connection. */
+  fresh_connections?: boolean;
   seconds: number;
   concurrency: number;
   subjects: number;
@@ -76,7 +92,17 @@ async function lfwSubjects(
 export async function runHttp(options: HttpOptions = {}): Promise<HttpReport> {
   const seconds = options.seconds ?? 30;
   const concurrency = options.concurrency ?? 2;
-  const server = await startBenchServer({ FACEGATE_ORT_THREADS: "1" });
+  const store = options.store ?? "memory";
+  const dir = store === "kv" ? await Deno.makeTempDir({ prefix: "facegate_http_" }) : null;
+  const storeEnv: Record<string, string> = dir === null ? {} : {
+    FACEGATE_STORE: "kv",
+    FACEGATE_KV_PATH: `${dir}/facegate.kv`,
+    FACEGATE_MASTER_KEY: generateMasterKey(),
+  };
+  const server = await startBenchServer(
+    { FACEGATE_ORT_THREADS: "1", ...storeEnv },
+    { parallel: options.parallel },
+  );
   const { base } = server;
   const child = { pid: server.pid };
   try {
@@ -94,7 +120,7 @@ export async function runHttp(options: HttpOptions = {}): Promise<HttpReport> {
     const t0 = performance.now();
     const sampler = setInterval(() => {
       try {
-        samples.push([round((performance.now() - t0) / 1000, 2), round(rssMib(child.pid), 1)]);
+        samples.push([round((performance.now() - t0) / 1000, 2), round(rssTreeMib(child.pid), 1)]);
       } catch { /* process gone */ }
     }, 250);
     const endpoints: EndpointLoad[] = [];
@@ -111,11 +137,13 @@ export async function runHttp(options: HttpOptions = {}): Promise<HttpReport> {
             ? `${base}/v1/collections/bench/subjects/${p.name}/verify`
             : `${base}/v1/collections/bench/identify`;
           const t = performance.now();
+          const client = options.freshConnections ? Deno.createHttpClient({}) : undefined;
           try {
             const r = await fetch(url, {
               method: "POST",
               headers: { "content-type": "image/jpeg" },
               body: p.probe,
+              client,
             });
             await r.arrayBuffer();
             lat.push(performance.now() - t);
@@ -126,6 +154,8 @@ export async function runHttp(options: HttpOptions = {}): Promise<HttpReport> {
           } catch {
             errors++;
             statuses.network = (statuses.network ?? 0) + 1;
+          } finally {
+            client?.close();
           }
         }
       };
@@ -147,6 +177,9 @@ export async function runHttp(options: HttpOptions = {}): Promise<HttpReport> {
     const lateSlope = slope(late.map((s) => s[0]), late.map((s) => s[1])) * 60;
     const max = Math.max(...rss), end = rss[rss.length - 1];
     return {
+      server: options.parallel ? "parallel" : "main",
+      store,
+      fresh_connections: options.freshConnections ?? false,
       seconds,
       concurrency,
       subjects: people.length,
@@ -167,5 +200,6 @@ export async function runHttp(options: HttpOptions = {}): Promise<HttpReport> {
     };
   } finally {
     await server.stop();
+    if (dir !== null) await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 }

@@ -357,6 +357,54 @@ export async function writeBenchmarksMd(r: BenchResults): Promise<void> {
       "![server RSS](bench/plots/http_rss.svg)",
       "",
     );
+    const hc = r.http_cores;
+    if (hc) {
+      const cores = r.environment?.cores ?? "all";
+      md.push(
+        "### Every core: `deno task serve` (`deno serve --parallel`)",
+        "",
+        `Measured ${hc.measured_at}: one process (\`functions/main.ts\`) against \`deno task serve\``,
+        `(\`functions/main_parallel.ts\`: \`deno serve --parallel\`, one isolate per core, ${cores} here), each on`,
+        `a fresh Deno KV file with encryption on, ${hc.single.concurrency} requests in flight for ${hc.single.seconds} s`,
+        `per endpoint, ${hc.single.subjects} subjects, ${
+          hc.single.fresh_connections
+            ? "a new connection per request (many clients: the kernel spreads connections, not requests, over the isolates)"
+            : "keep-alive connections"
+        }. One isolate runs one request's model work at a time, so one`,
+        "process uses one core however many requests wait; RSS is the whole process tree's.",
+        "",
+        table(
+          [
+            "server",
+            "endpoint",
+            "requests",
+            "errors",
+            "throughput (req/s)",
+            "p50 (ms)",
+            "p99 (ms)",
+          ],
+          [hc.single, hc.parallel].flatMap((x) =>
+            x.endpoints.map((e) => [
+              x.server === "parallel" ? "deno task serve (parallel)" : "functions/main.ts",
+              e.endpoint,
+              e.requests,
+              e.errors,
+              e.throughput_rps,
+              e.p50_ms,
+              e.p99_ms,
+            ])
+          ),
+        ),
+        "",
+        `Throughput, parallel / single: verify ${
+          round(hc.parallel.endpoints[0].throughput_rps / hc.single.endpoints[0].throughput_rps, 2)
+        }×, identify ${
+          round(hc.parallel.endpoints[1].throughput_rps / hc.single.endpoints[1].throughput_rps, 2)
+        }×. RSS max: ${hc.single.rss.max_mib} MiB (one process), ${hc.parallel.rss.max_mib} MiB (parallel: each`,
+        "isolate holds its own model sessions and gallery index).",
+        "",
+      );
+    }
     await Deno.writeTextFile(
       new URL("http_rss.svg", plots),
       lineChart({

@@ -17,14 +17,20 @@ export interface BenchServer {
 }
 
 /**
- * Starts the server with `env` added to the bench defaults and waits until `/healthz` answers.
+ * Starts the server with `env` added to the bench defaults and waits until `/healthz` answers:
+ * `functions/main.ts` (one process), or with `parallel` `functions/main_parallel.ts` (`deno serve
+ * --parallel`, one isolate per core; it needs a shared store, e.g. `FACEGATE_STORE: "kv"`).
  *
  * @throws {Error} When it does not answer within 30 s (the server is stopped first).
  */
-export async function startBenchServer(env: Record<string, string> = {}): Promise<BenchServer> {
+export async function startBenchServer(
+  env: Record<string, string> = {},
+  options: { parallel?: boolean } = {},
+): Promise<BenchServer> {
   const port = freePort();
+  const entry = options.parallel ? "../functions/main_parallel.ts" : "../functions/main.ts";
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("../functions/main.ts", import.meta.url).pathname],
+    args: ["run", "-A", new URL(entry, import.meta.url).pathname],
     env: {
       FACEGATE_STORE: "memory",
       FACEGATE_AUTH: "off",
@@ -66,4 +72,21 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
 export function rssMib(pid: number): number {
   const status = Deno.readTextFileSync(`/proc/${pid}/status`);
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
+}
+
+/** RSS of process `pid` and all its descendants, in MiB (`/proc/<pid>/task/<tid>/children`). */
+export function rssTreeMib(pid: number): number {
+  let total = rssMib(pid);
+  for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
+    let kids = "";
+    try {
+      kids = Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/children`).trim();
+    } catch { /* gone */ }
+    for (const kid of kids ? kids.split(/\s+/) : []) {
+      try {
+        total += rssTreeMib(Number(kid));
+      } catch { /* gone */ }
+    }
+  }
+  return total;
 }

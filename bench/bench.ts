@@ -28,6 +28,8 @@ export interface BenchResults {
   environment?: Record<string, unknown>;
   speed?: SpeedReport & { measured_at: string };
   http?: HttpReport & { measured_at: string };
+  /** One process and `deno serve --parallel` under the same load (Deno KV). */
+  http_cores?: { single: HttpReport; parallel: HttpReport; measured_at: string };
   scale?: ScaleReport & { measured_at: string };
   accuracy?: AccuracyReport & { measured_at: string };
   abuse?: AbuseReport & { measured_at: string };
@@ -107,7 +109,20 @@ if (import.meta.main) {
     };
   }
   if (run("http")) {
-    out.http = { ...(await runHttp(q ? { seconds: 5, subjects: 10 } : {})), measured_at: at };
+    const base = q ? { seconds: 5, subjects: 10 } : {};
+    out.http = { ...(await runHttp(base)), measured_at: at };
+    // Every core: one process against `deno serve --parallel`, same shared store and load.
+    const cores = {
+      ...base,
+      store: "kv" as const,
+      concurrency: 2 * navigator.hardwareConcurrency,
+      freshConnections: true,
+    };
+    out.http_cores = {
+      single: await runHttp(cores),
+      parallel: await runHttp({ ...cores, parallel: true }),
+      measured_at: at,
+    };
   }
   if (run("abuse")) {
     out.abuse = {
