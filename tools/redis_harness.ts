@@ -9,6 +9,8 @@
 export interface RedisProcess {
   /** Port on 127.0.0.1. */
   port: number;
+  /** The server's process id (tests freeze it with SIGSTOP). */
+  pid: number;
   /** The server's working directory (where `SAVE` writes `dump.rdb`); removed by `stop()`. */
   dir: string;
   /** Stops the server (SIGTERM, then SIGKILL after 5 s) and removes its temp directory. */
@@ -149,5 +151,5 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { port, dir, stop };
+  return { port, pid: child.pid, dir, stop };
 }

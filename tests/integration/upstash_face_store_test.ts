@@ -123,6 +123,56 @@ redisTest("UpstashFaceStore reads a gallery bigger than one batch in HSCAN chunk
 });
 
 redisTest(
+  "UpstashFaceStore answers store_unavailable within its timeout while redis-server is frozen (SIGSTOP), and every write is whole after SIGCONT",
+  async () => {
+    await withRedis(async ({ redis, bridge }) => {
+      const store = new UpstashFaceStore({
+        url: bridge.url,
+        token: bridge.token,
+        prefix: `test:${crypto.randomUUID()}:`,
+        timeoutMs: 1000,
+        encryption: await testKeyring(),
+      });
+      try {
+        for (let i = 0; i < 3; i++) await store.addFace(ref, `s${i}`, face());
+        // The server is alive but answers nothing: the bridge's commands wait in its socket.
+        Deno.kill(redis.pid, "SIGSTOP");
+        let results: PromiseSettledResult<unknown>[];
+        const t0 = Date.now();
+        try {
+          results = await Promise.allSettled([
+            store.addFace(ref, "s0", face()),
+            store.addFace(ref, "frozen", face()),
+            store.gallery(ref),
+            store.getSubject(ref, "s1"),
+            store.deleteSubject(ref, "s2"),
+          ]);
+        } finally {
+          Deno.kill(redis.pid, "SIGCONT");
+        }
+        const elapsed = Date.now() - t0;
+        for (const r of results) {
+          assert.equal(r.status, "rejected", "nothing can succeed while the server is frozen");
+          const reason = (r as PromiseRejectedResult).reason;
+          assert.ok(isFaceError(reason, "store_unavailable"), `unexpected ${reason}`);
+        }
+        // Bounded by the client's timeout (1 s here, 10 s by default), not by the freeze.
+        assert.ok(elapsed >= 900 && elapsed < 15_000, `${elapsed} ms`);
+        // The writes the bridge had queued may land after the thaw (each is one script: whole or
+        // absent); whatever happened, counts, subjects and gallery agree.
+        await new Promise((r) => setTimeout(r, 500));
+        const ids = await assertConsistent(store, ref);
+        assert.ok(ids.size >= 2, `${ids.size} faces`);
+        const after = await store.addFace(ref, "thawed", face());
+        assert.ok((await assertConsistent(store, ref)).has(after.id));
+      } finally {
+        await store.purge();
+      }
+    });
+  },
+);
+
+redisTest(
   "UpstashFaceStore rejects with store_unavailable when the bridge stops mid-run, and leaves no partial writes",
   async () => {
     await withRedis(async ({ redis, bridge }) => {
