@@ -48,15 +48,26 @@ export function reduceRaster(
     for (let dy = 0; dy < k; dy++) {
       const sy = Math.min(raster.height - 1, y0 + oy * k + dy);
       const row = sy * sw;
+      // Columns whose k source pixels are all inside need no clamp (all but the last at most).
+      const inside = Math.min(w, Math.floor((sw - x0) / k));
       for (let ox = 0; ox < w; ox++) {
         let r = 0, g = 0, b = 0, a = 0;
-        for (let dx = 0; dx < k; dx++) {
-          // Clamped like y: a region narrower than k replicates its last column.
-          const p = (row + Math.min(sw - 1, x0 + ox * k + dx)) * 4;
-          r += src[p];
-          g += src[p + 1];
-          b += src[p + 2];
-          a += src[p + 3];
+        if (ox < inside) {
+          for (let p = (row + x0 + ox * k) * 4, end = p + k * 4; p < end; p += 4) {
+            r += src[p];
+            g += src[p + 1];
+            b += src[p + 2];
+            a += src[p + 3];
+          }
+        } else {
+          for (let dx = 0; dx < k; dx++) {
+            // Clamped like y: a region narrower than k replicates its last column.
+            const p = (row + Math.min(sw - 1, x0 + ox * k + dx)) * 4;
+            r += src[p];
+            g += src[p + 1];
+            b += src[p + 2];
+            a += src[p + 3];
+          }
         }
         const q = ox * 4;
         acc[q] += r;
@@ -155,6 +166,35 @@ export function warpToTensor(
       }
       const fx = xs - x0, fy = ys - y0;
       let r = 0, g = 0, bl = 0, wsum = 0;
+      const p00 = (y0 * sw + x0) * 4, p01 = p00 + sw * 4;
+      if (
+        x0 >= 0 && y0 >= 0 && x0 + 1 < sw && y0 + 1 < sh &&
+        (data[p00 + 3] & data[p00 + 7] & data[p01 + 3] & data[p01 + 7]) === 255
+      ) {
+        // Interior and opaque (almost every pixel): the four taps below, unrolled, with the same
+        // weights added in the same order, so the result is bit-identical to the general case.
+        const wy0 = 1 - fy, w00 = (1 - fx) * wy0, w10 = fx * wy0;
+        const w01 = (1 - fx) * fy, w11 = fx * fy;
+        r = w00 * data[p00] + w10 * data[p00 + 4] + w01 * data[p01] + w11 * data[p01 + 4];
+        g = w00 * data[p00 + 1] + w10 * data[p00 + 5] + w01 * data[p01 + 1] +
+          w11 * data[p01 + 5];
+        bl = w00 * data[p00 + 2] + w10 * data[p00 + 6] + w01 * data[p01 + 2] +
+          w11 * data[p01 + 6];
+        wsum = w00 + w10 + w01 + w11;
+        if (wsum > 0 && wsum < 0.999999) {
+          r /= wsum;
+          g /= wsum;
+          bl /= wsum;
+        }
+        if (gray) {
+          out[o] = (0.299 * r + 0.587 * g + 0.114 * bl - mean) * inv;
+        } else {
+          out[o] = ((bgr ? bl : r) - mean) * inv;
+          out[o + plane] = (g - mean) * inv;
+          out[o + 2 * plane] = ((bgr ? r : bl) - mean) * inv;
+        }
+        continue;
+      }
       for (let j = 0; j < 2; j++) {
         const yy = y0 + j;
         const wy = j ? fy : 1 - fy;
