@@ -25,6 +25,11 @@ import { type AppDeps, consoleLogger } from "./_context.ts";
 export interface Platform {
   /** Serves the model files to the session cache (files on Deno, the bundle on Workers). */
   modelLoader: ModelLoader;
+  /**
+   * Faces per Redis gallery round trip (`UpstashFaceStore`'s `galleryBatch`). Default: the
+   * store's (2000).
+   */
+  galleryBatch?: number;
 }
 
 /**
@@ -60,7 +65,11 @@ export async function storeEncryption(config: Config): Promise<StoreEncryption> 
  */
 export async function buildAppDeps(config: Config, platform: Platform): Promise<AppDeps> {
   const encryption = config.store.kind === "memory" ? "off" : await storeEncryption(config);
-  const backend = await openBackend(config.store, { rateLimit: config.rateLimit, encryption });
+  const backend = await openBackend(config.store, {
+    rateLimit: config.rateLimit,
+    encryption,
+    galleryBatch: platform.galleryBatch,
+  });
   return {
     pipeline: {
       sessions: new SessionCache(platform.modelLoader, { threads: config.ortThreads }),

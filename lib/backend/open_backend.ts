@@ -64,6 +64,8 @@ export interface OpenBackendOptions {
   encryption?: StoreEncryption;
   /** Clock of the face store's `created_at` / `updated_at` (tests). Default: `() => new Date()`. */
   now?: () => Date;
+  /** Faces per Redis gallery round trip. Default: `UpstashFaceStore`'s (2000). */
+  galleryBatch?: number;
 }
 
 /**
@@ -113,6 +115,7 @@ export async function openBackend(
         prefix,
         encryption: options.encryption ?? "off",
         now: options.now,
+        galleryBatch: options.galleryBatch,
       }),
       keys: new UpstashKeyStore({ redis, prefix }),
       idempotency: new UpstashIdempotencyStore({ redis, prefix }),
