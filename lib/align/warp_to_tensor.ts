@@ -181,47 +181,35 @@ export function warpToTensor(
         bl = w00 * data[p00 + 2] + w10 * data[p00 + 6] + w01 * data[p01 + 2] +
           w11 * data[p01 + 6];
         wsum = w00 + w10 + w01 + w11;
-        if (wsum > 0 && wsum < 0.999999) {
-          r /= wsum;
-          g /= wsum;
-          bl /= wsum;
-        }
-        if (gray) {
-          out[o] = (0.299 * r + 0.587 * g + 0.114 * bl - mean) * inv;
-        } else {
-          out[o] = ((bgr ? bl : r) - mean) * inv;
-          out[o + plane] = (g - mean) * inv;
-          out[o + 2 * plane] = ((bgr ? r : bl) - mean) * inv;
-        }
-        continue;
-      }
-      for (let j = 0; j < 2; j++) {
-        const yy = y0 + j;
-        const wy = j ? fy : 1 - fy;
-        for (let i = 0; i < 2; i++) {
-          const xx = x0 + i;
-          const w = (i ? fx : 1 - fx) * wy;
-          if (w === 0) continue;
-          if (xx < 0 || yy < 0 || xx >= sw || yy >= sh) {
-            const v = fill / inv + mean;
-            r += w * v;
-            g += w * v;
-            bl += w * v;
-          } else {
-            const p = (yy * sw + xx) * 4;
-            const alpha = data[p + 3];
-            if (alpha === 255) {
-              r += w * data[p];
-              g += w * data[p + 1];
-              bl += w * data[p + 2];
+      } else {
+        for (let j = 0; j < 2; j++) {
+          const yy = y0 + j;
+          const wy = j ? fy : 1 - fy;
+          for (let i = 0; i < 2; i++) {
+            const xx = x0 + i;
+            const w = (i ? fx : 1 - fx) * wy;
+            if (w === 0) continue;
+            if (xx < 0 || yy < 0 || xx >= sw || yy >= sh) {
+              const v = fill / inv + mean;
+              r += w * v;
+              g += w * v;
+              bl += w * v;
             } else {
-              const t = alpha / 255, white = 255 * (1 - t);
-              r += w * (data[p] * t + white);
-              g += w * (data[p + 1] * t + white);
-              bl += w * (data[p + 2] * t + white);
+              const p = (yy * sw + xx) * 4;
+              const alpha = data[p + 3];
+              if (alpha === 255) {
+                r += w * data[p];
+                g += w * data[p + 1];
+                bl += w * data[p + 2];
+              } else {
+                const t = alpha / 255, white = 255 * (1 - t);
+                r += w * (data[p] * t + white);
+                g += w * (data[p + 1] * t + white);
+                bl += w * (data[p + 2] * t + white);
+              }
             }
+            wsum += w;
           }
-          wsum += w;
         }
       }
       if (wsum > 0 && wsum < 0.999999) {
