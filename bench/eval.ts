@@ -2,7 +2,8 @@
  * Evaluation CLI: embeds every image of a pairs file once and reports LFW-style verification
  * accuracy, AUC, TAR at fixed FAR, detection failures, speed and the mean FaceNet triplet loss.
  *
- * Usage: `deno task eval --root DIR --pairs FILE [--limit N] [--offset N] [--no-flip] [--json-embeddings]`
+ * Usage: `deno task eval --root DIR --pairs FILE [--limit N] [--offset N] [--recipe ID | --flip |
+ * --no-flip] [--json-embeddings]` (default: the recipe new collections get).
  * `pairs.csv` has the header `a,b,same` with paths relative to `--root`. One JSON object goes to
  * stdout; progress goes to stderr.
  *
@@ -11,7 +12,7 @@
 import { parseArgs } from "node:util";
 import { analyzeImage } from "../lib/pipeline/mod.ts";
 import { fileModelLoader, SessionCache } from "../lib/onnx/mod.ts";
-import { MODEL_MANIFEST } from "../models/manifest.ts";
+import { defaultRecipe, embedderRecipes, MODEL_MANIFEST } from "../models/manifest.ts";
 import { fetchModels } from "../models/fetch_models.ts";
 import {
   batchTripletLoss,
@@ -184,7 +185,11 @@ export async function evaluatePairs(
       active: triplet.active,
       triplets: A.length,
     },
-    model: MODEL_MANIFEST.embedder.id,
+    // The recipe these embeddings belong to: the weights' id alone would hide the flip setting.
+    model:
+      embedderRecipes(MODEL_MANIFEST).find((r) =>
+        r.flip === flip && r.embedder === MODEL_MANIFEST.embedder.id
+      )?.id ?? MODEL_MANIFEST.embedder.id,
     ...(options.threshold === undefined ? {} : {
       at_threshold: {
         threshold: options.threshold,
@@ -206,7 +211,8 @@ async function main(): Promise<void> {
       pairs: { type: "string" },
       limit: { type: "string" },
       offset: { type: "string" },
-      flip: { type: "boolean", default: true },
+      recipe: { type: "string" },
+      flip: { type: "boolean" },
       "no-flip": { type: "boolean", default: false },
       margin: { type: "string", default: "0.2" },
       face: { type: "string", default: "primary" },
@@ -214,7 +220,7 @@ async function main(): Promise<void> {
   });
   if (!values.root || !values.pairs) {
     console.error(
-      "usage: deno task eval --root DIR --pairs FILE [--limit N] [--offset N] [--no-flip] [--margin A] [--face primary|center|largest]",
+      "usage: deno task eval --root DIR --pairs FILE [--limit N] [--offset N] [--recipe ID | --flip | --no-flip] [--margin A] [--face primary|center|largest]",
     );
     Deno.exit(2);
   }
@@ -222,8 +228,23 @@ async function main(): Promise<void> {
   if (values.limit) pairs = pairs.slice(0, Number(values.limit));
   await fetchModels();
   const encoder = new TextEncoder();
+  // The default recipe (what new collections get) unless a recipe or a flip setting is named.
+  const recipes = embedderRecipes(MODEL_MANIFEST);
+  const recipe = values.recipe !== undefined
+    ? recipes.find((r) => r.id === values.recipe)
+    : values["no-flip"]
+    ? recipes.find((r) => !r.flip)
+    : values.flip
+    ? recipes.find((r) => r.flip)
+    : defaultRecipe(MODEL_MANIFEST);
+  if (!recipe) {
+    console.error(
+      `unknown recipe: ${values.recipe} (known: ${recipes.map((r) => r.id).join(", ")})`,
+    );
+    Deno.exit(2);
+  }
   const report = await evaluatePairs(values.root.replace(/\/$/, ""), pairs, {
-    flip: values.flip && !values["no-flip"],
+    flip: recipe.flip,
     margin: Number(values.margin),
     face: values.face === "largest" || values.face === "center" ? values.face : "primary",
     onProgress: (done, total) => {
