@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { type Config, parseConfig } from "../../lib/config.ts";
 import { type FaceStore, MemoryFaceStore } from "../../lib/store/mod.ts";
 import { MODEL_MANIFEST, type ModelManifest } from "../../models/manifest.ts";
-import { createApp } from "../../functions/app.ts";
+import { type AppDeps, createApp } from "../../functions/app.ts";
+import type { Backend } from "../../lib/backend/mod.ts";
 import type { Limits } from "../../functions/_limits.ts";
 import type { ProblemBody } from "../../functions/problem.ts";
 import { dataDir, sessions } from "../_data.ts";
@@ -87,6 +88,30 @@ export function makeApp(options: MakeAppOptions = {}) {
     limits: options.limits,
   });
   return { app, store, logs, config };
+}
+
+/**
+ * App dependencies over every store of `backend` (faces, keys, idempotency, policies, audit) with
+ * `config`, the shared test sessions and the manifest; log lines go to `logs`. `extra` overrides.
+ */
+export function backendDeps(
+  backend: Backend,
+  config: Config,
+  logs: CapturedLog,
+  extra: Partial<AppDeps> = {},
+): AppDeps {
+  return {
+    pipeline: { sessions },
+    store: backend.faces,
+    keys: backend.keys,
+    idempotency: backend.idempotency,
+    policies: backend.policies,
+    audits: backend.audit,
+    config,
+    manifest: MODEL_MANIFEST,
+    logger: { info: (f) => logs.push(f), error: (f) => logs.push(f) },
+    ...extra,
+  };
 }
 
 /** A raw POST of a data-set image (`image/jpeg` unless `type` says otherwise). */

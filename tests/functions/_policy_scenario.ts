@@ -14,6 +14,7 @@ import { defaultRecipe, MODEL_MANIFEST, recipeManifest } from "../../models/mani
 import { createApp } from "../../functions/app.ts";
 import {
   assertProblem,
+  backendDeps,
   type CapturedLog,
   json,
   PHOTOS,
@@ -21,24 +22,13 @@ import {
   putJson,
   readData,
   requestAs,
-  sessions,
 } from "./_fixtures.ts";
 
 /** Runs the scenario on `backend` (collection `gate<random>`), as test steps of `t`. */
 export async function policyScenario(t: Deno.TestContext, backend: Backend): Promise<void> {
   const config = parseConfig({ FACEGATE_RATE_LIMIT: "0", FACEGATE_STORE: "memory" });
   const logs: CapturedLog = [];
-  const app = createApp({
-    pipeline: { sessions },
-    store: backend.faces,
-    keys: backend.keys,
-    idempotency: backend.idempotency,
-    policies: backend.policies,
-    audits: backend.audit,
-    config,
-    manifest: MODEL_MANIFEST,
-    logger: { info: (f) => logs.push(f), error: (f) => logs.push(f) },
-  });
+  const app = createApp(backendDeps(backend, config, logs));
   const admin = await createApiKey(backend.keys, { name: "ops", role: "admin", collections: "*" });
   const kiosk = await createApiKey(backend.keys, {
     name: "kiosk",

@@ -11,19 +11,19 @@ import assert from "node:assert/strict";
 import { parseConfig } from "../../lib/config.ts";
 import type { Backend } from "../../lib/backend/mod.ts";
 import { createApiKey } from "../../lib/auth/mod.ts";
-import { defaultRecipe, MODEL_MANIFEST } from "../../models/manifest.ts";
+import { defaultRecipe } from "../../models/manifest.ts";
 import { type AppDeps, createApp } from "../../functions/app.ts";
 import { useCaseDeps } from "../../functions/_deps.ts";
 import { MAX_EXPIRY_DAYS, MAX_RETENTION_DAYS, purgeExpired } from "../../lib/usecases/mod.ts";
 import {
   assertProblem,
+  backendDeps,
   type CapturedLog,
   json,
   PHOTOS,
   postImage,
   putJson,
   requestAs,
-  sessions,
 } from "./_fixtures.ts";
 
 const DAY = 86_400_000;
@@ -62,18 +62,7 @@ export async function retentionScenario(
     FACEGATE_PURGE_INTERVAL_MINUTES: "0",
   });
   const logs: CapturedLog = [];
-  const deps: AppDeps = {
-    pipeline: { sessions },
-    store: backend.faces,
-    keys: backend.keys,
-    idempotency: backend.idempotency,
-    policies: backend.policies,
-    audits: backend.audit,
-    config,
-    manifest: MODEL_MANIFEST,
-    logger: { info: (f) => logs.push(f), error: (f) => logs.push(f) },
-    clock: clock.now,
-  };
+  const deps: AppDeps = backendDeps(backend, config, logs, { clock: clock.now });
   const app = createApp(deps);
   const admin = await createApiKey(backend.keys, { name: "ops", role: "admin", collections: "*" });
   const enroller = await createApiKey(backend.keys, {
