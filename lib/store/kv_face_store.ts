@@ -64,6 +64,8 @@ export interface KvFaceStoreOptions {
    * tests only). Required.
    */
   encryption?: StoreEncryption;
+  /** Faces per chunk of `galleryChunks()` (one `kv.list` each). Default: 2000. */
+  galleryChunk?: number;
 }
 
 interface SubjectMeta {
@@ -116,6 +118,7 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
   #ownsKv: boolean;
   #closed = false;
   #sealer: RecordSealer;
+  #galleryChunk: number;
   #locks = new Map<string, Promise<unknown>>();
 
   /**
@@ -131,6 +134,7 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
     this.#maxAttempts = options.maxAttempts ?? 100;
     this.#ownsKv = options.ownsKv ?? false;
     this.#sealer = new RecordSealer(options.encryption);
+    this.#galleryChunk = options.galleryChunk ?? 2000;
   }
 
   /**
@@ -484,11 +488,36 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
    * `kv.list` calls of 500 faces (and 500 subject summaries).
    */
   async gallery(ref: CollectionRef): Promise<Gallery> {
+    const rows: GalleryRow[] = [];
+    let expiries = new Map<string, number>();
+    for await (const batch of this.#galleryBatches(ref)) {
+      for (const row of batch.rows) rows.push(row);
+      expiries = batch.expiries;
+    }
+    return packGallery(rows, expiries);
+  }
+
+  /**
+   * The gallery in chunks of up to `galleryChunk` faces (see `FaceStore.galleryChunks`): identify indexes
+   * each as it arrives, so the whole float32 gallery never exists.
+   */
+  async *galleryChunks(ref: CollectionRef): AsyncIterable<Gallery> {
+    for await (const batch of this.#galleryBatches(ref)) {
+      if (batch.rows.length > 0) yield packGallery(batch.rows, batch.expiries);
+    }
+  }
+
+  /**
+   * The subjects' expiries first, then the faces `galleryChunk` at a time (one `kv.list` each,
+   * resumed from its cursor), each chunk opened as it arrives.
+   */
+  async *#galleryBatches(
+    ref: CollectionRef,
+  ): AsyncIterable<{ rows: GalleryRow[]; expiries: Map<string, number> }> {
     const keys = kvCollectionKeys(ref, this.#prefix);
     const n = keys.faces.length;
     const expiries = new Map<string, number>();
-    const rows = await this.#call("read the gallery", async () => {
-      const dek = (await this.#kv.get<WrappedDataKey>(keys.dataKey)).value;
+    const dek = await this.#call("read the gallery", async () => {
       for await (
         const e of this.#kv.list<SubjectMeta>({ prefix: keys.subjects }, { batchSize: LIST_BATCH })
       ) {
@@ -496,11 +525,22 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
           expiries.set(e.key[e.key.length - 1] as string, expiryMs(e.value.expires_at));
         }
       }
-      const entries: Deno.KvEntry<StoredFace>[] = [];
-      for await (
-        const e of this.#kv.list<StoredFace>({ prefix: keys.faces }, { batchSize: LIST_BATCH })
-      ) entries.push(e);
-      return await mapBatched(entries, OPEN_BATCH, async (e): Promise<GalleryRow> => {
+      return (await this.#kv.get<WrappedDataKey>(keys.dataKey)).value;
+    });
+    const chunk = this.#galleryChunk;
+    let cursor: string | undefined;
+    do {
+      const { entries, next } = await this.#call("read the gallery", async () => {
+        const list = this.#kv.list<StoredFace>({ prefix: keys.faces }, {
+          batchSize: LIST_BATCH,
+          limit: chunk,
+          cursor,
+        });
+        const entries: Deno.KvEntry<StoredFace>[] = [];
+        for await (const e of list) entries.push(e);
+        return { entries, next: entries.length === chunk ? list.cursor : undefined };
+      });
+      const rows = await mapBatched(entries, OPEN_BATCH, async (e): Promise<GalleryRow> => {
         const subject = e.key[n] as string, faceId = e.key[n + 1] as string;
         return {
           subject,
@@ -509,8 +549,9 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
           createdAt: Date.parse(e.value.created_at),
         };
       });
-    });
-    return packGallery(rows, expiries);
+      yield { rows, expiries };
+      cursor = next;
+    } while (cursor);
   }
 
   /** Re-wraps every collection's data key with the newest master key (see `KeyMaintenance`). */

@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { isFaceError } from "../../../lib/errors.ts";
-import type { CollectionRef, FaceStore, NewFace } from "../../../lib/store/face_store.ts";
+import type { CollectionRef, FaceStore, Gallery, NewFace } from "../../../lib/store/face_store.ts";
 
 /** A fresh store and how to dispose of it (close handles, delete keys/files). */
 export interface StoreFixture {
@@ -435,6 +435,21 @@ const cases: Case[] = [
     },
   ],
 
+  [
+    "galleryChunks(), where a store has it, yields every face of gallery() once, with its embedding, time and expiry",
+    async (store) => {
+      if (!store.galleryChunks) return; // optional: callers fall back to gallery()
+      const soon = "2030-01-02T03:04:05.000Z";
+      for (let i = 0; i < 9; i++) {
+        await store.addFace(ref(), `s${i % 4}`, face(8, i === 0 ? { expiresAt: soon } : {}));
+      }
+      await assertChunksMatchGallery(store, ref(), 9);
+      const none: Gallery[] = [];
+      for await (const c of store.galleryChunks(ref("empty"))) none.push(c);
+      assert.equal(none.reduce((n, c) => n + c.faceIds.length, 0), 0);
+    },
+  ],
+
   ["listCollections() lists the collections holding faces, of every model", async (store) => {
     assert.deepEqual(await store.listCollections(), []);
     await store.addFace(ref("staff"), "ann", face());
@@ -483,4 +498,41 @@ export async function faceStoreContractSteps(
  */
 export function runFaceStoreContract(name: string, makeStore: MakeStore): void {
   Deno.test(name, (t) => faceStoreContractSteps(t, makeStore));
+}
+
+/**
+ * Asserts that `store.galleryChunks(r)` yields the `faces` faces of `store.gallery(r)` exactly once
+ * each, with the same embedding, creation time and subject expiry.
+ */
+export async function assertChunksMatchGallery(
+  store: FaceStore,
+  r: CollectionRef,
+  faces: number,
+): Promise<number> {
+  const whole = await store.gallery(r);
+  assert.equal(whole.faceIds.length, faces);
+  const seen = new Map<string, { embedding: number[]; created: number; expires: number }>();
+  let chunks = 0;
+  for await (const c of store.galleryChunks!(r)) {
+    chunks++;
+    c.faceIds.forEach((id, i) => {
+      assert.ok(!seen.has(id), `face ${id} in two chunks`);
+      seen.set(id, {
+        embedding: [...c.vectors.subarray(i * c.dim, (i + 1) * c.dim)],
+        created: c.createdAt![i],
+        expires: c.subjectExpiresAt![c.subjectIndex[i]],
+      });
+    });
+  }
+  assert.equal(seen.size, faces);
+  whole.faceIds.forEach((id, i) => {
+    const got = seen.get(id);
+    assert.ok(got, `face ${id} in no chunk`);
+    assert.deepEqual(got.embedding, [
+      ...whole.vectors.subarray(i * whole.dim, (i + 1) * whole.dim),
+    ]);
+    assert.equal(got.created, whole.createdAt![i]);
+    assert.equal(got.expires, whole.subjectExpiresAt![whole.subjectIndex[i]]);
+  });
+  return chunks;
 }

@@ -3,15 +3,24 @@ import { KvFaceStore } from "../../../lib/store/kv_face_store.ts";
 import type { CollectionRef } from "../../../lib/store/face_store.ts";
 import type { StoreEncryption } from "../../../lib/store/mod.ts";
 import { testKeyring } from "../../_master_key.ts";
-import { rejectsWithCode, runFaceStoreContract, unitVector } from "./_contract.ts";
+import {
+  assertChunksMatchGallery,
+  rejectsWithCode,
+  runFaceStoreContract,
+  unitVector,
+} from "./_contract.ts";
 
 /** A store on a fresh temp KV file under a random prefix, removed by cleanup. */
-async function makeKvStore(encryption: StoreEncryption | "test-key" = "test-key") {
+async function makeKvStore(
+  encryption: StoreEncryption | "test-key" = "test-key",
+  galleryChunk?: number,
+) {
   const dir = await Deno.makeTempDir({ prefix: "facegate_kv_" });
   const path = `${dir}/store.kv`;
   const store = await KvFaceStore.open(path, {
     prefix: ["test", crypto.randomUUID()],
     encryption: encryption === "test-key" ? await testKeyring() : encryption,
+    galleryChunk,
   })
     .catch(async (err) => {
       await Deno.remove(dir, { recursive: true });
@@ -91,6 +100,25 @@ Deno.test("KvFaceStore reports store_unavailable once its handle is closed", asy
     await rejectsWithCode(store.addFace(ref, "ann", face()), "store_unavailable");
     await rejectsWithCode(store.gallery(ref), "store_unavailable");
     await rejectsWithCode(store.listSubjects(ref), "store_unavailable");
+  } finally {
+    await cleanup();
+  }
+});
+
+Deno.test("KvFaceStore.galleryChunks() resumes its list across chunks: every face once, as gallery() has it", async () => {
+  const { store, cleanup } = await makeKvStore("test-key", 7);
+  try {
+    for (let i = 0; i < 30; i++) {
+      await store.addFace(ref, `s${i % 4}`, {
+        ...face(),
+        ...(i === 3 ? { expiresAt: "2030-01-02T03:04:05.000Z" } : {}),
+      });
+    }
+    const chunks = await assertChunksMatchGallery(store, ref, 30);
+    assert.equal(chunks, Math.ceil(30 / 7));
+    // A chunk size that divides the count exactly ends without an empty chunk.
+    for (let i = 0; i < 5; i++) await store.addFace(ref, "more", face());
+    assert.equal(await assertChunksMatchGallery(store, ref, 35), 5);
   } finally {
     await cleanup();
   }
