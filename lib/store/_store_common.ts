@@ -199,6 +199,33 @@ export function packGallery(
   };
 }
 
+/** One batch of a store's gallery read: its opened rows and every subject expiry known so far. */
+export interface GalleryBatch {
+  rows: GalleryRow[];
+  /** Subject -> expiry (ms); complete from the first batch on. */
+  expiries: Map<string, number>;
+}
+
+/** The whole gallery from a store's batches ({@linkcode FaceStore.gallery}). */
+export async function galleryOfBatches(batches: AsyncIterable<GalleryBatch>): Promise<Gallery> {
+  const rows: GalleryRow[] = [];
+  let expiries = new Map<string, number>();
+  for await (const batch of batches) {
+    for (const row of batch.rows) rows.push(row);
+    expiries = batch.expiries;
+  }
+  return packGallery(rows, expiries);
+}
+
+/** Each non-empty batch packed on its own ({@linkcode FaceStore.galleryChunks}). */
+export async function* chunksOfBatches(
+  batches: AsyncIterable<GalleryBatch>,
+): AsyncIterable<Gallery> {
+  for await (const batch of batches) {
+    if (batch.rows.length > 0) yield packGallery(batch.rows, batch.expiries);
+  }
+}
+
 /** Wraps a backend failure as `FaceError("store_unavailable")`; FaceErrors pass through. */
 export function unavailable(store: FaceStore["kind"], action: string, cause: unknown): FaceError {
   if (cause instanceof FaceError) return cause;

@@ -37,13 +37,15 @@ import { commitKv, kvBackoff } from "./commit_kv.ts";
 import {
   checkExpiry,
   checkNewFace,
+  chunksOfBatches,
   decodeCursor,
   encodeCursor,
   expiryMs,
+  type GalleryBatch,
+  galleryOfBatches,
   type GalleryRow,
   MAX_FACES_PER_SUBJECT,
   newFaceId,
-  packGallery,
   pageLimit,
   tooManyFaces,
   unavailable,
@@ -487,24 +489,16 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
    * Every face of the collection, packed with creation times and subject expiries, read in batched
    * `kv.list` calls of 500 faces (and 500 subject summaries).
    */
-  async gallery(ref: CollectionRef): Promise<Gallery> {
-    const rows: GalleryRow[] = [];
-    let expiries = new Map<string, number>();
-    for await (const batch of this.#galleryBatches(ref)) {
-      for (const row of batch.rows) rows.push(row);
-      expiries = batch.expiries;
-    }
-    return packGallery(rows, expiries);
+  gallery(ref: CollectionRef): Promise<Gallery> {
+    return galleryOfBatches(this.#galleryBatches(ref));
   }
 
   /**
    * The gallery in chunks of up to `galleryChunk` faces (see `FaceStore.galleryChunks`): identify indexes
    * each as it arrives, so the whole float32 gallery never exists.
    */
-  async *galleryChunks(ref: CollectionRef): AsyncIterable<Gallery> {
-    for await (const batch of this.#galleryBatches(ref)) {
-      if (batch.rows.length > 0) yield packGallery(batch.rows, batch.expiries);
-    }
+  galleryChunks(ref: CollectionRef): AsyncIterable<Gallery> {
+    return chunksOfBatches(this.#galleryBatches(ref));
   }
 
   /**
@@ -513,7 +507,7 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
    */
   async *#galleryBatches(
     ref: CollectionRef,
-  ): AsyncIterable<{ rows: GalleryRow[]; expiries: Map<string, number> }> {
+  ): AsyncIterable<GalleryBatch> {
     const keys = kvCollectionKeys(ref, this.#prefix);
     const n = keys.faces.length;
     const expiries = new Map<string, number>();

@@ -44,13 +44,15 @@ import { upstashClient, type UpstashClientOptions } from "./upstash_redis.ts";
 import {
   checkExpiry,
   checkNewFace,
+  chunksOfBatches,
   decodeCursor,
   encodeCursor,
   expiryMs,
+  type GalleryBatch,
+  galleryOfBatches,
   type GalleryRow,
   MAX_FACES_PER_SUBJECT,
   newFaceId,
-  packGallery,
   pageLimit,
   tooManyFaces,
   unavailable,
@@ -492,24 +494,16 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
    * up to `galleryBatch` faces. Rows written before retention existed carry no creation time: it
    * is read from their faces' records, in one more round trip.
    */
-  async gallery(ref: CollectionRef): Promise<Gallery> {
-    const rows: GalleryRow[] = [];
-    let expiries = new Map<string, number>();
-    for await (const batch of this.#galleryBatches(ref)) {
-      for (const row of batch.rows) rows.push(row);
-      expiries = batch.expiries;
-    }
-    return packGallery(rows, expiries);
+  gallery(ref: CollectionRef): Promise<Gallery> {
+    return galleryOfBatches(this.#galleryBatches(ref));
   }
 
   /**
    * The gallery in chunks of up to `galleryBatch` faces, one round trip each (see
    * `FaceStore.galleryChunks`): identify indexes each as it arrives.
    */
-  async *galleryChunks(ref: CollectionRef): AsyncIterable<Gallery> {
-    for await (const batch of this.#galleryBatches(ref)) {
-      if (batch.rows.length > 0) yield packGallery(batch.rows, batch.expiries);
-    }
+  galleryChunks(ref: CollectionRef): AsyncIterable<Gallery> {
+    return chunksOfBatches(this.#galleryBatches(ref));
   }
 
   /**
@@ -519,7 +513,7 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
    */
   async *#galleryBatches(
     ref: CollectionRef,
-  ): AsyncIterable<{ rows: GalleryRow[]; expiries: Map<string, number> }> {
+  ): AsyncIterable<GalleryBatch> {
     const keys = redisCollectionKeys(ref, this.#prefix);
     const seen = new Set<string>();
     const expiries = new Map<string, number>();
