@@ -21,30 +21,22 @@ import { FaceError } from "../lib/errors.ts";
 import { createApp } from "./app.ts";
 import { type AppEnv, consoleLogger } from "./_context.ts";
 import { buildDeps } from "./main.ts";
-import { problemResponse } from "./problem.ts";
-
-let started: Promise<Hono<AppEnv>> | undefined;
+import { startOnce, startupFailure } from "./_start_once.ts";
 
 /** This isolate's app, started on first use; a failed start is retried next time. */
-function ready(): Promise<Hono<AppEnv>> {
-  started ??= (async () => {
-    const config = parseConfig(Deno.env.toObject());
-    if (config.store.kind === "memory") {
-      throw new FaceError(
-        "invalid_request",
-        "Cannot serve in parallel with FACEGATE_STORE=memory: each isolate would have its own " +
-          "faces (use Deno KV or Upstash Redis)",
-      );
-    }
-    const app = createApp(await buildDeps(config));
-    consoleLogger.info({ msg: "facegate isolate started", store: config.store.kind });
-    return app;
-  })();
-  started.catch(() => {
-    started = undefined;
-  });
-  return started;
-}
+const ready = startOnce(async (): Promise<Hono<AppEnv>> => {
+  const config = parseConfig(Deno.env.toObject());
+  if (config.store.kind === "memory") {
+    throw new FaceError(
+      "invalid_request",
+      "Cannot serve in parallel with FACEGATE_STORE=memory: each isolate would have its own " +
+        "faces (use Deno KV or Upstash Redis)",
+    );
+  }
+  const app = createApp(await buildDeps(config));
+  consoleLogger.info({ msg: "facegate isolate started", store: config.store.kind });
+  return app;
+});
 
 /** The handler `deno serve` calls. */
 export default {
@@ -53,13 +45,7 @@ export default {
     try {
       app = await ready();
     } catch (err) {
-      const requestId = crypto.randomUUID();
-      consoleLogger.error({
-        msg: "facegate cannot start",
-        request_id: requestId,
-        error: err instanceof Error ? err.message : String(err),
-      });
-      return problemResponse(new Error("startup failed"), requestId);
+      return startupFailure("facegate cannot start", err);
     }
     return await app.fetch(request, info);
   },

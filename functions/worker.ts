@@ -32,7 +32,7 @@ import { MODEL_MANIFEST } from "../models/manifest.ts";
 import { type AppDeps, createApp } from "./app.ts";
 import { type AppEnv, consoleLogger } from "./_context.ts";
 import { authStartupWarning } from "./_auth.ts";
-import { problemResponse } from "./problem.ts";
+import { startOnce, startupFailure } from "./_start_once.ts";
 import { buildAppDeps } from "./_deps.ts";
 import { scheduledPurge } from "./_scheduled_purge.ts";
 import { encryptionStartupWarning } from "./_master_key.ts";
@@ -141,8 +141,6 @@ interface Started {
   deps: AppDeps;
 }
 
-let started: Promise<Started> | undefined;
-
 async function startApp(env: Record<string, unknown>): Promise<Started> {
   const deps = await buildWorkerDeps(env);
   consoleLogger.info({
@@ -155,13 +153,7 @@ async function startApp(env: Record<string, unknown>): Promise<Started> {
 }
 
 /** The app of this isolate, started on first use; a failed start is retried next time. */
-function ready(env: Record<string, unknown>): Promise<Started> {
-  started ??= startApp(env);
-  started.catch(() => {
-    started = undefined;
-  });
-  return started;
-}
+const ready = startOnce(startApp);
 
 /**
  * The Worker: the env is read once per isolate, on the first request. When the app cannot
@@ -178,13 +170,7 @@ export default {
     try {
       app = (await ready(env)).app;
     } catch (err) {
-      const requestId = crypto.randomUUID();
-      consoleLogger.error({
-        msg: "facegate worker cannot start",
-        request_id: requestId,
-        error: err instanceof Error ? err.message : String(err),
-      });
-      return problemResponse(new Error("startup failed"), requestId);
+      return startupFailure("facegate worker cannot start", err);
     }
     return await app.fetch(request, env, ctx);
   },
