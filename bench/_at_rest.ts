@@ -21,7 +21,7 @@ import {
   type StoreEncryption,
   TemplateCipher,
 } from "../lib/store/mod.ts";
-import { syntheticGallery } from "./_synthetic_gallery.ts";
+import { enrollGallery, syntheticGallery } from "./_synthetic_gallery.ts";
 import { percentile, round } from "./_stats.ts";
 
 /** One measured variant. */
@@ -42,17 +42,7 @@ async function load(store: FaceStore, faces: number): Promise<number> {
   const g = syntheticGallery({ faces, genuineDistance: 0.9, seed: 7 });
   const ref = { model: "bench@1", collection: "atrest" };
   const t0 = performance.now();
-  let next = 0;
-  const worker = async () => {
-    while (next < faces) {
-      const i = next++;
-      await store.addFace(ref, g.subjects[g.subjectIndex[i]], {
-        embedding: g.vectors.slice(i * g.dim, (i + 1) * g.dim),
-        quality: 0.9,
-      });
-    }
-  };
-  await Promise.all(Array.from({ length: 16 }, worker));
+  await enrollGallery(store, ref, g);
   return faces / ((performance.now() - t0) / 1000);
 }
 

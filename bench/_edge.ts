@@ -35,7 +35,7 @@ import type { Raster } from "../lib/image/raster.ts";
 import { crc32 } from "../lib/image/_png_chunks.ts";
 import { defaultRecipe } from "../models/manifest.ts";
 import { benchImages } from "./_images.ts";
-import { syntheticGallery } from "./_synthetic_gallery.ts";
+import { enrollGallery, syntheticGallery } from "./_synthetic_gallery.ts";
 import { percentile, round } from "./_stats.ts";
 
 const MIB = 1024 * 1024;
@@ -349,17 +349,7 @@ export async function runEdge(options: EdgeOptions = {}): Promise<EdgeReport> {
     });
     const ref = { model: defaultRecipe().id, collection: "edge" };
     const g = syntheticGallery({ faces, seed: 9 });
-    let next = 0;
-    const load = async () => {
-      while (next < faces) {
-        const i = next++;
-        await store.addFace(ref, g.subjects[g.subjectIndex[i]], {
-          embedding: g.vectors.subarray(i * g.dim, (i + 1) * g.dim),
-          quality: 0.9,
-        });
-      }
-    };
-    await Promise.all(Array.from({ length: 16 }, load));
+    await enrollGallery(store, ref, g);
     console.error(`edge: loaded ${faces} synthetic faces`);
     const vars = {
       UPSTASH_REDIS_REST_URL: bridge.url,

@@ -22,7 +22,7 @@ import { RespConnection, startBridge } from "../tools/upstash_bridge.ts";
 import { parsePairs, scorePairs } from "./eval.ts";
 import { embedDataset } from "./_embed_dataset.ts";
 import { dataDir } from "./_data.ts";
-import { gaussian, noisy, prng, syntheticGallery } from "./_synthetic_gallery.ts";
+import { enrollGallery, gaussian, noisy, prng, syntheticGallery } from "./_synthetic_gallery.ts";
 import { percentile, round } from "./_stats.ts";
 
 /** Options for {@linkcode runScale}. */
@@ -225,17 +225,7 @@ export async function redisScale(sizes: number[], genuineDistance: number, probe
       const mem0 = await redisUsedMemory(redis.port);
       const g = syntheticGallery({ faces, genuineDistance, seed: 5 });
       const t0 = performance.now();
-      let next = 0;
-      const worker = async () => {
-        while (next < faces) {
-          const i = next++;
-          await store.addFace(ref, g.subjects[g.subjectIndex[i]], {
-            embedding: g.vectors.subarray(i * g.dim, (i + 1) * g.dim),
-            quality: 0.9,
-          });
-        }
-      };
-      await Promise.all(Array.from({ length: 16 }, worker));
+      await enrollGallery(store, ref, g);
       const loadS = (performance.now() - t0) / 1000;
       const mem1 = await redisUsedMemory(redis.port);
       const tg: number[] = [], ts: number[] = [];

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Gallery } from "../lib/store/mod.ts";
+import type { CollectionRef, FaceStore, Gallery } from "../lib/store/mod.ts";
 
 /** Options for {@linkcode syntheticGallery}. */
 export interface SyntheticGalleryOptions {
@@ -132,4 +132,28 @@ export function tableNormal(rand: () => number): () => number {
     left--;
     return table[pos++ & mask];
   };
+}
+
+/**
+ * Enrolls every face of `g` into `store` under `ref` (its subjects, quality 0.9), `parallel`
+ * writes in flight (default 16).
+ */
+export async function enrollGallery(
+  store: FaceStore,
+  ref: CollectionRef,
+  g: Gallery,
+  parallel = 16,
+): Promise<void> {
+  const faces = g.faceIds.length;
+  let next = 0;
+  const writer = async () => {
+    while (next < faces) {
+      const i = next++;
+      await store.addFace(ref, g.subjects[g.subjectIndex[i]], {
+        embedding: g.vectors.subarray(i * g.dim, (i + 1) * g.dim),
+        quality: 0.9,
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, writer));
 }
