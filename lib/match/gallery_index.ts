@@ -142,7 +142,10 @@ export class GalleryIndex {
     options: GalleryIndexOptions = {},
   ): Promise<GalleryIndex> {
     let dim = 0, n = 0;
-    let rows: Int8Array = new Int8Array(0), scales: Float32Array = new Float32Array(0);
+    // Rows are quantised straight into the kernel's memory (grown as chunks come), not copied
+    // there at the end.
+    let placed: PlacedRows | undefined;
+    let scales: Float32Array = new Float32Array(0);
     let subjectIndex: Int32Array = new Int32Array(0);
     let createdAt: Float64Array = new Float64Array(0);
     const subjects: string[] = [], expires: number[] = [], faceIds: string[] = [];
@@ -159,12 +162,12 @@ export class GalleryIndex {
       }
       if (n + m > scales.length) {
         const cap = Math.max(n + m, scales.length * 2);
-        rows = grown(rows, cap * dim);
+        placed = placeRows(cap, dim, options, placed);
         scales = grown(scales, cap);
         subjectIndex = grown(subjectIndex, cap);
         createdAt = grown(createdAt, cap);
       }
-      quantizeRows(g.vectors, m, dim, rows, scales, n);
+      quantizeRows(g.vectors, m, dim, placed!.rows, scales, n);
       for (let i = 0; i < m; i++) {
         const name = g.subjects[g.subjectIndex[i]];
         let si = bySubject.get(name);
@@ -180,8 +183,10 @@ export class GalleryIndex {
       }
       n += m;
     }
-    const placed = placeRows(n, dim, options);
-    placed.rows.set(rows.subarray(0, n * dim));
+    placed ??= placeRows(0, 0, options);
+    const rows = placed.kernel
+      ? new Int8Array(placed.kernel.memory.buffer, 0, n * dim)
+      : placed.rows.subarray(0, n * dim);
     const gallery: Gallery = {
       dim,
       subjects,
@@ -191,7 +196,7 @@ export class GalleryIndex {
       createdAt: createdAt.slice(0, n),
       subjectExpiresAt: Float64Array.from(expires),
     };
-    return new GalleryIndex(gallery, placed.rows, scales.slice(0, n), placed.kernel);
+    return new GalleryIndex(gallery, rows, scales.slice(0, n), placed.kernel);
   }
 
   /** Bytes held by the index's vectors and scales. */
@@ -297,13 +302,28 @@ export class GalleryIndex {
   }
 }
 
-/** Where `n` int8 rows of `dim` live: in the SIMD kernel's memory when it can hold them. */
+/** Int8 rows and the SIMD kernel whose memory holds them (null: a plain array). */
+interface PlacedRows {
+  rows: Int8Array;
+  kernel: DotsKernel | null;
+}
+
+/**
+ * Room for `n` int8 rows of `dim`: in the SIMD kernel's memory when it can hold them (with the
+ * probe and output space after them), else in an array. Given `from`, grows it keeping its rows
+ * (a wasm memory grows in place; an array, or rows the kernel cannot grow to hold, are copied).
+ */
 function placeRows(
   n: number,
   dim: number,
   options: GalleryIndexOptions,
-): { rows: Int8Array; kernel: DotsKernel | null } {
-  let kernel = options.simd === false || dim % 16 !== 0 ? null : instantiateDotsKernel();
+  from?: PlacedRows,
+): PlacedRows {
+  let kernel = from
+    ? from.kernel
+    : options.simd === false || dim % 16 !== 0
+    ? null
+    : instantiateDotsKernel();
   if (kernel) {
     const need = n * dim + dim + 16 + CHUNK * 4;
     const have = kernel.memory.buffer.byteLength;
@@ -314,7 +334,9 @@ function placeRows(
       kernel = null;
     }
   }
-  return { rows: new Int8Array(n * dim), kernel };
+  const rows = new Int8Array(n * dim);
+  if (from) rows.set(from.rows.subarray(0, Math.min(from.rows.length, rows.length)));
+  return { rows, kernel };
 }
 
 /**
