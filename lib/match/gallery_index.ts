@@ -160,9 +160,15 @@ export class GalleryIndex {
       if (g.dim !== dim) {
         throw new RangeError(`Cannot index gallery: a chunk has ${g.dim} dims, not ${dim}`);
       }
+      // The kernel's memory grows in place, so to the exact need (what it holds stays as long as
+      // the index); an array doubles, so that copying it stays linear.
+      if (!placed || placed.rows.length < (n + m) * dim) {
+        const inKernel = placed?.kernel !== null;
+        const cap = inKernel ? n + m : Math.max(n + m, 2 * placed!.rows.length / dim);
+        placed = placeRows(cap, dim, options, placed);
+      }
       if (n + m > scales.length) {
         const cap = Math.max(n + m, scales.length * 2);
-        placed = placeRows(cap, dim, options, placed);
         scales = grown(scales, cap);
         subjectIndex = grown(subjectIndex, cap);
         createdAt = grown(createdAt, cap);
