@@ -63,6 +63,7 @@ export const OPERATION_ACTIONS: Readonly<Record<string, Action>> = {
   compare: "match",
   verifySubject: "match",
   identify: "match",
+  checkLiveness: "analyze",
   enrollFace: "enroll",
   listSubjects: "read",
   getSubject: "read",

@@ -22,7 +22,7 @@ import type { AppEnv } from "./_context.ts";
 export const SMALL_BODY_BYTES = 64 * 1024;
 
 const IMAGE_ROUTE_RE =
-  /^\/v1\/(?:detect|embed|compare|collections\/[^/]+\/(?:identify|subjects\/[^/]+\/(?:faces|verify)))\/?$/;
+  /^\/v1\/(?:detect|embed|compare|liveness|collections\/[^/]+\/(?:identify|subjects\/[^/]+\/(?:faces|verify)))\/?$/;
 const WEBHOOK_PATH = "/v1/webhooks/upload";
 
 /** How one request is bounded. */

@@ -82,6 +82,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   collections: "Enrolled subjects and their faces.",
   meta: "Health, this document, the API page and the web app.",
   webhooks: "Deliveries from an upload service.",
+  liveness: "Presentation-attack detection: is the face a live person, not a print or a screen?",
 };
 
 /** The name of the bearer security scheme in the document. */

@@ -23,6 +23,12 @@ export interface RequestOptions {
   k?: number;
   /** The subject's expiry as given (checked by the use case). */
   expires_at?: string;
+  /** `true` asks for a liveness check; `false` asks to skip the policy's (admin only). */
+  liveness?: boolean;
+  /** The token of a passed liveness challenge. */
+  liveness_token?: string;
+  /** A liveness score threshold in (0, 1) (`/v1/liveness`). */
+  liveness_threshold?: number;
 }
 
 /** Which options a route accepts. */
@@ -35,6 +41,11 @@ export interface ReadOptionsSpec {
   k?: boolean;
   /** Accepts `expires_at`. Default: false. */
   expiresAt?: boolean;
+  /**
+   * `"match"`: accepts `liveness` and `liveness_token`; `"enroll"`: `liveness`; `"score"`:
+   * `threshold` as a liveness score in (0, 1). Default: none.
+   */
+  liveness?: "match" | "enroll" | "score";
 }
 
 const PROBE_FACES: readonly FaceSelection[] = ["largest", "center", "primary", "single"];
@@ -63,8 +74,11 @@ export function readOptions(
   const raw = (name: string): string | undefined => {
     const q = query[name];
     const b = fields[name];
-    if (b !== undefined && b !== null && typeof b !== "string" && typeof b !== "number") {
-      throw bad(name, "it must be a string or a number");
+    if (
+      b !== undefined && b !== null && typeof b !== "string" && typeof b !== "number" &&
+      typeof b !== "boolean"
+    ) {
+      throw bad(name, "it must be a string, a number or a boolean");
     }
     const body = b === undefined || b === null ? undefined : String(b);
     if (q !== undefined && body !== undefined && q !== body) {
@@ -103,6 +117,28 @@ export function readOptions(
       const n = /^\d+$/.test(k) ? Number(k) : NaN;
       if (!(n >= 1 && n <= 50)) throw bad("k", "it must be an integer in 1..50");
       out.k = n;
+    }
+  }
+  if (spec.liveness === "match" || spec.liveness === "enroll") {
+    const l = raw("liveness");
+    if (l !== undefined) {
+      if (l !== "true" && l !== "false") throw bad("liveness", "it must be true or false");
+      out.liveness = l === "true";
+    }
+  }
+  if (spec.liveness === "match") {
+    const t = raw("liveness_token");
+    if (t !== undefined) {
+      if (!/^[A-Za-z0-9_.-]{1,4096}$/.test(t)) throw bad("liveness_token", "it is not a token");
+      out.liveness_token = t;
+    }
+  }
+  if (spec.liveness === "score") {
+    const t = raw("threshold");
+    if (t !== undefined) {
+      const n = /^\s*[0-9.eE+-]+\s*$/.test(t) ? Number(t) : NaN;
+      if (!(n > 0 && n < 1)) throw bad("threshold", "it must be a liveness score in (0, 1)");
+      out.liveness_threshold = n;
     }
   }
   if (spec.expiresAt) {
@@ -182,6 +218,21 @@ export const OPTION_PARAMS = {
     in: "query",
     description: "Number of candidates, 1..50 (default 5).",
     schema: { type: "integer", minimum: 1, maximum: 50 },
+  },
+  liveness: {
+    name: "liveness",
+    in: "query",
+    description: "`true` judges the probe with the passive liveness model (a face judged not " +
+      "live never matches); `false` skips a collection policy's liveness requirement (admin " +
+      "keys only, audited). Default: the collection's match policy decides.",
+    schema: { type: "boolean" },
+  },
+  liveness_token: {
+    name: "liveness_token",
+    in: "query",
+    description: "The token of a passed liveness challenge (`POST /v1/liveness/sessions`), for a " +
+      "collection whose policy requires the `challenge` mode; single use, short-lived.",
+    schema: { type: "string" },
   },
   expires_at: {
     name: "expires_at",

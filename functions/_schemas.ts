@@ -49,6 +49,35 @@ const RETENTION = {
     "purged.",
 };
 
+const LIVENESS_VERDICT = {
+  ...obj({
+    live: { type: "boolean" },
+    score: { type: ["number", "null"], minimum: 0, maximum: 1 },
+    threshold: num,
+    mode: { type: "string", enum: ["passive", "challenge"] },
+    source: { type: "string", enum: ["policy", "request"] },
+    reason: {
+      type: "string",
+      enum: ["not_live", "insufficient_context", "challenge_required", "challenge_face_mismatch"],
+    },
+  }, ["reason"]),
+  description: "The liveness verdict on the probe (when the policy or the request asked): a face " +
+    "judged not live never matches; `reason` says why it is not live.",
+};
+const LIVENESS_POLICY = {
+  oneOf: [
+    obj({
+      required: { type: "boolean" },
+      mode: { type: "string", enum: ["passive", "challenge"] },
+      threshold: { type: "number", exclusiveMinimum: 0, exclusiveMaximum: 1 },
+    }, ["mode", "threshold"]),
+    { type: "null" },
+  ],
+  description: "Liveness on every verify, identify and enroll of the collection: `passive` (a " +
+    "trusted camera; the model judges the probe) or `challenge` (verify needs the token of a " +
+    "passed challenge whose face is the probe's); `threshold` only stricter than the calibrated.",
+};
+
 /**
  * The pattern of collection and subject names (`validateName` in `lib/store/keys.ts`):
  * `[A-Za-z0-9_.@-]{1,128}`, not `.` or `..`.
@@ -206,16 +235,18 @@ export const COMPONENT_SCHEMAS = {
     face_id: str,
     rotation,
     model: str,
-  }, ["rotation"]),
+    liveness: LIVENESS_VERDICT,
+  }, ["rotation", "liveness"]),
   Candidate: obj({ subject: str, distance: num, similarity: num, confidence: num, face_id: str }),
   IdentifyResponse: obj({
     match: { oneOf: [c("Candidate"), { type: "null" }] },
     candidates: { type: "array", items: c("Candidate") },
+    liveness: LIVENESS_VERDICT,
     rotation,
     threshold: num,
     threshold_source: THRESHOLD_SOURCE,
     model: str,
-  }, ["rotation"]),
+  }, ["rotation", "liveness"]),
   IdentifyAllResponse: obj({
     faces: {
       type: "array",
@@ -223,7 +254,8 @@ export const COMPONENT_SCHEMAS = {
         box: c("Box"),
         match: { oneOf: [c("Candidate"), { type: "null" }] },
         candidates: { type: "array", items: c("Candidate") },
-      }),
+        liveness: LIVENESS_VERDICT,
+      }, ["liveness"]),
     },
     detected: { type: "integer", description: "Faces found, including any beyond the limit" },
     rotation,
@@ -241,8 +273,22 @@ export const COMPONENT_SCHEMAS = {
     verify: c("PolicyRule"),
     identify: c("PolicyRule"),
     retention: { oneOf: [RETENTION, { type: "null" }] },
+    liveness: LIVENESS_POLICY,
     updated_at: { type: ["string", "null"] },
   }),
+  LivenessResponse: obj({
+    live: { type: "boolean" },
+    score: { type: "number", minimum: 0, maximum: 1, description: "Bona fide probability" },
+    threshold: num,
+    model: str,
+    box: c("Box"),
+    context: {
+      type: "number",
+      description: "The context the image allowed around the face (× the box; the model wants " +
+        "2.7, and below 1.5 it does not judge)",
+    },
+    rotation,
+  }, ["rotation"]),
   AuditEvent: {
     type: "object",
     required: ["id", "time", "action"],
@@ -258,6 +304,7 @@ export const COMPONENT_SCHEMAS = {
           "delete_collection",
           "policy_set",
           "decision_loosened",
+          "liveness_skipped",
           "subject_expiry_set",
           "purge_expired",
         ],
@@ -284,7 +331,8 @@ export const COMPONENT_SCHEMAS = {
     verify: POLICY_THRESHOLD,
     identify: POLICY_THRESHOLD,
     retention: { oneOf: [RETENTION, { type: "null" }] },
-  }, ["verify", "identify", "retention"]),
+    liveness: LIVENESS_POLICY,
+  }, ["verify", "identify", "retention", "liveness"]),
   Health: obj({
     status: str,
     store: str,
@@ -301,7 +349,9 @@ export const COMPONENT_SCHEMAS = {
       k: { type: "integer" },
       metadata: { type: "object" },
       expires_at: EXPIRES_AT,
-    }, ["face", "threshold", "far", "k", "metadata", "expires_at"]),
+      liveness: { type: "boolean" },
+      liveness_token: str,
+    }, ["face", "threshold", "far", "k", "metadata", "expires_at", "liveness", "liveness_token"]),
     description: "Options may also be given in the query string (not both with different values).",
   },
   ImageMultipart: obj({

@@ -29,6 +29,7 @@ import { subjectRoutes } from "./subjects.ts";
 import { collectionRoutes } from "./collections.ts";
 import { policyRoutes } from "./policy.ts";
 import { verifyRoutes } from "./verify.ts";
+import { livenessRoutes } from "./liveness.ts";
 import { identifyRoutes } from "./identify.ts";
 import { metaRoutes } from "./meta.ts";
 import { webhookRoutes } from "./webhooks.ts";
@@ -104,6 +105,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       policyRoutes,
       verifyRoutes,
       identifyRoutes,
+      livenessRoutes,
       metaRoutes,
       webRoutes,
     ]

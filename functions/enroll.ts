@@ -28,25 +28,40 @@ export function enrollRoutes(s: Services): Hono<AppEnv> {
       description: "Adds the face of an image to a subject (created on first use). Refuses faces " +
         "failing the quality gate (`low_quality`, with `reasons`) and images with several faces " +
         "unless `face=largest|center|primary`. Optional `metadata` (a JSON object, at most 8 KiB) in " +
-        "JSON or multipart bodies; optional `expires_at` sets the subject's expiry.",
+        "JSON or multipart bodies; optional `expires_at` sets the subject's expiry. When the " +
+        "collection's policy requires liveness (or `liveness=true`) a face the passive model " +
+        "does not judge live is refused (`not_live`, `insufficient_context`).",
       tag: "collections",
-      query: [OPTION_PARAMS.face(FACES, "single"), OPTION_PARAMS.expires_at, IDEMPOTENCY_KEY_PARAM],
+      query: [
+        OPTION_PARAMS.face(FACES, "single"),
+        OPTION_PARAMS.expires_at,
+        OPTION_PARAMS.liveness,
+        IDEMPOTENCY_KEY_PARAM,
+      ],
       body: IMAGE_BODY,
       status: 201,
       response: ref("EnrollResponse"),
-      problems: probeProblems("low_quality", "conflict"),
+      problems: probeProblems(
+        "low_quality",
+        "not_live",
+        "insufficient_context",
+        "policy_violation",
+        "conflict",
+      ),
     },
     idempotent(s),
     async (c) => {
       const { images, fields, options } = await readImageRequest(c.req, ["image"], {
         faces: FACES,
         expiresAt: true,
+        liveness: "enroll",
       });
       const enrolled = await enrollFace(s, {
         collection: c.req.param("collection")!,
         subject: c.req.param("subject")!,
         image: images.image,
         face: options.face,
+        liveness: options.liveness,
         metadata: fields.metadata,
         ...(options.expires_at === undefined ? {} : { expiresAt: options.expires_at }),
         faceId: c.get("writeId"),

@@ -31,23 +31,34 @@ export function identifyRoutes(s: Services): Hono<AppEnv> {
       "With `face=all` every face " +
       `of the photo (up to ${MAX_IDENTIFY_FACES}, the largest; \`detected\` counts all) gets ` +
       "its own `{box, match, candidates}` in `faces`, at the same threshold; a photo without a " +
-      "face gives `faces: []`.",
+      "face gives `faces: []`. When the collection's policy requires liveness (or " +
+      "`liveness=true`), each answer carries `liveness` and a face judged not live has `match: " +
+      "null`.",
     tag: "match",
     query: [
       OPTION_PARAMS.face(FACES, "largest"),
       OPTION_PARAMS.k,
       OPTION_PARAMS.threshold,
       OPTION_PARAMS.far,
+      OPTION_PARAMS.liveness,
+      OPTION_PARAMS.liveness_token,
     ],
     body: IMAGE_BODY,
     status: 200,
     response: { oneOf: [ref("IdentifyResponse"), ref("IdentifyAllResponse")] },
-    problems: probeProblems("collection_not_found", "model_mismatch"),
+    problems: probeProblems(
+      "collection_not_found",
+      "model_mismatch",
+      "policy_violation",
+      "liveness_required",
+      "invalid_liveness_token",
+    ),
   }, async (c) => {
     const { images, options } = await readImageRequest(c.req, ["image"], {
       faces: FACES,
       threshold: true,
       k: true,
+      liveness: "match",
     });
     const input = {
       collection: c.req.param("collection")!,

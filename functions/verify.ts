@@ -22,17 +22,32 @@ export function verifyRoutes(s: Services): Hono<AppEnv> {
     operationId: "verifySubject",
     summary: "Verify a claimed identity",
     description: "Scores the probe face against the subject's faces (configured match strategy) " +
-      "and decides at the verify threshold, or `threshold` / `far`.",
+      "and decides at the verify threshold, or `threshold` / `far`. When the collection's policy " +
+      "requires liveness (or `liveness=true`), the answer carries `liveness` and a face judged " +
+      "not live never matches.",
     tag: "match",
-    query: [OPTION_PARAMS.face(FACES, "largest"), OPTION_PARAMS.threshold, OPTION_PARAMS.far],
+    query: [
+      OPTION_PARAMS.face(FACES, "largest"),
+      OPTION_PARAMS.threshold,
+      OPTION_PARAMS.far,
+      OPTION_PARAMS.liveness,
+      OPTION_PARAMS.liveness_token,
+    ],
     body: IMAGE_BODY,
     status: 200,
     response: ref("VerifyResponse"),
-    problems: probeProblems("subject_not_found", "collection_not_found"),
+    problems: probeProblems(
+      "subject_not_found",
+      "collection_not_found",
+      "policy_violation",
+      "liveness_required",
+      "invalid_liveness_token",
+    ),
   }, async (c) => {
     const { images, options } = await readImageRequest(c.req, ["image"], {
       faces: FACES,
       threshold: true,
+      liveness: "match",
     });
     return c.json(
       await verifySubject(s, {

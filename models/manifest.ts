@@ -68,6 +68,26 @@ export interface RecipeRegistry {
   entries: RecipeEntry[];
 }
 
+/** The passive liveness (presentation-attack detection) model and its calibrated operating point. */
+export interface LivenessEntry extends ModelEntry {
+  /** How the model's input is cut from the image around the detector box. */
+  crop: {
+    /** The box is grown by this factor about its centre (aspect kept). */
+    scale: number;
+    /**
+     * Least context the face is judged with: when the image holds less than `min_context` × the
+     * box around the face, the answer is a non-response (`insufficient_context`).
+     */
+    min_context: number;
+    /** How the crop is made, in words. */
+    note?: string;
+  };
+  /** Bona fide score (0..1) at or above which a face is judged live. */
+  threshold: number;
+  /** Where and how the threshold was calibrated. */
+  measured_on?: string;
+}
+
 /** The whole manifest. */
 export interface ModelManifest {
   schema: number;
@@ -81,6 +101,10 @@ export interface ModelManifest {
   detector: ModelEntry;
   landmarks: ModelEntry;
   embedder: EmbedderEntry;
+  /** Passive liveness model. Default: none (liveness unavailable). */
+  liveness?: LivenessEntry;
+  /** Eye-state model of the liveness challenge (blink). Default: none. */
+  eye?: ModelEntry;
   /** Supported recipes. Default: the embedder alone with flip averaging. */
   recipes?: RecipeRegistry;
   /** Set on a {@linkcode recipeManifest} view: the recipe id (the stored model id). */
@@ -94,7 +118,13 @@ export const MODEL_MANIFEST: ModelManifest = manifestJson as unknown as ModelMan
 
 /** Every model file of the manifest. */
 export function modelEntries(manifest: ModelManifest = MODEL_MANIFEST): ModelEntry[] {
-  return [manifest.detector, manifest.landmarks, manifest.embedder];
+  return [
+    manifest.detector,
+    manifest.landmarks,
+    manifest.embedder,
+    ...(manifest.liveness ? [manifest.liveness] : []),
+    ...(manifest.eye ? [manifest.eye] : []),
+  ];
 }
 
 /** Every supported recipe; the original embedder (flip averaging) when the manifest lists none. */

@@ -15,6 +15,7 @@ import { embedFaceWithNorm } from "../embed/mod.ts";
 import type { SessionCache } from "../onnx/mod.ts";
 import { MODEL_MANIFEST, type ModelManifest } from "../../models/manifest.ts";
 import { assessQuality, type FaceQuality } from "./assess_quality.ts";
+import { type LivenessScore, scoreLiveness } from "../liveness/mod.ts";
 
 /** What the pipeline needs: model sessions and the manifest describing them. */
 export interface PipelineDeps {
@@ -81,6 +82,12 @@ export interface AnalyzeImageOptions {
    * A number forces one orientation; `false` analyses the image as decoded only. Default: true.
    */
   rotate?: boolean | Rotation;
+  /**
+   * Also score each selected face with the manifest's passive liveness model
+   * (`AnalyzedFace.liveness`), on the same decoded raster. Default: false.
+   * @throws {FaceError} `model_unavailable` when the manifest has no liveness model.
+   */
+  liveness?: boolean;
 }
 
 /** Clockwise turn, in degrees, applied to the decoded image before analysis. */
@@ -115,6 +122,8 @@ export interface AnalyzedFace {
   quality: FaceQuality;
   /** Unit-length embedding; absent when `embed: false`. */
   embedding?: Float32Array;
+  /** The passive liveness model's judgement; present with `liveness: true`. */
+  liveness?: LivenessScore;
 }
 
 /** Milliseconds per stage. */
@@ -124,6 +133,8 @@ export interface StageTimings {
   landmarks: number;
   align: number;
   embed: number;
+  /** Passive liveness, when asked for. */
+  liveness?: number;
   total: number;
 }
 
@@ -333,6 +344,14 @@ async function analyzeOriented(
     }
   }
   const embedder = await embedderLoad;
+  const livenessEntry = options.liveness ? manifest.liveness : undefined;
+  if (options.liveness && !livenessEntry) {
+    throw new FaceError(
+      "model_unavailable",
+      "Cannot judge liveness: the manifest has no liveness model",
+    );
+  }
+  const liveness = livenessEntry ? await deps.sessions.get(livenessEntry) : undefined;
   const template = manifest.embedder.template;
   const embedderChannels = manifest.embedder.input.channels === "RGB" ? "rgb" : "bgr";
 
@@ -377,6 +396,11 @@ async function analyzeOriented(
     );
     t.align += performance.now() - s;
     const face: AnalyzedFace = { box, score: det.score, landmarks: points, quality };
+    if (liveness && livenessEntry) {
+      s = performance.now();
+      face.liveness = await scoreLiveness(liveness, raster, det.box, livenessEntry);
+      t.liveness = (t.liveness ?? 0) + performance.now() - s;
+    }
     if (embedder) {
       s = performance.now();
       const embedded = await embedFaceWithNorm(embedder, aligned, {

@@ -22,8 +22,27 @@ export interface StoredPolicy {
    * Default: no retention (faces are kept until deleted).
    */
   retention?: { days: number };
+  /**
+   * Presentation-attack detection on every probe and enrolment of the collection. Default: none
+   * (no liveness check unless a request asks for one).
+   */
+  liveness?: LivenessPolicy;
   /** When it was last set (ISO 8601). */
   updated_at: string;
+}
+
+/** A collection's liveness requirement. */
+export interface LivenessPolicy {
+  /** Whether verify, identify and enroll must judge the probe live. */
+  required: boolean;
+  /**
+   * `passive`: the passive model judges the probe itself (a trusted camera); `challenge`: verify
+   * needs a liveness token from a challenge session whose face is the probe's (an untrusted
+   * client). Default: `passive`.
+   */
+  mode?: "passive" | "challenge";
+  /** Bona fide score (0..1) at or above which a face is live. Default: the manifest's. */
+  threshold?: number;
 }
 
 /** Where collections' match policies live. */

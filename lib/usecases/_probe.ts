@@ -44,6 +44,8 @@ export function analyze(
  * The one embedded face of a probe image, chosen by `face`; with `field`, a FaceError names that
  * request field (`details.field`, message prefix).
  *
+ * With `options.liveness`, the face also carries the passive liveness model's judgement.
+ *
  * @throws {FaceError} `no_face`, `multiple_faces` (for `single`), and the decoder's errors.
  */
 export async function embedProbe(
@@ -51,8 +53,13 @@ export async function embedProbe(
   bytes: Uint8Array,
   face: FaceSelection,
   field?: string,
+  options: { liveness?: boolean } = {},
 ): Promise<EmbeddedFace> {
-  const { faces, rotation } = await analyze(deps, bytes, { select: face, requireFace: true }).catch(
+  const { faces, rotation } = await analyze(deps, bytes, {
+    select: face,
+    requireFace: true,
+    liveness: options.liveness,
+  }).catch(
     (err) => {
       if (field === undefined || !(err instanceof FaceError)) throw err;
       throw new FaceError(err.code, `Image ${field}: ${err.message}`, {

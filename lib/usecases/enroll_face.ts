@@ -18,11 +18,12 @@ import { validateName } from "../store/mod.ts";
 import { forCollection } from "./collection_deps.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
 import { embedProbe, rotationField } from "./_probe.ts";
-import type { Caller } from "./match_policy.ts";
+import { type Caller, readPolicy } from "./match_policy.ts";
+import { type LivenessRequest, livenessRule, passiveVerdict } from "./liveness_rule.ts";
 import { parseExpiry } from "./retention.ts";
 
 /** What to enroll. */
-export interface EnrollFaceInput {
+export interface EnrollFaceInput extends Pick<LivenessRequest, "liveness"> {
   /** Collection name. */
   collection: string;
   /** Subject name. */
@@ -69,6 +70,9 @@ export interface EnrolledFace {
 /**
  * Enrolls one face.
  *
+ * When the collection's policy requires liveness (or the request asks), a face the passive model
+ * does not judge live is refused (`not_live`, or `insufficient_context` when it cannot judge).
+ *
  * @throws {FaceError} `invalid_request` for bad names or metadata, `low_quality` (with
  *   `details.reasons`), `no_face`, `multiple_faces`, the decoder's errors, `conflict` (subject
  *   full), `store_unavailable`, `model_unavailable`.
@@ -80,7 +84,30 @@ export async function enrollFace(deps: UseCaseDeps, input: EnrollFaceInput): Pro
   const expiresAt = input.expiresAt === undefined
     ? undefined
     : parseExpiry(input.expiresAt, deps.now?.() ?? new Date());
-  const face = await embedProbe(deps, input.image, input.face ?? "single");
+  const rule = await livenessRule(deps, {
+    collection,
+    policy: await readPolicy(deps, collection),
+    request: { liveness: input.liveness },
+    caller: input.caller,
+    action: "enroll",
+  });
+  const face = await embedProbe(deps, input.image, input.face ?? "single", undefined, {
+    liveness: rule !== null,
+  });
+  if (rule) {
+    // Enrolment is judged by the passive model in either mode: a challenge vouches for a probe.
+    const verdict = passiveVerdict({ ...rule, mode: "passive" }, face.liveness);
+    if (!verdict.live) {
+      throw new FaceError(
+        verdict.reason === "insufficient_context" ? "insufficient_context" : "not_live",
+        verdict.reason === "insufficient_context"
+          ? "Cannot enroll face: liveness cannot be judged, the face fills the frame; send the " +
+            "whole camera frame"
+          : `Cannot enroll face: it was judged not live (score ${verdict.score} < ${verdict.threshold})`,
+        { details: { liveness: verdict } },
+      );
+    }
+  }
   const reasons = qualityFailures(face.quality);
   if (reasons.length > 0) {
     throw new FaceError("low_quality", `Cannot enroll face: ${reasons.join("; ")}`, {

@@ -20,13 +20,21 @@ import type { UseCaseDeps } from "./use_case_deps.ts";
 import type { ThresholdOptions } from "./choose_threshold.ts";
 import { type Caller, type DecidedThreshold, decideThreshold, readPolicy } from "./match_policy.ts";
 import { liveWindow } from "./retention.ts";
+import {
+  judgeProbe,
+  type LivenessRequest,
+  type LivenessRule,
+  livenessRule,
+  type LivenessVerdict,
+  passiveVerdict,
+} from "./liveness_rule.ts";
 import { analyze, collectionNotFound, embedProbe, rotationField, round4 } from "./_probe.ts";
 
 /** Most faces {@linkcode identifyFaces} identifies in one photo (the largest ones). */
 export const MAX_IDENTIFY_FACES = 20;
 
 /** What to identify. */
-export interface IdentifyFaceInput extends ThresholdOptions {
+export interface IdentifyFaceInput extends ThresholdOptions, LivenessRequest {
   /** Collection name. */
   collection: string;
   /** The encoded probe image. */
@@ -59,6 +67,11 @@ export interface FaceIdentity {
   match: IdentifyCandidate | null;
   /** The `k` nearest subjects, nearest first. */
   candidates: IdentifyCandidate[];
+  /**
+   * The liveness verdict when the collection's policy or the request asked for one: `match` is
+   * null whenever `liveness.live` is false (the candidates are still listed).
+   */
+  liveness?: LivenessVerdict;
 }
 
 /** The answer of {@linkcode identifyFace}. */
@@ -109,11 +122,14 @@ export async function identifyFace(
 ): Promise<Identification> {
   const collection = validateName("collection", input.collection);
   deps = await forCollection(deps, collection);
-  const { threshold, source, window } = await thresholdFor(deps, collection, input);
-  const probe = await embedProbe(deps, input.image, input.face ?? "largest");
+  const { threshold, source, window, rule } = await thresholdFor(deps, collection, input);
+  const probe = await embedProbe(deps, input.image, input.face ?? "largest", undefined, {
+    liveness: rule?.mode === "passive",
+  });
+  const liveness = rule ? await judgeProbe(deps, rule, probe, input, threshold) : undefined;
   const search = await openGallery(deps, collection, window);
   return {
-    ...decide(search(probe.embedding, input.k ?? 5), threshold, collection),
+    ...withLiveness(decide(search(probe.embedding, input.k ?? 5), threshold, collection), liveness),
     ...rotationField(probe),
     threshold,
     threshold_source: source,
@@ -133,14 +149,28 @@ export async function identifyFaces(
 ): Promise<Identifications> {
   const collection = validateName("collection", input.collection);
   deps = await forCollection(deps, collection);
-  const { threshold, source, window } = await thresholdFor(deps, collection, input);
-  const found = await analyze(deps, input.image, { select: "all", maxFaces: MAX_IDENTIFY_FACES });
+  const { threshold, source, window, rule } = await thresholdFor(deps, collection, input);
+  if (rule?.mode === "challenge") {
+    throw new FaceError(
+      "liveness_required",
+      "Cannot identify every face of a photo: this collection requires a liveness challenge, " +
+        "which vouches for one face; identify one face with its liveness_token",
+    );
+  }
+  const found = await analyze(deps, input.image, {
+    select: "all",
+    maxFaces: MAX_IDENTIFY_FACES,
+    liveness: rule !== null,
+  });
   const search = await openGallery(deps, collection, window);
   const k = input.k ?? 5;
   return {
     faces: found.faces.map((face) => ({
       box: face.box,
-      ...decide(search(face.embedding ?? new Float32Array(), k), threshold, collection),
+      ...withLiveness(
+        decide(search(face.embedding ?? new Float32Array(), k), threshold, collection),
+        rule ? passiveVerdict(rule, face.liveness) : undefined,
+      ),
     })),
     detected: found.detected,
     ...rotationField(found),
@@ -158,8 +188,15 @@ async function thresholdFor(
   deps: UseCaseDeps,
   collection: string,
   input: IdentifyFaceInput,
-): Promise<DecidedThreshold & { window: LiveWindow }> {
+): Promise<DecidedThreshold & { window: LiveWindow; rule: LivenessRule | null }> {
   const policy = await readPolicy(deps, collection);
+  const rule = await livenessRule(deps, {
+    collection,
+    policy,
+    request: input,
+    caller: input.caller,
+    action: "identify",
+  });
   const decided = await decideThreshold(deps, {
     collection,
     kind: "identify",
@@ -167,7 +204,13 @@ async function thresholdFor(
     caller: input.caller,
     policy,
   });
-  return { ...decided, window: liveWindow(deps, policy) };
+  return { ...decided, window: liveWindow(deps, policy), rule };
+}
+
+/** A face judged not live is never a match (its candidates are still listed). */
+function withLiveness(identity: FaceIdentity, liveness: LivenessVerdict | undefined): FaceIdentity {
+  if (!liveness) return identity;
+  return { ...identity, match: liveness.live ? identity.match : null, liveness };
 }
 
 /** @throws {FaceError} `collection_not_found` when nobody is enrolled (a typo is not a stranger). */

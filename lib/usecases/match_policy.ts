@@ -12,6 +12,7 @@ import { forCollection } from "./collection_deps.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
 import { chooseThreshold, type ThresholdOptions } from "./choose_threshold.ts";
 import { FAR_PRESETS, type FarPreset } from "./match_thresholds.ts";
+import { defaultLivenessThreshold, parseLivenessPolicy } from "./liveness_rule.ts";
 
 /** Who is asking: the key's id and whether it is an admin (auth off: trusted, like an admin). */
 export interface Caller {
@@ -54,6 +55,11 @@ export interface PolicyView {
    * null when faces are kept until deleted.
    */
   retention: { days: number } | null;
+  /**
+   * The liveness requirement (mode and threshold in force), or null when the collection requires
+   * none (a request may still ask with `liveness=true`).
+   */
+  liveness: { required: boolean; mode: "passive" | "challenge"; threshold: number } | null;
   /** When the collection's policy was last set, or null when it has none (all defaults). */
   updated_at: string | null;
 }
@@ -104,6 +110,13 @@ export async function getMatchPolicy(
     verify: rule(deps, "verify", p?.verify),
     identify: rule(deps, "identify", p?.identify),
     retention: p?.retention ? { days: p.retention.days } : null,
+    liveness: p?.liveness
+      ? {
+        required: p.liveness.required,
+        mode: p.liveness.mode ?? "passive",
+        threshold: p.liveness.threshold ?? defaultLivenessThreshold(deps),
+      }
+      : null,
     updated_at: p?.updated_at ?? null,
   };
 }
@@ -153,7 +166,9 @@ function parseRule(value: unknown, field: string, deps: UseCaseDeps): PolicyThre
 /**
  * Sets (replaces) the collection's match policy: `{verify?, identify?, retention?}`, each decision
  * `{threshold}` or `{far}` (absent or null: the manifest's calibrated default), `retention`
- * `{days}` in 1..{@linkcode MAX_RETENTION_DAYS} (absent or null: none). Audited (`policy_set`).
+ * `{days}` in 1..{@linkcode MAX_RETENTION_DAYS} (absent or null: none), `liveness`
+ * `{required, mode?, threshold?}` (absent or null: none; a threshold never below the calibrated
+ * one). Audited (`policy_set`).
  *
  * @param input `policy` is the request body as parsed JSON.
  * @throws {FaceError} `invalid_request` for a bad name or policy; `store_unavailable`.
@@ -169,7 +184,9 @@ export async function setMatchPolicy(
     throw new FaceError("invalid_request", "Cannot set match policy: the body must be an object");
   }
   const b = body as Record<string, unknown>;
-  const extra = Object.keys(b).filter((k) => !["verify", "identify", "retention"].includes(k));
+  const extra = Object.keys(b).filter((k) =>
+    !["verify", "identify", "retention", "liveness"].includes(k)
+  );
   if (extra.length) {
     throw new FaceError("invalid_request", `Cannot set match policy: unknown field ${extra[0]}`, {
       details: { field: extra[0] },
@@ -181,9 +198,22 @@ export async function setMatchPolicy(
   const verify = parseRule(b.verify, "verify", deps);
   const identify = parseRule(b.identify, "identify", deps);
   const retention = parseRetention(b.retention);
+  const liveness = parseLivenessPolicy(b.liveness);
+  if (liveness) {
+    const calibrated = defaultLivenessThreshold(deps);
+    if (liveness.threshold !== undefined && liveness.threshold < calibrated) {
+      throw new FaceError(
+        "invalid_request",
+        `Cannot set match policy: liveness threshold ${liveness.threshold} is looser than the ` +
+          `calibrated ${calibrated}`,
+        { details: { field: "liveness" } },
+      );
+    }
+  }
   if (verify) policy.verify = verify;
   if (identify) policy.identify = identify;
   if (retention) policy.retention = retention;
+  if (liveness) policy.liveness = liveness;
   await deps.policies.set({ model: deps.model, collection }, policy);
   await deps.audit?.({
     action: "policy_set",
@@ -193,6 +223,7 @@ export async function setMatchPolicy(
     verify: policy.verify ?? null,
     identify: policy.identify ?? null,
     retention: policy.retention ?? null,
+    liveness: policy.liveness ?? null,
   });
   return await getMatchPolicy(deps, { collection });
 }

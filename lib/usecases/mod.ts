@@ -25,3 +25,5 @@ export * from "./collection_deps.ts";
 export * from "./retention.ts";
 export * from "./purge_expired.ts";
 export * from "./background_purge.ts";
+export * from "./liveness_rule.ts";
+export * from "./check_liveness.ts";

@@ -49,6 +49,12 @@ export interface UseCaseDeps {
    */
   backgroundPurge?: BackgroundPurge;
   /**
+   * Redeems the tokens of passed liveness challenges (single use), for collections whose policy
+   * requires the `challenge` mode. Default: none (such a collection refuses every verify with
+   * `liveness_required`).
+   */
+  livenessTokens?: LivenessTokens;
+  /**
    * Decoder limits: `maxBytes` of an encoded image, `maxPixels` and `maxDecodedBytes` decoded
    * (undefined: the decoder's defaults).
    */
@@ -57,6 +63,29 @@ export interface UseCaseDeps {
     maxPixels: number | undefined;
     maxDecodedBytes?: number | undefined;
   };
+}
+
+/** What a redeemed liveness token vouches for. */
+export interface RedeemedLiveness {
+  /** The challenge session the token was issued for. */
+  session_id: string;
+  /** The unit embedding of the face that passed the challenge (the session's recipe). */
+  embedding: Float32Array;
+  /** The recipe (model id) of `embedding`. */
+  model: string;
+  /** The lowest passive bona fide score over the session's frames. */
+  score: number;
+}
+
+/** Redeems liveness tokens: each verifies once, within its lifetime. */
+export interface LivenessTokens {
+  /**
+   * Checks a token's signature, lifetime and single use, and consumes it.
+   *
+   * @throws {FaceError} `invalid_liveness_token` for a forged, expired, foreign or used token;
+   *   `store_unavailable`.
+   */
+  redeem(token: string): Promise<RedeemedLiveness>;
 }
 
 /** One audit event (the sink adds the time). */

@@ -13,6 +13,12 @@ import type { ThresholdOptions } from "./choose_threshold.ts";
 import { type Caller, decideThreshold, readPolicy } from "./match_policy.ts";
 import { isLiveRecord, liveWindow } from "./retention.ts";
 import {
+  judgeProbe,
+  type LivenessRequest,
+  livenessRule,
+  type LivenessVerdict,
+} from "./liveness_rule.ts";
+import {
   collectionNotFound,
   embedProbe,
   type MatchDecision,
@@ -21,7 +27,7 @@ import {
 } from "./_probe.ts";
 
 /** What to verify. */
-export interface VerifySubjectInput extends ThresholdOptions {
+export interface VerifySubjectInput extends ThresholdOptions, LivenessRequest {
   /** Collection name. */
   collection: string;
   /** The claimed subject. */
@@ -44,15 +50,22 @@ export type Verification = { subject: string } & MatchDecision & {
   rotation?: Rotation;
   /** The embedder id. */
   model: string;
+  /**
+   * The liveness verdict when the collection's policy or the request asked for one: `match` is
+   * false whenever `liveness.live` is false.
+   */
+  liveness?: LivenessVerdict;
 };
 
 /**
  * Scores the probe face against the subject's faces (configured match strategy) and decides at
  * the collection's verify policy, or the request's stricter `threshold` / `far`. Faces older than
  * the collection's retention period and the faces of an expired subject are absent: a subject
- * without a live face answers as one that is not enrolled.
+ * without a live face answers as one that is not enrolled. When the collection's policy requires
+ * liveness (or the request asks, `liveness: true`), the probe is judged too and a face judged not
+ * live never matches (`liveness.reason` says why).
  *
- * @throws {FaceError} `invalid_request` (names, unknown `far`), `policy_violation`,
+ * @throws {FaceError} `invalid_request` (names, unknown `far`), `policy_violation`, `liveness_required`, `invalid_liveness_token`,
  *   `subject_not_found`, the
  *   pipeline's errors, `store_unavailable`.
  */
@@ -71,6 +84,13 @@ export async function verifySubject(
     caller: input.caller,
     policy,
   });
+  const rule = await livenessRule(deps, {
+    collection,
+    policy,
+    request: input,
+    caller: input.caller,
+    action: "verify",
+  });
   const window = liveWindow(deps, policy);
   const record = await deps.store.getSubject({ model: deps.model, collection }, subject);
   const live = record?.faces.filter((f) => isLiveRecord(record, f, window)) ?? [];
@@ -82,15 +102,21 @@ export async function verifySubject(
       details: { subject },
     });
   }
-  const probe = await embedProbe(deps, input.image, input.face ?? "largest");
+  const probe = await embedProbe(deps, input.image, input.face ?? "largest", undefined, {
+    liveness: rule?.mode === "passive",
+  });
+  const liveness = rule ? await judgeProbe(deps, rule, probe, input, decided.threshold) : undefined;
   const faces = live.map((f) => f.embedding);
   const { distance, faceIndex } = scoreSubject(faces, probe.embedding, deps.matchStrategy);
+  const decision = matchDecision(distance, decided.threshold);
+  if (liveness && !liveness.live) decision.match = false;
   return {
     subject,
-    ...matchDecision(distance, decided.threshold),
+    ...decision,
     threshold_source: decided.source,
     face_id: live[faceIndex].id,
     ...rotationField(probe),
     model: deps.model,
+    ...(liveness ? { liveness } : {}),
   };
 }
