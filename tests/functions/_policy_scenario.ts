@@ -59,6 +59,7 @@ export async function policyScenario(t: Deno.TestContext, backend: Backend): Pro
       verify: { threshold: verifyDefault, source: "default" },
       identify: { threshold: defaults.identify, source: "default" },
       retention: null,
+      liveness: null,
       updated_at: null,
     });
   });
@@ -202,6 +203,58 @@ export async function policyScenario(t: Deno.TestContext, backend: Backend): Pro
         400,
         "invalid_request",
       );
+    },
+  );
+
+  await t.step(
+    "a liveness requirement is kept by the store; only an admin may skip it, audited",
+    async () => {
+      await json(
+        await call(
+          admin.key,
+          `/v1/collections/${gate}/subjects/arnold/faces`,
+          image(PHOTOS.arnold1),
+        ),
+        201,
+      );
+      const set = await json(
+        await call(
+          admin.key,
+          policyPath,
+          put({ verify: { threshold: 0.9 }, liveness: { required: true, threshold: 0.6 } }),
+        ),
+      );
+      assert.deepEqual(set.liveness, { required: true, mode: "passive", threshold: 0.6 });
+      const read = await json(await call(admin.key, policyPath));
+      assert.deepEqual(read.liveness, { required: true, mode: "passive", threshold: 0.6 });
+      const verifyPath = `/v1/collections/${gate}/subjects/arnold/verify`;
+      const checked = await json(await call(kiosk.key, verifyPath, image(PHOTOS.arnold2)));
+      const verdict = checked.liveness as { threshold: number; source: string };
+      assert.equal(verdict.threshold, 0.6);
+      assert.equal(verdict.source, "policy");
+      await assertProblem(
+        await call(kiosk.key, `${verifyPath}?liveness=false`, image(PHOTOS.arnold2)),
+        403,
+        "policy_violation",
+      );
+      await assertProblem(
+        await call(
+          kiosk.key,
+          `/v1/collections/${gate}/identify?liveness=false`,
+          image(PHOTOS.arnold2),
+        ),
+        403,
+        "policy_violation",
+      );
+      const before = logs.length;
+      const skipped = await json(
+        await call(admin.key, `${verifyPath}?liveness=false`, image(PHOTOS.arnold2)),
+      );
+      assert.equal(skipped.liveness, undefined);
+      const audit = logs.slice(before).filter((l) => l.msg === "audit");
+      assert.deepEqual(audit.map((a) => a.action), ["liveness_skipped"]);
+      assert.equal(audit[0].key_id, admin.info.id);
+      await json(await call(admin.key, policyPath, put({})));
     },
   );
 
