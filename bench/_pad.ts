@@ -240,3 +240,54 @@ export async function runPad(options: { latency?: boolean } = {}): Promise<PadRe
 }
 
 if (import.meta.main) console.log(JSON.stringify(await runPad(), null, 1));
+
+function pct(r: Rate): string {
+  if (r.n === 0) return "–";
+  const f = (x: number) => `${round(100 * x, 1)}`;
+  return `${f(r.rate)} % (${r.errors}/${r.n}; ${f(r.ci95[0])}–${f(r.ci95[1])})`;
+}
+
+/** The PAD section of BENCHMARKS.md. */
+export function padMarkdown(p: PadReport & { measured_at?: string }): string[] {
+  const rows = Object.entries(p.groups).map(([g, v]) => [
+    g,
+    v.label === "attack" ? "attack" : "bona fide",
+    v.label === "attack"
+      ? (OTHER_SPECIES as readonly string[]).includes(g) ? "(not an impostor attack)" : "APCER"
+      : "BPCER",
+    pct(v.judged_error),
+    pct(v.non_response),
+    String(v.no_face),
+  ]);
+  const out = [
+    "## Liveness (presentation-attack detection), dev PAD set",
+    "",
+    `\`deno task bench pad\`${p.measured_at ? ` (${p.measured_at})` : ""}: model \`${p.model}\`, ` +
+    `threshold ${p.threshold}, non-response below ${p.min_context}× context; ${p.rows} rows of ` +
+    "`shared/data/pad/manifest.csv`, the largest face of each. Error rates are over the judged " +
+    "rows, non-responses over all rows of the group; 95 % Clopper–Pearson intervals.",
+    "",
+    "| group | class | rate | error rate (judged) | non-response | no face |",
+    "| --- | --- | --- | --- | --- | --- |",
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+    "",
+    `APCER over print + replay + recapture: ${pct(p.apcer_print_replay_recapture)}; worst ` +
+    `species with ≥ 10 judged rows: ${p.apcer_worst.species} ${pct(p.apcer_worst.rate)}.`,
+    "",
+    "| operating point | threshold | BPCER webcam | BPCER web photos |",
+    "| --- | --- | --- | --- |",
+    ...Object.entries(p.bpcer_at_apcer).map(([k, v]) =>
+      `| APCER ${k} | ${v.threshold} | ${pct(v.webcam)} | ${pct(v.web_photo)} |`
+    ),
+    "",
+  ];
+  if (p.latency) {
+    out.push(
+      `Latency, ${p.latency.images} 640×480 webcam stills, median of interleaved runs: verify ` +
+        `pipeline ${p.latency.verify_ms} ms, with passive liveness ${p.latency.verify_with_liveness_ms}` +
+        ` ms: **+${p.latency.added_ms} ms**.`,
+      "",
+    );
+  }
+  return out;
+}

@@ -1,5 +1,5 @@
 /**
- * Benchmarks CLI: `deno task bench <speed|http|scale|accuracy|abuse|recipes|atrest|edge|report|all> [--quick]`
+ * Benchmarks CLI: `deno task bench <speed|http|scale|accuracy|abuse|recipes|atrest|edge|pad|report|all> [--quick]`
  * (`report` runs nothing and regenerates BENCHMARKS.md from the stored results).
  *
  * Prints one JSON object (the sections run) on stdout, merges it into `bench/results.json` and
@@ -22,6 +22,7 @@ import { type EdgeReport, runEdge } from "./_edge.ts";
 import { writeBenchmarksMd } from "./_report.ts";
 import { benchRecipes, type RecipesReport, runRecipes } from "./_recipes.ts";
 import { type AtRestReport, runAtRest } from "./_at_rest.ts";
+import { type PadReport, runPad } from "./_pad.ts";
 
 /** Every section's latest result. */
 export interface BenchResults {
@@ -36,6 +37,7 @@ export interface BenchResults {
   recipes?: RecipesReport & { measured_at: string };
   at_rest?: AtRestReport & { measured_at: string };
   edge?: EdgeReport & { measured_at: string };
+  pad?: PadReport & { measured_at: string };
 }
 
 const MODES = [
@@ -47,6 +49,7 @@ const MODES = [
   "recipes",
   "atrest",
   "edge",
+  "pad",
   "report",
   "all",
 ] as const;
@@ -140,6 +143,7 @@ if (import.meta.main) {
   if (run("atrest")) {
     out.at_rest = { ...(await runAtRest(q ? [1_000] : [10_000])), measured_at: at };
   }
+  if (run("pad")) out.pad = { ...(await runPad({ latency: !q })), measured_at: at };
   if (run("edge")) {
     out.edge = {
       ...(await runEdge(q ? { repeats: 2, galleryFaces: 2_000 } : {})),
