@@ -371,6 +371,13 @@ export async function runEdge(options: EdgeOptions = {}): Promise<EdgeReport> {
         type: "image/png",
         budget: 96 * MIB,
       },
+      { kind: "liveness 640×480 JPEG", path: "/v1/liveness", body: small, type: "image/jpeg" },
+      {
+        kind: "verify 640×480 JPEG + passive liveness",
+        path: `${verify}?liveness=true`,
+        body: small,
+        type: "image/jpeg",
+      },
       {
         kind: `identify 640×480 JPEG, ${faces / 1000}k faces`,
         path: "/v1/collections/edge/identify",

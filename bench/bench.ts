@@ -79,6 +79,7 @@ if (import.meta.main) {
       rounds: { type: "string" },
       iterations: { type: "string" },
       int8: { type: "boolean", default: false },
+      only: { type: "string" },
     },
   });
   const mode = positionals[0] as typeof MODES[number];
@@ -146,7 +147,10 @@ if (import.meta.main) {
   if (run("pad")) out.pad = { ...(await runPad({ latency: !q })), measured_at: at };
   if (run("edge")) {
     out.edge = {
-      ...(await runEdge(q ? { repeats: 2, galleryFaces: 2_000 } : {})),
+      ...(await runEdge({
+        ...(q ? { repeats: 2, galleryFaces: 2_000 } : {}),
+        ...(values.only ? { only: values.only.split(",") } : {}),
+      })),
       measured_at: at,
     };
   }
@@ -156,6 +160,11 @@ if (import.meta.main) {
   try {
     merged = JSON.parse(await Deno.readTextFile(file));
   } catch { /* first run */ }
+  if (values.only && out.edge && merged.edge) {
+    // `edge --only a,b` re-measures some rows: the others keep their latest numbers.
+    const fresh = new Set(out.edge.rows.map((r) => r.kind));
+    out.edge.rows = [...merged.edge.rows.filter((r) => !fresh.has(r.kind)), ...out.edge.rows];
+  }
   merged = { ...merged, ...out };
   await Deno.writeTextFile(file, JSON.stringify(merged, null, 1) + "\n");
   await writeBenchmarksMd(merged);

@@ -50,6 +50,10 @@ import detectorOnnx from "./fr_detect.onnx";
 import landmarksOnnx from "./fr_landmark.onnx";
 // @ts-ignore: a wrangler Data module (ArrayBuffer), copied beside the bundle
 import embedderOnnx from "./fr_feature.onnx";
+// @ts-ignore: a wrangler Data module (ArrayBuffer), copied beside the bundle
+import livenessOnnx from "./fr_liveness.onnx";
+// @ts-ignore: a wrangler Data module (ArrayBuffer), copied beside the bundle
+import eyeOnnx from "./fr_eye.onnx";
 
 /**
  * Faces per Redis gallery round trip in a Worker: smaller batches leave less of a cold identify's
@@ -64,6 +68,8 @@ const MODEL_FILES: Record<string, ArrayBuffer> = {
   "fr_detect.onnx": detectorOnnx,
   "fr_landmark.onnx": landmarksOnnx,
   "fr_feature.onnx": embedderOnnx,
+  "fr_liveness.onnx": livenessOnnx,
+  "fr_eye.onnx": eyeOnnx,
 };
 
 /** Serves the bundled models to the {@linkcode SessionCache}. */

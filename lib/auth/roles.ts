@@ -4,7 +4,7 @@
  *
  * | action              | routes                                             | verify | enroll | admin |
  * | ------------------- | -------------------------------------------------- | :----: | :----: | :---: |
- * | `analyze`           | `POST /v1/detect`, `POST /v1/embed`                |   ✓    |   ✓    |   ✓   |
+ * | `analyze`           | `POST /v1/detect`, `/v1/embed`, `/v1/liveness`     |   ✓    |   ✓    |   ✓   |
  * | `match`             | `POST /v1/compare`, `…/verify`, `…/identify`       |   ✓    |   ✓    |   ✓   |
  * | `enroll`            | `POST …/subjects/{s}/faces`                        |        |   ✓    |   ✓   |
  * | `read`              | `GET …/subjects`, `GET …/subjects/{s}`             |        |   ✓    |   ✓   |
