@@ -19,6 +19,10 @@ import { MODEL_MANIFEST } from "../models/manifest.ts";
 import { dataDir } from "./_data.ts";
 import { type Pair, parsePairs } from "./eval.ts";
 import { buildInt8Embedder, INT8_FILE, sha256Hex } from "../tools/quantize/main.ts";
+import { parseProjection, projectEmbedding, type Projection } from "../lib/embed/mod.ts";
+import { projectionPool, projectionSplit } from "../tools/train_projection.ts";
+import { pcaBasis } from "../tools/projection/train.ts";
+import { embedderRecipes } from "../models/manifest.ts";
 
 /** One pipeline recipe to compare. */
 export interface Recipe {
@@ -32,6 +36,8 @@ export interface Recipe {
   refineShift?: number;
   /** Embedder model (detector and landmarks stay the committed ones). Default: the manifest's. */
   embedder?: EmbedderEntry;
+  /** A linear map applied to the (flip-combined) unit embedding, then renormalised. Default: none. */
+  projection?: Projection;
 }
 
 /** A recipe's result on one subset, compared with the baseline's on the same pairs. */
@@ -181,6 +187,10 @@ function recipeEmbedding(v: ImageVectors, i: number, recipe: Recipe): Float32Arr
   const base = (i * 4 + (second ? 2 : 0)) * dim;
   if (Number.isNaN(vectors[base])) return null;
   const a = vectors.subarray(base, base + dim);
+  if (recipe.projection) {
+    const plain = recipe.flip ? recipeEmbedding(v, i, { ...recipe, projection: undefined })! : a;
+    return projectEmbedding(plain, recipe.projection);
+  }
   if (!recipe.flip) return a;
   const b = vectors.subarray(base + dim, base + 2 * dim);
   const out = new Float32Array(dim);
@@ -498,6 +508,29 @@ export async function benchRecipes(options: { int8?: boolean } = {}): Promise<Re
     { name: "2nd pass when shift > 0.15", flip: true, refine: "auto", refineShift: 0.15 },
     { name: "no flip, 1 landmark pass", flip: false, refine: false },
   ];
+  // v3 (the shipped 128-d map) and its baseline, plain PCA-128 fitted on the same training faces.
+  const v3 = embedderRecipes().find((r) => r.projection)!;
+  const p = v3.projection!;
+  const trained = parseProjection(
+    await Deno.readFile(new URL(`../models/${p.file}`, import.meta.url)),
+    p.input,
+    p.output,
+  );
+  const poolImages = await projectionPool();
+  const { held } = projectionSplit(poolImages);
+  const pca = pcaBasis(
+    poolImages.filter((i) => !held.has(i.identity)).map((i) => i.embedding!),
+    p.output,
+  );
+  fp32.push(
+    { name: "v3: no flip, 128-d trained map", flip: false, refine: true, projection: trained },
+    {
+      name: "no flip, PCA-128 (baseline)",
+      flip: false,
+      refine: true,
+      projection: { input: p.input, output: p.output, weights: Float32Array.from(pca) },
+    },
+  );
   if (!options.int8) return fp32;
   const int8 = await int8EmbedderEntry();
   return [

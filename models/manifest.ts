@@ -39,6 +39,22 @@ export interface EmbedderEntry extends ModelEntry {
    * and without are not comparable). Default: true.
    */
   flip?: boolean;
+  /** Set on a recipe view: the recipe's projection (`dim` is then its output). Default: none. */
+  projection?: ProjectionEntry;
+}
+
+/** The file of a recipe's projection: float32 LE weights, row-major `output × input`. */
+export interface ProjectionEntry {
+  /** File name in `models/` (committed: it is trained here, `deno task train-projection`). */
+  file: string;
+  /** sha256 of the file. */
+  sha256: string;
+  /** Input dimension (the embedder's). */
+  input: number;
+  /** Output dimension (the template's). */
+  output: number;
+  /** How it was trained. */
+  note?: string;
 }
 
 /**
@@ -57,6 +73,11 @@ export interface RecipeEntry {
   flip: boolean;
   /** Calibrated thresholds of this recipe. Default: the embedder entry's. */
   thresholds?: Thresholds;
+  /**
+   * A learned linear map applied to the embedder's unit output, then renormalised (v3: 512 → 128).
+   * Default: none (the embedder's output is the template).
+   */
+  projection?: ProjectionEntry;
   /** Why this recipe exists / how it was chosen. */
   note?: string;
 }
@@ -179,6 +200,7 @@ export function recipeManifest(manifest: ModelManifest, id: string): ModelManife
       // Sessions are cached by the weights' id, not the recipe's.
       flip: r.flip,
       thresholds: r.thresholds ?? base.thresholds,
+      ...(r.projection ? { projection: r.projection, dim: r.projection.output } : {}),
     },
     recipe: r.id,
     baseEmbedder: base,

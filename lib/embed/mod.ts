@@ -6,3 +6,4 @@
  */
 export * from "./embed_face.ts";
 export * from "./collection_recipe.ts";
+export * from "./project_embedding.ts";

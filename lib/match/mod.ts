@@ -40,3 +40,4 @@ export * from "./gallery_index.ts";
 export * from "./gallery_cache.ts";
 export * from "./gallery.ts";
 export * from "./live_faces.ts";
+export * from "./triplet_loss_gradient.ts";

@@ -45,6 +45,7 @@ function configureOrt(threads: number): void {
 export class SessionCache {
   readonly #loader: ModelLoader;
   readonly #sessions = new Map<string, Promise<OrtSession>>();
+  readonly #data = new Map<string, Promise<unknown>>();
   #tail: Promise<unknown> = Promise.resolve();
 
   constructor(loader: ModelLoader, options: SessionCacheOptions = {}) {
@@ -86,6 +87,31 @@ export class SessionCache {
         cause,
       });
     }
+  }
+
+  /**
+   * A data file beside the models (e.g. a recipe's projection), read with the same loader and
+   * parsed once per isolate; a failed load or parse is not cached.
+   *
+   * @throws {FaceError} `model_unavailable` when the file cannot be read or parsed.
+   */
+  data<T>(file: { id: string; file: string }, parse: (bytes: Uint8Array) => T): Promise<T> {
+    const key = `data:${file.id}`;
+    let p = this.#data.get(key) as Promise<T> | undefined;
+    if (!p) {
+      p = this.#loader(file as ModelEntry).then(parse).catch((cause) => {
+        throw new FaceError(
+          "model_unavailable",
+          `Cannot load ${file.id}: ${file.file} unavailable`,
+          {
+            cause,
+          },
+        );
+      });
+      this.#data.set(key, p);
+      p.catch(() => this.#data.delete(key));
+    }
+    return p;
   }
 
   /** Runs of `session` wait for every earlier run of this cache. */

@@ -11,7 +11,7 @@ import { detectFaces, type DetectFacesOptions } from "../detect/ultraface_detect
 import { detectLandmarks, type LandmarkRefine, toFivePoints } from "../landmarks/landmarks.ts";
 import type { Point } from "../align/estimate_similarity.ts";
 import { alignedTensor, alignmentTransform } from "../align/mod.ts";
-import { embedFaceWithNorm } from "../embed/mod.ts";
+import { embedFaceWithNorm, parseProjection, projectEmbedding } from "../embed/mod.ts";
 import type { SessionCache } from "../onnx/mod.ts";
 import { MODEL_MANIFEST, type ModelManifest } from "../../models/manifest.ts";
 import { assessQuality, type FaceQuality } from "./assess_quality.ts";
@@ -344,6 +344,13 @@ async function analyzeOriented(
     }
   }
   const embedder = await embedderLoad;
+  const p = manifest.embedder.projection;
+  const projection = embedder && p
+    ? await deps.sessions.data(
+      { id: `${manifest.recipe ?? manifest.embedder.id}:projection`, file: p.file },
+      (bytes) => parseProjection(bytes, p.input, p.output),
+    )
+    : undefined;
   const livenessEntry = options.liveness ? manifest.liveness : undefined;
   if (options.liveness && !livenessEntry) {
     throw new FaceError(
@@ -406,7 +413,9 @@ async function analyzeOriented(
       const embedded = await embedFaceWithNorm(embedder, aligned, {
         flip: options.flip ?? manifest.embedder.flip ?? true,
       });
-      face.embedding = embedded.embedding;
+      face.embedding = projection
+        ? projectEmbedding(embedded.embedding, projection)
+        : embedded.embedding;
       norms.push(embedded.norm);
       t.embed += performance.now() - s;
     } else {
