@@ -449,6 +449,29 @@ export async function writeBenchmarksMd(r: BenchResults): Promise<void> {
         ]),
       ),
       "",
+      ...(sc.memory_128
+        ? [
+          "The same scans with 128-d vectors (the v3 recipe's templates), measured in the same run:",
+          "",
+          table(
+            [
+              "faces",
+              "float32 p50 (ms)",
+              "int8 SIMD p50 / p95 (ms)",
+              "top-1 int8",
+              "bytes/face int8",
+            ],
+            sc.memory_128.map((m) => [
+              m.faces.toLocaleString("en"),
+              m.float32.p50_ms,
+              `${m.int8_wasm.p50_ms} / ${m.int8_wasm.p95_ms}`,
+              m.int8_wasm.top1,
+              m.int8_wasm.bytes_per_face,
+            ]),
+          ),
+          "",
+        ]
+        : []),
       "![identify latency vs gallery size](bench/plots/scale.svg)",
       "",
     );

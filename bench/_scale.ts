@@ -76,6 +76,8 @@ export interface ScaleReport {
   impostor_distance_median: number;
   synthetic_sigma: number;
   memory: MemoryScaleRow[];
+  /** The same scans with 128-d vectors (the v3 recipe's templates), interleaved in the same run. */
+  memory_128?: MemoryScaleRow[];
   redis: RedisScaleRow[] | { skipped: string };
   redis_extrapolated_1m?: { load_minutes: number; gallery_s: number; note: string };
   int8_accuracy: {
@@ -152,8 +154,13 @@ function probesFor(g: ReturnType<typeof syntheticGallery>, count: number, seed: 
 }
 
 /** Runs the in-memory scans for one size. */
-export function memoryScale(faces: number, genuineDistance: number, probes = 20): MemoryScaleRow {
-  const g = syntheticGallery({ faces, genuineDistance, seed: 7 });
+export function memoryScale(
+  faces: number,
+  genuineDistance: number,
+  probes = 20,
+  dim = 512,
+): MemoryScaleRow {
+  const g = syntheticGallery({ faces, genuineDistance, seed: 7, dim });
   const ps = probesFor(g, probes, 11);
   const tf: number[] = [], ti: number[] = [];
   let top1f = 0, top1i = 0, agree = 0;
@@ -278,10 +285,11 @@ export async function redisScale(sizes: number[], genuineDistance: number, probe
 export async function runScale(options: ScaleOptions = {}): Promise<ScaleReport> {
   const { genuine, impostorMedian, byPath } = await devDistances();
   const gd = options.genuineDistance ?? percentile(genuine, 50);
-  const memory: MemoryScaleRow[] = [];
+  const memory: MemoryScaleRow[] = [], memory128: MemoryScaleRow[] = [];
   for (const n of options.sizes ?? [10_000, 100_000, 1_000_000]) {
     console.error(`scale: memory ${n}`);
     memory.push(memoryScale(n, gd, options.probes ?? 20));
+    memory128.push(memoryScale(n, gd, options.probes ?? 20, 128));
   }
   console.error("scale: redis");
   const redis = await redisScale(options.redisSizes ?? [10_000], gd);
@@ -295,6 +303,7 @@ export async function runScale(options: ScaleOptions = {}): Promise<ScaleReport>
     impostor_distance_median: round(impostorMedian, 4),
     synthetic_sigma: round(syntheticGallery({ faces: 1, genuineDistance: gd }).sigma, 6),
     memory,
+    memory_128: memory128,
     redis,
     int8_accuracy: await int8Accuracy(byPath),
   };

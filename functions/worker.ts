@@ -54,6 +54,8 @@ import embedderOnnx from "./fr_feature.onnx";
 import livenessOnnx from "./fr_liveness.onnx";
 // @ts-ignore: a wrangler Data module (ArrayBuffer), copied beside the bundle
 import eyeOnnx from "./fr_eye.onnx";
+// @ts-ignore: a wrangler Data module (ArrayBuffer): the v3 recipe's 512 → 128 projection
+import projection128 from "./fr_feature_proj128.f32";
 
 /**
  * Faces per Redis gallery round trip in a Worker: smaller batches leave less of a cold identify's
@@ -70,6 +72,7 @@ const MODEL_FILES: Record<string, ArrayBuffer> = {
   "fr_feature.onnx": embedderOnnx,
   "fr_liveness.onnx": livenessOnnx,
   "fr_eye.onnx": eyeOnnx,
+  "fr_feature_proj128.f32": projection128,
 };
 
 /** Serves the bundled models to the {@linkcode SessionCache}. */

@@ -17,7 +17,7 @@
  * @module
  */
 import { fetchModels } from "../models/fetch_models.ts";
-import { modelEntries } from "../models/manifest.ts";
+import { embedderRecipes, modelEntries } from "../models/manifest.ts";
 import { ORT_VERSION, patchOrtWasmBundle } from "./worker/patch_ort_wasm_bundle.ts";
 import { galleryIndexKernelBytes } from "../lib/match/mod.ts";
 
@@ -183,6 +183,10 @@ async function buildInto(
     [jpeg, "jpeg.wasm"],
     [new URL("png.wasm", jpeg), "png.wasm"],
     ...modelEntries().map((e): [URL, string] => [new URL(`models/${e.file}`, ROOT), e.file]),
+    // Recipes' projections (v3's 512 → 128 map), imported as Data modules too.
+    ...embedderRecipes().flatMap((r): [URL, string][] =>
+      r.projection ? [[new URL(`models/${r.projection.file}`, ROOT), r.projection.file]] : []
+    ),
   ];
   for (const [from, name] of copies) await Deno.copyFile(from, new URL(name, outDir));
   // The identify index's SIMD kernel, imported by worker.ts as a CompiledWasm module.
@@ -201,6 +205,8 @@ async function buildInto(
     "*.wasm",
     "--external",
     "*.onnx",
+    "--external",
+    "*.f32",
     "--output",
     new URL("worker.js", outDir).pathname,
     "functions/worker.ts",

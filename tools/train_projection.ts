@@ -151,6 +151,14 @@ if (import.meta.main) {
   console.log(JSON.stringify(report, null, 1));
   if (values.write) {
     await Deno.writeFile(new URL(`../models/${PROJECTION_FILE}`, import.meta.url), bytes);
+    const url = new URL("../models/manifest.json", import.meta.url);
+    const manifest = JSON.parse(await Deno.readTextFile(url));
+    const entry = manifest.recipes.entries.find((r: { projection?: { file: string } }) =>
+      r.projection?.file === PROJECTION_FILE
+    );
+    if (!entry) throw new Error(`models/manifest.json has no recipe with ${PROJECTION_FILE}`);
+    entry.projection.sha256 = sha256;
+    await Deno.writeTextFile(url, JSON.stringify(manifest, null, 2) + "\n");
     console.error(`wrote models/${PROJECTION_FILE} (${bytes.length} bytes, sha256 ${sha256})`);
   }
 }
