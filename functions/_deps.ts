@@ -69,6 +69,13 @@ export async function buildAppDeps(config: Config, platform: Platform): Promise<
     rateLimit: config.rateLimit,
     encryption,
     galleryBatch: platform.galleryBatch,
+    // Sealed-only reads: a refused record is never matched; say so, one line per record.
+    onRefused: (record) =>
+      consoleLogger.error({
+        msg: "face record refused: not a valid sealed record for its place (never matched; " +
+          "plain records become usable only through `deno task keys encrypt-existing`)",
+        ...record,
+      }),
   });
   return {
     pipeline: {

@@ -13,7 +13,7 @@ import { consoleLogger } from "./_context.ts";
 import { matchThresholds } from "../lib/usecases/mod.ts";
 import { authStartupWarning } from "./_auth.ts";
 import { buildAppDeps, closeAppDeps } from "./_deps.ts";
-import { encryptionStartupWarning, resolveMasterKey } from "./_master_key.ts";
+import { encryptionStartupWarning, reportPlainRecords, resolveMasterKey } from "./_master_key.ts";
 import { PURGE_SCHEDULE, schedulePurgeOnDeno } from "./_scheduled_purge.ts";
 
 /**
@@ -82,6 +82,8 @@ if (import.meta.main) {
         rate_limit: config.rateLimit,
       }),
   }, app.fetch);
+  // Plain records left from before encryption are refused: say so (a background scan).
+  reportPlainRecords(config, deps.store, consoleLogger);
   // Deno Deploy (Deno.cron): the hourly retention purge, as the Worker's cron trigger runs it.
   if (schedulePurgeOnDeno(deps)) {
     consoleLogger.info({ msg: "retention purge scheduled", schedule: PURGE_SCHEDULE });

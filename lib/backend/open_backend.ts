@@ -20,6 +20,7 @@ import {
   MemoryIdempotencyStore,
   MemoryPolicyStore,
   type PolicyStore,
+  type RefusedRecord,
   type StoreEncryption,
   UpstashAuditStore,
   UpstashFaceStore,
@@ -66,6 +67,11 @@ export interface OpenBackendOptions {
   now?: () => Date;
   /** Faces per Redis gallery round trip. Default: `UpstashFaceStore`'s (2000). */
   galleryBatch?: number;
+  /**
+   * Called for each face record refused by sealed-only reads (encryption on: plain, foreign,
+   * altered or moved records); the server logs it. Default: nothing (still counted).
+   */
+  onRefused?: (record: RefusedRecord) => void;
 }
 
 /**
@@ -116,6 +122,7 @@ export async function openBackend(
         encryption: options.encryption ?? "off",
         now: options.now,
         galleryBatch: options.galleryBatch,
+        onRefused: options.onRefused,
       }),
       keys: new UpstashKeyStore({ redis, prefix }),
       idempotency: new UpstashIdempotencyStore({ redis, prefix }),
@@ -131,7 +138,11 @@ export async function openBackend(
   let closed = false;
   return {
     kind: "kv",
-    faces: new KvFaceStore(kv, { encryption: options.encryption ?? "off", now: options.now }),
+    faces: new KvFaceStore(kv, {
+      encryption: options.encryption ?? "off",
+      now: options.now,
+      onRefused: options.onRefused,
+    }),
     keys: new KvKeyStore(kv),
     idempotency: new KvIdempotencyStore(kv),
     policies: new KvPolicyStore(kv),
