@@ -91,7 +91,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // Before the body limit and every route: 401/403/429 are answered before any body is read.
   app.use(authMiddleware(s, deps));
   // Body limits and timeouts, then the pipeline's admission control (see `_limits.ts`).
-  app.use(limitsMiddleware(deps.config, deps.limits ?? createLimits(deps.config)));
+  const limits = deps.limits ?? createLimits(deps.config);
+  app.use(limitsMiddleware(deps.config, limits));
 
   for (
     const routes of [
@@ -108,7 +109,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       webRoutes,
     ]
   ) app.route("/", routes(s));
-  app.route("/", webhookRoutes(s, { idempotency: deps.idempotency }));
+  app.route("/", webhookRoutes(s, { idempotency: deps.idempotency, gate: limits.gate }));
 
   app.notFound((c) => {
     // A known path with another method: 405 with the methods it has.
