@@ -72,6 +72,11 @@ export interface OpenBackendOptions {
    * altered or moved records); the server logs it. Default: nothing (still counted).
    */
   onRefused?: (record: RefusedRecord) => void;
+  /**
+   * Every recipe id: a collection without a policy under its own key looks for one written under
+   * an old per-recipe key of these (and moves it). Default: only the recipe of the request.
+   */
+  recipeIds?: readonly string[];
 }
 
 /**
@@ -126,7 +131,7 @@ export async function openBackend(
       }),
       keys: new UpstashKeyStore({ redis, prefix }),
       idempotency: new UpstashIdempotencyStore({ redis, prefix }),
-      policies: new UpstashPolicyStore(redis, prefix),
+      policies: new UpstashPolicyStore(redis, prefix, { legacyModels: options.recipeIds }),
       audit: new UpstashAuditStore(redis, prefix),
       limiter: rateLimit > 0
         ? new UpstashRateLimiter({ redis, prefix, limit: rateLimit })
@@ -145,7 +150,7 @@ export async function openBackend(
     }),
     keys: new KvKeyStore(kv),
     idempotency: new KvIdempotencyStore(kv),
-    policies: new KvPolicyStore(kv),
+    policies: new KvPolicyStore(kv, undefined, { legacyModels: options.recipeIds }),
     audit: new KvAuditStore(kv),
     close: () => {
       if (!closed) kv.close();
