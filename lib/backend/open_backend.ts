@@ -59,8 +59,10 @@ export interface OpenBackendOptions {
   /** Requests per minute of the shared Redis rate limiter; 0 disables it. Default: 0. */
   rateLimit?: number;
   /**
-   * Encryption at rest of the face store (Deno KV and Redis): the master keyring, or `"off"`.
-   * Default: `"off"`.
+   * Encryption at rest of the face store (Deno KV and Redis): the master keyring, or `"off"`
+   * (plain records, tests only). Default: on without a key (`"no_key"`): the backend opens (API
+   * keys, policies… work) but no face can be written or read until a keyring is given — never
+   * plain text by omission.
    */
   encryption?: StoreEncryption;
   /** Clock of the face store's `created_at` / `updated_at` (tests). Default: `() => new Date()`. */
@@ -124,7 +126,7 @@ export async function openBackend(
       faces: new UpstashFaceStore({
         redis,
         prefix,
-        encryption: options.encryption ?? "off",
+        encryption: options.encryption ?? "no_key",
         now: options.now,
         galleryBatch: options.galleryBatch,
         onRefused: options.onRefused,
@@ -144,7 +146,7 @@ export async function openBackend(
   return {
     kind: "kv",
     faces: new KvFaceStore(kv, {
-      encryption: options.encryption ?? "off",
+      encryption: options.encryption ?? "no_key",
       now: options.now,
       onRefused: options.onRefused,
     }),

@@ -21,8 +21,12 @@ import type { MasterKeyring } from "./master_keyring.ts";
 import { type DataKey, TemplateCipher, type WrappedDataKey } from "./template_cipher.ts";
 import { decodeEmbedding, encodeEmbedding } from "./embedding_codec.ts";
 
-/** How a store protects records: a master keyring, or `"off"` (plain records; tests only). */
-export type StoreEncryption = MasterKeyring | "off";
+/**
+ * How a store protects records: a master keyring; `"off"` (plain records; tests only); or
+ * `"no_key"`: encryption on but no master key given (what `openBackend` assumes unless told):
+ * nothing can be sealed or opened (`store_key_unavailable`) and plain records are refused.
+ */
+export type StoreEncryption = MasterKeyring | "off" | "no_key";
 
 /** Why a record was refused (see {@linkcode RecordSealer.refuse}). */
 export type RefusedReason = "plain" | "foreign_key" | "altered" | "moved";
@@ -71,6 +75,7 @@ export class RecordSealer {
   readonly cipher: TemplateCipher | null;
   #keys = new Map<string, Promise<DataKey>>();
   #onRefused: ((record: RefusedRecord) => void) | undefined;
+  #noKey: boolean;
   /** Records refused since this sealer was created (see the module doc). */
   refused = 0;
 
@@ -85,7 +90,10 @@ export class RecordSealer {
         'A Deno KV or Upstash face store needs options.encryption: a MasterKeyring, or "off" (tests)',
       );
     }
-    this.cipher = encryption === "off" ? null : new TemplateCipher(encryption);
+    this.#noKey = encryption === "no_key";
+    this.cipher = encryption === "off" || encryption === "no_key"
+      ? null
+      : new TemplateCipher(encryption);
   }
 
   /** The data key scope (wrapping AAD) of a collection. */
@@ -113,7 +121,7 @@ export class RecordSealer {
 
   /** Whether reads are sealed-only (encryption on). */
   get sealedOnly(): boolean {
-    return this.cipher !== null;
+    return this.cipher !== null || this.#noKey;
   }
 
   /**
@@ -224,6 +232,7 @@ export class RecordSealer {
     faceId: string,
     k: string,
   ): Promise<DataKey | null> {
+    if (this.#noKey) throw noMasterKey();
     if (this.cipher === null) {
       throw new FaceError(
         "store_key_unavailable",
@@ -251,6 +260,12 @@ export class RecordSealer {
    */
   require(action: string): TemplateCipher {
     if (this.cipher === null) {
+      if (this.#noKey) {
+        throw new FaceError(
+          "invalid_request",
+          `Cannot ${action}: no master key is configured (set FACEGATE_MASTER_KEY)`,
+        );
+      }
       throw new FaceError(
         "invalid_request",
         `Cannot ${action}: encryption is off (set FACEGATE_MASTER_KEY, unset FACEGATE_ENCRYPTION)`,
@@ -260,6 +275,7 @@ export class RecordSealer {
   }
 
   #cipher(): TemplateCipher {
+    if (this.#noKey) throw noMasterKey();
     if (this.cipher === null) throw new TypeError("RecordSealer: encryption is off");
     return this.cipher;
   }
@@ -292,6 +308,14 @@ export async function mapBatched<T, R>(
 
 /** How many records a gallery read opens at once (see {@linkcode mapBatched}). */
 export const OPEN_BATCH = 64;
+
+function noMasterKey(): FaceError {
+  return new FaceError(
+    "store_key_unavailable",
+    "Cannot seal or open face records: encryption at rest is on but no master key is configured " +
+      "(set FACEGATE_MASTER_KEY; FACEGATE_ENCRYPTION=off stores plain text, tests only)",
+  );
+}
 
 /** The AAD of a face's records: binds collection, subject and face id. */
 function faceAad(ref: CollectionRef, subject: string, faceId: string): string {

@@ -220,7 +220,7 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
         // The data key is checked too: a concurrent deleteCollection may have removed it.
         const op = this.#kv.atomic().check(meta, dek);
         const stored: StoredFace = { quality: checked.quality, created_at: now };
-        if (sealer.cipher === null) {
+        if (!sealer.sealedOnly) {
           stored.embedding = encodeEmbedding(checked.embedding);
           if (checked.metadataJson !== undefined) stored.metadata = checked.metadataJson;
         } else {

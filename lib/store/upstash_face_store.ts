@@ -299,7 +299,7 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
       let packed: string;
       let keyId = "";
       const sealer = this.#sealer;
-      if (sealer.cipher === null) {
+      if (!sealer.sealedOnly) {
         if (checked.metadataJson !== undefined) json.m = checked.metadataJson;
         packed = packGalleryRecord(subject, checked.embedding);
       } else {

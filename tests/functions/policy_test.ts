@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { openBackend } from "../../lib/backend/mod.ts";
+import { testKeyring } from "../_master_key.ts";
 import { kvCollectionPolicyKey, kvPolicyKey, KvPolicyStore } from "../../lib/store/mod.ts";
 import { policyScenario } from "./_policy_scenario.ts";
 
@@ -18,7 +19,9 @@ Deno.test({
   sanitizeResources: false,
   async fn(t) {
     const dir = await Deno.makeTempDir({ prefix: "facegate_policy_" });
-    const backend = await openBackend({ kind: "kv", path: `${dir}/p.kv` });
+    const backend = await openBackend({ kind: "kv", path: `${dir}/p.kv` }, {
+      encryption: await testKeyring(),
+    });
     try {
       await policyScenario(t, backend);
     } finally {

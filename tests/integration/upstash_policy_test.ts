@@ -7,6 +7,7 @@ import {
   upstashRedis,
 } from "../../lib/store/mod.ts";
 import { RespConnection } from "../../tools/upstash_bridge.ts";
+import { testKeyring } from "../_master_key.ts";
 import { policyScenario } from "../functions/_policy_scenario.ts";
 import { deleteRedisKeys, redisTest, withRedis } from "./_redis_fixture.ts";
 
@@ -20,7 +21,7 @@ redisTest(
         url: bridge.url,
         token: bridge.token,
         prefix,
-      });
+      }, { encryption: await testKeyring() });
       try {
         await policyScenario(t, backend);
       } finally {
