@@ -75,7 +75,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const given = c.req.header("x-request-id");
     const requestId = given && REQUEST_ID_RE.test(given) ? given : crypto.randomUUID();
     c.set("requestId", requestId);
+    const raw = c.req.raw;
     await next();
+    // A body nobody read (a 401/403/429, a 404, a 413 from its declared length) is cancelled, so
+    // the runtime is not left with a half-read request: under workerd an unread body made the
+    // next request fail with "Your worker restarted mid-request".
+    if (raw.body !== null && !raw.bodyUsed) await raw.body.cancel().catch(() => {});
     c.res.headers.set("x-request-id", requestId);
     logger.info({
       msg: "request",
