@@ -69,6 +69,11 @@ export interface AppVariables {
   requestId: string;
   /** The id of the authenticated API key (not secret), when auth is on. */
   keyId?: string;
+  /**
+   * Set on the upload webhook by the limits middleware: gives back the unverified delivery's
+   * slot once its signature is verified.
+   */
+  webhookVerified?: () => void;
   /** The role of the authenticated API key, when auth is on. */
   role?: Role;
   /** With an `Idempotency-Key`: the id the write uses (an enroll's face id). */

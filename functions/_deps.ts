@@ -18,7 +18,7 @@ import {
   type UseCaseDeps,
   withDefaultRecipe,
 } from "../lib/usecases/mod.ts";
-import { MODEL_MANIFEST } from "../models/manifest.ts";
+import { embedderRecipes, MODEL_MANIFEST } from "../models/manifest.ts";
 import { type AppDeps, consoleLogger } from "./_context.ts";
 
 /** What differs between platforms when building {@linkcode AppDeps}. */
@@ -69,6 +69,15 @@ export async function buildAppDeps(config: Config, platform: Platform): Promise<
     rateLimit: config.rateLimit,
     encryption,
     galleryBatch: platform.galleryBatch,
+    // Policies written under an old per-recipe key are found (and moved) whatever the recipe.
+    recipeIds: embedderRecipes(MODEL_MANIFEST).map((r) => r.id),
+    // Sealed-only reads: a refused record is never matched; say so, one line per record.
+    onRefused: (record) =>
+      consoleLogger.error({
+        msg: "face record refused: not a valid sealed record for its place (never matched; " +
+          "plain records become usable only through `deno task keys encrypt-existing`)",
+        ...record,
+      }),
   });
   return {
     pipeline: {

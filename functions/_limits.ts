@@ -6,9 +6,16 @@
  *
  * | requests                                   | body limit                  | pipeline gate |
  * | ------------------------------------------ | --------------------------- | ------------- |
- * | `POST /v1/webhooks/upload`                 | 64 KiB                      | yes           |
+ * | `POST /v1/webhooks/upload`                 | 64 KiB, own budget          | once signed   |
  * | image routes (detect, embed, compare, enroll, verify, identify) | `FACEGATE_MAX_BODY_BYTES` | yes |
  * | everything else                            | 64 KiB                      | no            |
+ *
+ * The webhook costs nothing shared until its signature is verified: its headers are checked
+ * before its body is read (at most 8 signatures, 1 KiB), unverified deliveries have their own
+ * small budget (at most {@linkcode WEBHOOK_UNVERIFIED_LIMIT} at once and
+ * {@linkcode WEBHOOK_UNVERIFIED_QUEUE} waiting, their bodies in a budget of their own) and answer
+ * 503 `overloaded` beyond it — keyed traffic never sees it — and a delivery
+ * takes a pipeline slot only once verified (in the route, `webhooks.ts`).
  *
  * @module
  */
@@ -16,6 +23,7 @@ import type { MiddlewareHandler } from "hono";
 import type { Config } from "../lib/config.ts";
 import { FaceError } from "../lib/errors.ts";
 import { ByteBudget, ConcurrencyGate, readBoundedBody } from "../lib/limits/mod.ts";
+import { checkWebhookHeaders } from "../lib/webhook/mod.ts";
 import type { AppEnv } from "./_context.ts";
 
 /** Body limit of the webhook and of every route that takes no image. */
@@ -24,6 +32,10 @@ export const SMALL_BODY_BYTES = 64 * 1024;
 const IMAGE_ROUTE_RE =
   /^\/v1\/(?:detect|embed|compare|liveness|collections\/[^/]+\/(?:identify|subjects\/[^/]+\/(?:faces|verify)))\/?$/;
 const WEBHOOK_PATH = "/v1/webhooks/upload";
+/** Unverified webhook deliveries handled at once (bodies read, signatures checked). */
+export const WEBHOOK_UNVERIFIED_LIMIT = 16;
+/** Unverified webhook deliveries waiting for one of those; more answer 503 (only to them). */
+export const WEBHOOK_UNVERIFIED_QUEUE = 64;
 
 /** How one request is bounded. */
 export interface RouteBounds {
@@ -31,6 +43,11 @@ export interface RouteBounds {
   maxBodyBytes: number;
   /** Whether the request runs the face pipeline (and so passes the concurrency gate). */
   pipeline: boolean;
+  /**
+   * The upload webhook: its own budget until verified; it takes the pipeline gate in its route,
+   * after the signature. Default: false.
+   */
+  webhook?: boolean;
 }
 
 /**
@@ -46,7 +63,7 @@ export function routeBounds(
   config: Pick<Config, "maxBodyBytes">,
 ): RouteBounds {
   if (method === "POST" && path === WEBHOOK_PATH) {
-    return { maxBodyBytes: SMALL_BODY_BYTES, pipeline: true };
+    return { maxBodyBytes: SMALL_BODY_BYTES, pipeline: false, webhook: true };
   }
   if (method === "POST" && IMAGE_ROUTE_RE.test(path)) {
     return { maxBodyBytes: config.maxBodyBytes, pipeline: true };
@@ -60,6 +77,10 @@ export interface Limits {
   gate: ConcurrencyGate;
   /** Bytes of request bodies held at once. */
   bodies: ByteBudget;
+  /** Unverified webhook deliveries at once, and waiting. */
+  webhookUnverified: ConcurrencyGate;
+  /** Bytes of unverified webhook bodies held at once (their own, not `bodies`). */
+  webhookBodies: ByteBudget;
 }
 
 /** Builds the per-app {@linkcode Limits} from the configuration. */
@@ -73,7 +94,37 @@ export function createLimits(
       queue: config.maxQueued,
     }),
     bodies: new ByteBudget(config.maxInflightBodyBytes),
+    webhookUnverified: new ConcurrencyGate({
+      limit: WEBHOOK_UNVERIFIED_LIMIT,
+      queue: WEBHOOK_UNVERIFIED_QUEUE,
+    }),
+    webhookBodies: new ByteBudget(WEBHOOK_UNVERIFIED_LIMIT * SMALL_BODY_BYTES),
   };
+}
+
+/**
+ * Runs `fn` in a slot of the pipeline gate (waiting in its queue); a client that left while its
+ * request waited costs no pipeline run.
+ *
+ * @throws {FaceError} `overloaded` when the queue is full; `client_closed_request`.
+ */
+export async function inPipelineSlot<T>(
+  gate: ConcurrencyGate,
+  signal: AbortSignal,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const leave = await gate.acquire();
+  try {
+    if (signal.aborted) {
+      throw new FaceError(
+        "client_closed_request",
+        "Cannot run the request: the client closed the connection",
+      );
+    }
+    return await fn();
+  } finally {
+    leave();
+  }
 }
 
 /**
@@ -88,7 +139,20 @@ export function limitsMiddleware(config: Config, limits: Limits): MiddlewareHand
     const bounds = routeBounds(c.req.method, c.req.path, config);
     const raw = c.req.raw;
     let release = () => {};
+    let leaveUnverified = () => {};
     try {
+      if (bounds.webhook && config.webhook.secrets.length > 0) {
+        // Headers first: an unsigned or signature-bomb delivery is refused before its body is
+        // read (the timestamp is checked in the route, on its clock).
+        try {
+          checkWebhookHeaders(raw.headers, { toleranceSeconds: Infinity });
+          leaveUnverified = await limits.webhookUnverified.acquire();
+        } catch (err) {
+          await raw.body?.cancel().catch(() => {});
+          throw err;
+        }
+        c.set("webhookVerified", leaveUnverified);
+      }
       if (raw.body !== null) {
         const declared = declaredLength(raw.headers);
         const body = await readBoundedBody(raw.body, {
@@ -96,27 +160,16 @@ export function limitsMiddleware(config: Config, limits: Limits): MiddlewareHand
           declaredLength: declared,
           idleTimeoutMs: config.bodyIdleTimeoutMs,
           totalTimeoutMs: config.bodyTimeoutMs,
-          budget: limits.bodies,
-          what: c.req.path === WEBHOOK_PATH ? "the webhook body" : "the request body",
+          budget: bounds.webhook ? limits.webhookBodies : limits.bodies,
+          what: bounds.webhook ? "the webhook body" : "the request body",
         });
         release = body.release;
         c.req.raw = new Request(raw, { body: body.bytes as Uint8Array<ArrayBuffer> });
       }
       if (!bounds.pipeline) return await next();
-      const leave = await limits.gate.acquire();
-      try {
-        // A client that left while its request waited for a slot costs no pipeline run.
-        if (raw.signal.aborted) {
-          throw new FaceError(
-            "client_closed_request",
-            "Cannot run the request: the client closed the connection",
-          );
-        }
-        await next();
-      } finally {
-        leave();
-      }
+      await inPipelineSlot(limits.gate, raw.signal, () => next());
     } finally {
+      leaveUnverified();
       release();
     }
   };

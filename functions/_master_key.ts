@@ -8,7 +8,12 @@
  */
 import type { Config } from "../lib/config.ts";
 import { FaceError } from "../lib/errors.ts";
-import { generateMasterKey, parseMasterKeys } from "../lib/store/mod.ts";
+import {
+  type FaceStore,
+  generateMasterKey,
+  hasKeyMaintenance,
+  parseMasterKeys,
+} from "../lib/store/mod.ts";
 import type { Logger } from "./_context.ts";
 
 /** Options for {@linkcode resolveMasterKey}. */
@@ -80,4 +85,36 @@ export function encryptionStartupWarning(config: Config): Record<string, unknown
     msg: "!!! WARNING: FACEGATE_ENCRYPTION=off: FACE TEMPLATES AND METADATA ARE STORED IN PLAIN " +
       "TEXT; a copy of the store is a copy of everyone's biometric data. Use only for tests. !!!",
   };
+}
+
+/**
+ * With encryption on, counts the store's plain face records (one scan, in the background of a
+ * start) and logs one error line when there are any: sealed-only reads refuse them until
+ * `deno task keys encrypt-existing` seals them.
+ *
+ * @returns The count (0 with encryption off, on memory, or when the scan failed: that is logged).
+ */
+export async function reportPlainRecords(
+  config: Config,
+  store: FaceStore,
+  logger: Logger,
+): Promise<number> {
+  if (config.encryption.mode === "off" || !hasKeyMaintenance(store)) return 0;
+  try {
+    const count = await store.countPlainRecords();
+    if (count > 0) {
+      logger.error({
+        msg: `${count} plain (unencrypted) face record(s) in the store: they are refused and ` +
+          "never matched until `deno task keys encrypt-existing` seals them",
+        plain_records: count,
+      });
+    }
+    return count;
+  } catch (err) {
+    logger.error({
+      msg: "could not count plain face records",
+      error: err instanceof Error ? err.message : String(err),
+    });
+    return 0;
+  }
 }

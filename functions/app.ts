@@ -76,7 +76,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const given = c.req.header("x-request-id");
     const requestId = given && REQUEST_ID_RE.test(given) ? given : crypto.randomUUID();
     c.set("requestId", requestId);
+    const raw = c.req.raw;
     await next();
+    // A body nobody read (a 401/403/429, a 404, a 413 from its declared length) is cancelled, so
+    // the runtime is not left with a half-read request: under workerd an unread body made the
+    // next request fail with "Your worker restarted mid-request".
+    if (raw.body !== null && !raw.bodyUsed) await raw.body.cancel().catch(() => {});
     c.res.headers.set("x-request-id", requestId);
     logger.info({
       msg: "request",
@@ -92,7 +97,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // Before the body limit and every route: 401/403/429 are answered before any body is read.
   app.use(authMiddleware(s, deps));
   // Body limits and timeouts, then the pipeline's admission control (see `_limits.ts`).
-  app.use(limitsMiddleware(deps.config, deps.limits ?? createLimits(deps.config)));
+  const limits = deps.limits ?? createLimits(deps.config);
+  app.use(limitsMiddleware(deps.config, limits));
 
   for (
     const routes of [
@@ -110,7 +116,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       webRoutes,
     ]
   ) app.route("/", routes(s));
-  app.route("/", webhookRoutes(s, { idempotency: deps.idempotency }));
+  app.route("/", webhookRoutes(s, { idempotency: deps.idempotency, gate: limits.gate }));
 
   app.notFound((c) => {
     // A known path with another method: 405 with the methods it has.

@@ -13,7 +13,7 @@ import { consoleLogger } from "./_context.ts";
 import { matchThresholds } from "../lib/usecases/mod.ts";
 import { authStartupWarning } from "./_auth.ts";
 import { buildAppDeps, closeAppDeps } from "./_deps.ts";
-import { encryptionStartupWarning, resolveMasterKey } from "./_master_key.ts";
+import { encryptionStartupWarning, reportPlainRecords, resolveMasterKey } from "./_master_key.ts";
 import { PURGE_SCHEDULE, schedulePurgeOnDeno } from "./_scheduled_purge.ts";
 
 /**
@@ -48,7 +48,26 @@ function exitIfPortInUse(config: Config): void {
   }
 }
 
-if (import.meta.main) {
+/**
+ * Why a start failed, as the one line printed on stderr: the message of a `FaceError` or any other
+ * error (never a stack; secrets never appear in these messages), with its cause's message.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { startupFailureLine } from "./main.ts";
+ * assert.equal(startupFailureLine(new Error("no key")), "error: Cannot start facegate: no key");
+ * ```
+ */
+export function startupFailureLine(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const cause = err instanceof Error && err.cause instanceof Error ? ` (${err.cause.message})` : "";
+  const line = /^cannot start/i.test(message) ? message : `Cannot start facegate: ${message}`;
+  return `error: ${line}${cause}`.replace(/\s*\n\s*/g, " ");
+}
+
+/** Starts the server: configuration, models, store, then `Deno.serve`. */
+async function start(): Promise<void> {
   const config = parseConfig(Deno.env.toObject());
   exitIfPortInUse(config);
   const written = await fetchModels();
@@ -82,6 +101,8 @@ if (import.meta.main) {
         rate_limit: config.rateLimit,
       }),
   }, app.fetch);
+  // Plain records left from before encryption are refused: say so (a background scan).
+  reportPlainRecords(config, deps.store, consoleLogger);
   // Deno Deploy (Deno.cron): the hourly retention purge, as the Worker's cron trigger runs it.
   if (schedulePurgeOnDeno(deps)) {
     consoleLogger.info({ msg: "retention purge scheduled", schedule: PURGE_SCHEDULE });
@@ -92,4 +113,12 @@ if (import.meta.main) {
     Deno.exit(0);
   };
   for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, stop);
+}
+
+if (import.meta.main) {
+  // Every start-up failure is one line on stderr and exit code 1, never an uncaught stack.
+  await start().catch((err) => {
+    console.error(startupFailureLine(err));
+    Deno.exit(1);
+  });
 }

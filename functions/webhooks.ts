@@ -4,7 +4,12 @@
  *
  * - Authentication is the Standard Webhooks signature (`webhook-id`, `webhook-timestamp`,
  *   `webhook-signature`) with any of the configured secrets, the timestamp within the tolerance;
- *   anything else is 401 `unauthorized` and is never recorded. No API key is needed.
+ *   anything else is 401 `unauthorized` and is never recorded. No API key is needed. Nothing
+ *   shared is taken before the signature is verified (see `_limits.ts`): the delivery then takes
+ *   a pipeline slot.
+ * - Delivery ids are scoped per secret: the same `webhook-id` signed with another secret is
+ *   another delivery (a replay of collection A's delivery under B's secret is checked against
+ *   B's scope, 403, and never sees A's answer).
  * - Each `webhook-id` runs at most once: the first delivery takes a lease (2 min) in the
  *   idempotency store, and its answer (2xx and 4xx alike) is kept for the TTL (24 h) and replayed
  *   byte for byte, with `webhook-replayed: true`, to redeliveries. A duplicate arriving while the
@@ -17,11 +22,11 @@
  * - The image URL is fetched with `safeFetch` (https, host allowlist, public addresses, checked
  *   redirects, `FACEGATE_MAX_BODY_BYTES` cap, deadline).
  * - With `FACEGATE_WEBHOOK_CALLBACK_URL`, a successful result is also POSTed there, signed with
- *   the first secret; callback failures are logged, never fatal.
+ *   the secret that verified the delivery; callback failures are logged, never fatal.
  *
  * @module
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { FaceError } from "../lib/errors.ts";
 import { findMentions, type IdempotencyStore } from "../lib/store/mod.ts";
 import { runUploadAction } from "../lib/usecases/mod.ts";
@@ -35,6 +40,8 @@ import {
 } from "../lib/webhook/mod.ts";
 import type { AppEnv, Services } from "./_context.ts";
 import { runOnce } from "./_run_once.ts";
+import { inPipelineSlot } from "./_limits.ts";
+import type { ConcurrencyGate } from "../lib/limits/mod.ts";
 
 /** Injected dependencies of {@linkcode webhookRoutes}; tests and other entries may set them. */
 export interface WebhookRoutesOptions {
@@ -49,13 +56,32 @@ export interface WebhookRoutesOptions {
   resolveDns?: DnsResolver | null;
   /** Clock in ms since the epoch. Default: `Date.now`. */
   now?: () => number;
+  /**
+   * The pipeline gate a verified delivery waits for (`Limits.gate`). Default: none (the app
+   * always passes its own).
+   */
+  gate?: ConcurrencyGate;
 }
 
 /** Largest webhook body accepted (the payload is a small JSON document). */
 export const MAX_WEBHOOK_BODY_BYTES = 64 * 1024;
 /** How long the first delivery of an id may run before a redelivery may run it again. */
 export const WEBHOOK_LEASE_MS = 120_000;
-const SCOPE = "webhook";
+
+/**
+ * The idempotency scope of deliveries verified by `secret`: `webhook_` + 16 letters a–p from its
+ * SHA-256, so a delivery id is never shared between secrets (and the scope names no secret).
+ */
+export async function webhookScope(secret: string): Promise<string> {
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(secret)),
+  );
+  let letters = "";
+  for (const b of digest.subarray(0, 8)) {
+    letters += String.fromCharCode(97 + (b >> 4), 97 + (b & 15));
+  }
+  return `webhook_${letters}`;
+}
 
 /**
  * The webhook sub-app.
@@ -146,6 +172,19 @@ export function webhookRoutes(s: Services, options: WebhookRoutesOptions = {}): 
       toleranceSeconds: wh.toleranceSeconds,
       now: now(),
     });
+    // Signed: give back the unverified budget, and only now wait for a pipeline slot.
+    c.get("webhookVerified")?.();
+    const run = () => deliver(c, body, id, secretIndex);
+    return options.gate ? await inPipelineSlot(options.gate, c.req.raw.signal, run) : await run();
+  });
+
+  /** Runs a verified delivery once per (secret, id). */
+  async function deliver(
+    c: Context<AppEnv>,
+    body: string,
+    id: string,
+    secretIndex: number,
+  ): Promise<Response> {
     const fingerprint = new Uint8Array(
       await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body)),
     ).toBase64();
@@ -153,7 +192,7 @@ export function webhookRoutes(s: Services, options: WebhookRoutesOptions = {}): 
     let about: UploadData | undefined; // the event, once parsed
     const res = await runOnce({
       store: idempotency,
-      scope: SCOPE,
+      scope: await webhookScope(wh.secrets[secretIndex]),
       key: id,
       keyName: "webhook-id",
       action: "accept webhook",
@@ -196,11 +235,13 @@ export function webhookRoutes(s: Services, options: WebhookRoutesOptions = {}): 
       processed = result;
       return c.json(result, 200);
     });
-    if (processed !== undefined && wh.callbackUrl !== undefined) await callback(processed);
+    if (processed !== undefined && wh.callbackUrl !== undefined) {
+      await callback(processed, wh.secrets[secretIndex]);
+    }
     return res;
-  });
+  }
 
-  async function callback(result: unknown): Promise<void> {
+  async function callback(result: unknown, secret: string): Promise<void> {
     const id = `msg_${crypto.randomUUID().replaceAll("-", "")}`;
     const timestamp = Math.floor(now() / 1000);
     const body = JSON.stringify({
@@ -217,7 +258,7 @@ export function webhookRoutes(s: Services, options: WebhookRoutesOptions = {}): 
         "content-type": "application/json",
         "webhook-id": id,
         "webhook-timestamp": String(timestamp),
-        "webhook-signature": await signWebhook(wh.secrets[0], id, timestamp, body),
+        "webhook-signature": await signWebhook(secret, id, timestamp, body),
       },
     }).then(
       (res) => s.logger.info({ msg: "webhook callback sent", webhook_id: id, status: res.status }),

@@ -43,9 +43,11 @@ export async function hashApiKey(key: string, pepper?: string): Promise<string> 
 }
 
 /**
- * Checks a presented key against a stored hash in constant time (in the hash length). A
- * `sha256:` hash is checked whether or not a pepper is configured (keys made before the pepper
- * keep working); an `hmac-sha256:` hash needs the pepper it was made with.
+ * Checks a presented key against a stored hash in constant time (in the hash length). With a
+ * pepper configured only `hmac-sha256:` hashes made with it are accepted: a plain `sha256:` hash
+ * (a key made before the pepper, or written into the store by someone who knows no pepper) is
+ * refused, so the pepper really guards the key store; keys made before it must be re-issued.
+ * Without a pepper only `sha256:` hashes are checked.
  *
  * @param key The presented key.
  * @param stored The stored hash.
@@ -59,6 +61,7 @@ export async function hashApiKey(key: string, pepper?: string): Promise<string> 
  * const stored = await hashApiKey("fg_a");
  * assert.ok(await verifyApiKeyHash("fg_a", stored));
  * assert.ok(!(await verifyApiKeyHash("fg_b", stored)));
+ * assert.ok(!(await verifyApiKeyHash("fg_a", stored, "pepper-pepper-pepper")));
  * ```
  */
 export async function verifyApiKeyHash(
@@ -67,7 +70,7 @@ export async function verifyApiKeyHash(
   pepper?: string,
 ): Promise<boolean> {
   let computed: string;
-  if (stored.startsWith("sha256:")) computed = await hashApiKey(key);
+  if (stored.startsWith("sha256:") && pepper === undefined) computed = await hashApiKey(key);
   else if (stored.startsWith("hmac-sha256:") && pepper !== undefined) {
     computed = await hashApiKey(key, pepper);
   } else return false;

@@ -20,6 +20,7 @@ import {
   MemoryIdempotencyStore,
   MemoryPolicyStore,
   type PolicyStore,
+  type RefusedRecord,
   type StoreEncryption,
   UpstashAuditStore,
   UpstashFaceStore,
@@ -58,14 +59,26 @@ export interface OpenBackendOptions {
   /** Requests per minute of the shared Redis rate limiter; 0 disables it. Default: 0. */
   rateLimit?: number;
   /**
-   * Encryption at rest of the face store (Deno KV and Redis): the master keyring, or `"off"`.
-   * Default: `"off"`.
+   * Encryption at rest of the face store (Deno KV and Redis): the master keyring, or `"off"`
+   * (plain records, tests only). Default: on without a key (`"no_key"`): the backend opens (API
+   * keys, policies… work) but no face can be written or read until a keyring is given — never
+   * plain text by omission.
    */
   encryption?: StoreEncryption;
   /** Clock of the face store's `created_at` / `updated_at` (tests). Default: `() => new Date()`. */
   now?: () => Date;
   /** Faces per Redis gallery round trip. Default: `UpstashFaceStore`'s (2000). */
   galleryBatch?: number;
+  /**
+   * Called for each face record refused by sealed-only reads (encryption on: plain, foreign,
+   * altered or moved records); the server logs it. Default: nothing (still counted).
+   */
+  onRefused?: (record: RefusedRecord) => void;
+  /**
+   * Every recipe id: a collection without a policy under its own key looks for one written under
+   * an old per-recipe key of these (and moves it). Default: only the recipe of the request.
+   */
+  recipeIds?: readonly string[];
 }
 
 /**
@@ -113,13 +126,14 @@ export async function openBackend(
       faces: new UpstashFaceStore({
         redis,
         prefix,
-        encryption: options.encryption ?? "off",
+        encryption: options.encryption ?? "no_key",
         now: options.now,
         galleryBatch: options.galleryBatch,
+        onRefused: options.onRefused,
       }),
       keys: new UpstashKeyStore({ redis, prefix }),
       idempotency: new UpstashIdempotencyStore({ redis, prefix }),
-      policies: new UpstashPolicyStore(redis, prefix),
+      policies: new UpstashPolicyStore(redis, prefix, { legacyModels: options.recipeIds }),
       audit: new UpstashAuditStore(redis, prefix),
       limiter: rateLimit > 0
         ? new UpstashRateLimiter({ redis, prefix, limit: rateLimit })
@@ -131,10 +145,14 @@ export async function openBackend(
   let closed = false;
   return {
     kind: "kv",
-    faces: new KvFaceStore(kv, { encryption: options.encryption ?? "off", now: options.now }),
+    faces: new KvFaceStore(kv, {
+      encryption: options.encryption ?? "no_key",
+      now: options.now,
+      onRefused: options.onRefused,
+    }),
     keys: new KvKeyStore(kv),
     idempotency: new KvIdempotencyStore(kv),
-    policies: new KvPolicyStore(kv),
+    policies: new KvPolicyStore(kv, undefined, { legacyModels: options.recipeIds }),
     audit: new KvAuditStore(kv),
     close: () => {
       if (!closed) kv.close();

@@ -145,12 +145,15 @@ export interface SealedGalleryRecord {
   keyId: string;
   /** The sealed embedding (`iv | ciphertext | tag`). */
   sealed: Uint8Array;
+  /** AAD version: 1 (`e1.`) or 2 (`e2.`: the row's creation stamp is bound too). */
+  aad: 1 | 2;
 }
 
 /**
- * Packs a sealed gallery row as `"e1." + keyId + "." + base64(subjectLen (u16 LE) | subject |
- * sealed)`. Plain rows ({@linkcode packGalleryRecord}) never contain a `.`, so both can be told
- * apart while a store is migrated.
+ * Packs a sealed gallery row as `"e2." + keyId + "." + base64(subjectLen (u16 LE) | subject |
+ * sealed)` (`"e1."` with `aad` 1, the format before the creation time was bound). Plain rows
+ * ({@linkcode packGalleryRecord}) never contain a `.`, so both can be told apart while a store is
+ * migrated.
  *
  * @throws {RangeError} When the subject is longer than 65535 UTF-8 bytes or the key id has a `.`.
  *
@@ -159,14 +162,16 @@ export interface SealedGalleryRecord {
  * import assert from "node:assert/strict";
  * import { packSealedGalleryRecord, unpackSealedGalleryRecord } from "./embedding_codec.ts";
  * const packed = packSealedGalleryRecord("ann", "00ff", new Uint8Array([9]));
- * assert.ok(packed.startsWith("e1.00ff."));
+ * assert.ok(packed.startsWith("e2.00ff."));
  * assert.ok(unpackSealedGalleryRecord(packed)?.sealed[0] === 9);
+ * assert.ok(unpackSealedGalleryRecord(packed)?.aad === 2);
  * ```
  */
 export function packSealedGalleryRecord(
   subject: string,
   keyId: string,
   sealed: Uint8Array,
+  aad: 1 | 2 = 2,
 ): string {
   const name = new TextEncoder().encode(subject);
   if (name.length > 0xffff) throw new RangeError("Cannot pack gallery record: subject too long");
@@ -176,7 +181,7 @@ export function packSealedGalleryRecord(
   out[1] = name.length >> 8;
   out.set(name, 2);
   out.set(sealed, 2 + name.length);
-  return `e1.${keyId}.${out.toBase64()}`;
+  return `e${aad}.${keyId}.${out.toBase64()}`;
 }
 
 /**
@@ -187,7 +192,8 @@ export function packSealedGalleryRecord(
  */
 export function unpackSealedGalleryRecord(stamped: string): SealedGalleryRecord | null {
   const packed = unstamp(stamped);
-  if (!packed.startsWith("e1.")) return null;
+  const aad = packed.startsWith("e2.") ? 2 : packed.startsWith("e1.") ? 1 : 0;
+  if (aad === 0) return null;
   const dot = packed.indexOf(".", 3);
   if (dot < 0) throw new RangeError("Cannot unpack gallery record: no key id");
   const bytes = Uint8Array.fromBase64(packed.slice(dot + 1));
@@ -198,6 +204,7 @@ export function unpackSealedGalleryRecord(stamped: string): SealedGalleryRecord 
     subject: new TextDecoder().decode(bytes.subarray(2, 2 + len)),
     keyId: packed.slice(3, dot),
     sealed: bytes.subarray(2 + len),
+    aad,
   };
 }
 
@@ -206,7 +213,7 @@ const STAMP = /^c1\.([0-9a-z]{1,11})\./;
 /**
  * Stamps a packed gallery row (plain or sealed) with its face's creation time, so a gallery read
  * knows each face's age without reading the faces: `"c1." + ms (base 36) + "." + row`. Neither
- * plain rows (base64, no `.`) nor sealed rows (`e1.`) start with `c1.`, so rows written before
+ * plain rows (base64, no `.`) nor sealed rows (`e1.`, `e2.`) start with `c1.`, so rows written before
  * stamps existed still read ({@linkcode galleryRecordCreatedAt} is then null).
  *
  * @throws {RangeError} For a time that is not a non-negative integer of ms.

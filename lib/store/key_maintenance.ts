@@ -33,6 +33,11 @@ export interface KeyMaintenance {
    * @returns The number of faces sealed.
    */
   sealPlainRecords(): Promise<number>;
+  /**
+   * Counts the plain face records (one scan of every face): with encryption on they are refused by
+   * every read until {@linkcode KeyMaintenance.sealPlainRecords} seals them.
+   */
+  countPlainRecords(): Promise<number>;
 }
 
 /**

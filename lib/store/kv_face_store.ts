@@ -30,7 +30,13 @@ import type {
 } from "./face_store.ts";
 import { kvCollectionKeys, SCHEMA_VERSION, validateName } from "./keys.ts";
 import { decodeEmbedding, encodeEmbedding } from "./embedding_codec.ts";
-import { mapBatched, OPEN_BATCH, RecordSealer, type StoreEncryption } from "./_sealing.ts";
+import {
+  mapBatched,
+  OPEN_BATCH,
+  RecordSealer,
+  type RecordSealerOptions,
+  type StoreEncryption,
+} from "./_sealing.ts";
 import type { WrappedDataKey } from "./template_cipher.ts";
 import type { KeyMaintenance, RotationReport } from "./key_maintenance.ts";
 import { commitKv, kvBackoff } from "./commit_kv.ts";
@@ -68,6 +74,8 @@ export interface KvFaceStoreOptions {
   encryption?: StoreEncryption;
   /** Faces per chunk of `galleryChunks()` (one `kv.list` each). Default: 2000. */
   galleryChunk?: number;
+  /** Called for each refused record (see `RecordSealer`). Default: nothing (still counted). */
+  onRefused?: RecordSealerOptions["onRefused"];
 }
 
 interface SubjectMeta {
@@ -86,6 +94,8 @@ interface StoredFace {
   sealed?: Uint8Array;
   /** Id of the data key that sealed the record. */
   k?: string;
+  /** AAD version of the sealed embedding: 2 binds `created_at` too; absent for v1. */
+  a?: 2;
   quality: number;
   created_at: string;
   /** Metadata JSON: sealed bytes with `k`, else the plain string. */
@@ -135,7 +145,7 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
     this.#now = options.now ?? (() => new Date());
     this.#maxAttempts = options.maxAttempts ?? 100;
     this.#ownsKv = options.ownsKv ?? false;
-    this.#sealer = new RecordSealer(options.encryption);
+    this.#sealer = new RecordSealer(options.encryption, { onRefused: options.onRefused });
     this.#galleryChunk = options.galleryChunk ?? 2000;
   }
 
@@ -176,6 +186,7 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
     const faceKey = keys.face(subject, id);
     const sealer = this.#sealer;
     let sealed: Awaited<ReturnType<RecordSealer["sealFace"]>> | undefined;
+    let sealedAt = "";
     return await this.#serialized(subjectKey, async () => {
       for (let attempt = 0; attempt < this.#maxAttempts; attempt++) {
         const now = this.#now().toISOString();
@@ -209,18 +220,27 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
         // The data key is checked too: a concurrent deleteCollection may have removed it.
         const op = this.#kv.atomic().check(meta, dek);
         const stored: StoredFace = { quality: checked.quality, created_at: now };
-        if (sealer.cipher === null) {
+        if (!sealer.sealedOnly) {
           stored.embedding = encodeEmbedding(checked.embedding);
           if (checked.metadataJson !== undefined) stored.metadata = checked.metadataJson;
         } else {
           const wrapped = dek.value ?? await sealer.newDataKey(ref);
           if (dek.value === null) op.set(keys.dataKey, wrapped);
-          if (sealed?.k !== wrapped.id) {
+          if (sealed?.k !== wrapped.id || sealedAt !== now) {
+            sealedAt = now;
             const dataKey = await this.#call("add a face", () => sealer.dataKey(ref, wrapped));
             const { embedding, metadataJson } = checked;
-            sealed = await sealer.sealFace(dataKey, ref, subject, id, embedding, metadataJson);
+            sealed = await sealer.sealFace(
+              dataKey,
+              ref,
+              subject,
+              id,
+              embedding,
+              metadataJson,
+              Date.parse(now),
+            );
           }
-          Object.assign(stored, { sealed: sealed.embedding, k: sealed.k });
+          Object.assign(stored, { sealed: sealed.embedding, k: sealed.k, a: sealed.aad });
           if (sealed.metadata !== undefined) stored.metadata = sealed.metadata;
         }
         const next: SubjectMeta = {
@@ -276,7 +296,8 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
           const e of this.#kv.list<StoredFace>({ prefix: facesPrefix }, { batchSize: LIST_BATCH })
         ) {
           const faceId = e.key[e.key.length - 1] as string;
-          faces.push(await this.#toRecord(ref, dek.value, subject, faceId, e.value));
+          const record = await this.#toRecord(ref, dek.value, subject, faceId, e.value);
+          if (record !== null) faces.push(record);
         }
         const after = await this.#kv.get<SubjectMeta>(subjectKey);
         if (after.versionstamp === before.versionstamp || attempt >= 10) {
@@ -534,15 +555,19 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
         for await (const e of list) entries.push(e);
         return { entries, next: entries.length === chunk ? list.cursor : undefined };
       });
-      const rows = await mapBatched(entries, OPEN_BATCH, async (e): Promise<GalleryRow> => {
+      const opened = await mapBatched(entries, OPEN_BATCH, async (e) => {
         const subject = e.key[n] as string, faceId = e.key[n + 1] as string;
-        return {
+        const embedding = await this.#embedding(ref, dek, subject, faceId, e.value);
+        if (embedding === null) return null;
+        const row: GalleryRow = {
           subject,
           faceId,
-          embedding: await this.#embedding(ref, dek, subject, faceId, e.value),
+          embedding,
           createdAt: Date.parse(e.value.created_at),
         };
+        return row;
       });
+      const rows = opened.filter((r): r is GalleryRow => r !== null);
       yield { rows, expiries };
       cursor = next;
     } while (cursor);
@@ -584,13 +609,17 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
     return report;
   }
 
-  /** Seals every plain face record in place (see `KeyMaintenance`). */
-  async sealPlainRecords(): Promise<number> {
-    this.#sealer.require("seal plain records");
+  /** Counts the plain face records, which sealed-only reads refuse (see `KeyMaintenance`). */
+  async countPlainRecords(): Promise<number> {
+    return (await this.#plainKeys("count plain records")).length;
+  }
+
+  /** Keys of every plain face record under this store's prefix (one scan of the faces). */
+  async #plainKeys(action: string): Promise<Deno.KvKey[]> {
     const base = [...this.#prefix, SCHEMA_VERSION];
     const n = base.length;
     const plain: Deno.KvKey[] = [];
-    await this.#call("seal plain records", async () => {
+    await this.#call(action, async () => {
       for await (
         const e of this.#kv.list<StoredFace>({ prefix: base }, { batchSize: LIST_BATCH })
       ) {
@@ -600,6 +629,14 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
         }
       }
     });
+    return plain;
+  }
+
+  /** Seals every plain face record in place (see `KeyMaintenance`). */
+  async sealPlainRecords(): Promise<number> {
+    this.#sealer.require("seal plain records");
+    const n = this.#prefix.length + 1;
+    const plain = await this.#plainKeys("seal plain records");
     let sealedCount = 0;
     for (const key of plain) {
       const [model, collection, , subject, faceId] = key.slice(n) as string[];
@@ -633,10 +670,12 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
         faceId,
         decodeEmbedding(f.embedding!),
         f.metadata as string | undefined,
+        Date.parse(f.created_at),
       );
       const next: StoredFace = {
         sealed: sealed.embedding,
         k: sealed.k,
+        a: sealed.aad,
         quality: f.quality,
         created_at: f.created_at,
       };
@@ -679,30 +718,46 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
     });
   }
 
-  /** A stored face's embedding, opened when sealed. */
+  /**
+   * A stored face's embedding, opened; null when the record is refused: plain while encryption
+   * is on, or not a valid sealed envelope for exactly this place (see `RecordSealer`).
+   */
   async #embedding(
     ref: CollectionRef,
     dek: WrappedDataKey | null,
     subject: string,
     faceId: string,
     f: StoredFace,
-  ): Promise<Float32Array> {
-    if (f.k === undefined) return decodeEmbedding(f.embedding!);
-    return await this.#sealer.openEmbedding(ref, dek, subject, faceId, f.k, f.sealed!);
+  ): Promise<Float32Array | null> {
+    if (f.k === undefined) {
+      if (this.#sealer.sealedOnly) return this.#sealer.refuse(ref, subject, faceId, "plain");
+      return decodeEmbedding(f.embedding!);
+    }
+    if (!(f.sealed instanceof Uint8Array)) {
+      return this.#sealer.refuse(ref, subject, faceId, "altered");
+    }
+    const createdMs = f.a === 2 ? Date.parse(f.created_at) : null;
+    if (createdMs !== null && !Number.isFinite(createdMs)) {
+      return this.#sealer.refuse(ref, subject, faceId, "altered");
+    }
+    return await this.#sealer.openEmbedding(ref, dek, subject, faceId, f.k, f.sealed, createdMs);
   }
 
+  /** A stored face as a record; null when refused (see {@linkcode KvFaceStore.#embedding}). */
   async #toRecord(
     ref: CollectionRef,
     dek: WrappedDataKey | null,
     subject: string,
     id: string,
     f: StoredFace,
-  ): Promise<FaceRecord> {
+  ): Promise<FaceRecord | null> {
+    const embedding = await this.#embedding(ref, dek, subject, id, f);
+    if (embedding === null) return null;
     const record: FaceRecord = {
       id,
       subject,
       model: ref.model,
-      embedding: await this.#embedding(ref, dek, subject, id, f),
+      embedding,
       quality: f.quality,
       created_at: f.created_at,
     };
@@ -710,9 +765,15 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
       const json = f.k === undefined
         ? f.metadata as string
         : await this.#sealer.openMetadata(ref, dek, subject, id, f.k, f.metadata as Uint8Array);
+      if (json === null) return null;
       record.metadata = JSON.parse(json);
     }
     return record;
+  }
+
+  /** Records refused by sealed-only reads since the store was opened. */
+  get refusedRecords(): number {
+    return this.#sealer.refused;
   }
 
   /** Runs a KV call, mapping failures (but not FaceErrors) to `store_unavailable`. */

@@ -21,7 +21,7 @@ export * from "./upstash_redis.ts";
 export { MAX_EMBEDDING_DIM, MAX_FACES_PER_SUBJECT, MAX_METADATA_BYTES } from "./_store_common.ts";
 export * from "./master_keyring.ts";
 export * from "./template_cipher.ts";
-export type { StoreEncryption } from "./_sealing.ts";
+export type { RefusedReason, RefusedRecord, StoreEncryption } from "./_sealing.ts";
 export * from "./key_maintenance.ts";
 export * from "./policy_store.ts";
 export * from "./policy_kv_store.ts";

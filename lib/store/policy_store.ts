@@ -3,6 +3,11 @@
  * beside the collection's faces: the {@linkcode PolicyStore} role, its key schema and the memory
  * implementation. Deleting a collection's faces keeps its policy (the gate's rule outlives them).
  *
+ * A policy belongs to the collection, not to its embedder recipe: it is keyed by the collection
+ * alone and stored whole (every field, including ones added later), so a recipe switch — e.g. a
+ * v1 collection emptied and refilled, which comes back on the default recipe — keeps it. Policies
+ * written under the old per-recipe key (`…{model|collection}:policy`) are moved on first read.
+ *
  * @module
  */
 import type { CollectionRef } from "./face_store.ts";
@@ -50,21 +55,70 @@ export interface PolicyStore {
   /** `"memory"`, `"kv"` or `"upstash"`. */
   readonly kind: string;
   /**
-   * The collection's policy, or null when none was set.
+   * The collection's policy, or null when none was set. `ref.model` is only used to find a
+   * policy written under the old per-recipe key (moved to the collection's key when found).
    *
    * @throws {FaceError} `store_unavailable` when the backing store fails.
    */
   get(ref: CollectionRef): Promise<StoredPolicy | null>;
   /**
-   * Replaces the collection's policy.
+   * Replaces the collection's policy (whatever recipe `ref.model` names).
    *
    * @throws {FaceError} `store_unavailable` when the backing store fails.
    */
   set(ref: CollectionRef, policy: StoredPolicy): Promise<void>;
 }
 
+/** Options of the KV and Redis policy stores. */
+export interface PolicyStoreOptions {
+  /**
+   * Recipe ids whose old per-recipe policy keys are looked at (with `ref.model`) when a
+   * collection has no policy under its own key. Default: none but `ref.model`.
+   */
+  legacyModels?: readonly string[];
+}
+
 /**
- * The Deno KV key of a collection's policy (outside its subject and face prefixes).
+ * The Deno KV key of a collection's policy: the collection alone, whatever its recipe.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { kvCollectionPolicyKey } from "./policy_store.ts";
+ * assert.deepEqual(kvCollectionPolicyKey("gate", ["p"]), ["p", "policy", "v1", "gate"]);
+ * ```
+ */
+export function kvCollectionPolicyKey(
+  collection: string,
+  prefix: readonly Deno.KvKeyPart[],
+): Deno.KvKey {
+  return [...prefix, "policy", SCHEMA_VERSION, validateName("collection", collection)];
+}
+
+/**
+ * The Redis key of a collection's policy (a JSON string): the collection alone.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { redisCollectionPolicyKey } from "./policy_store.ts";
+ * assert.equal(redisCollectionPolicyKey("gate", "p:"), "p:v1:policy:{gate}");
+ * ```
+ */
+export function redisCollectionPolicyKey(collection: string, prefix: string): string {
+  return `${prefix}${SCHEMA_VERSION}:policy:{${validateName("collection", collection)}}`;
+}
+
+/** The models whose old per-recipe keys a read looks at: `ref.model` first, no repeats. */
+export function legacyPolicyModels(
+  ref: CollectionRef,
+  options: PolicyStoreOptions,
+): string[] {
+  return [...new Set([ref.model, ...(options.legacyModels ?? [])])];
+}
+
+/**
+ * The old Deno KV key of a collection's policy, per recipe (read only, to move it).
  *
  * @example
  * ```ts
@@ -84,7 +138,7 @@ export function kvPolicyKey(ref: CollectionRef, prefix: readonly Deno.KvKeyPart[
 }
 
 /**
- * The Redis key of a collection's policy (a JSON string).
+ * The old Redis key of a collection's policy, per recipe (read only, to move it).
  *
  * @example
  * ```ts
@@ -107,16 +161,13 @@ export class MemoryPolicyStore implements PolicyStore {
 
   /** The collection's policy (a copy), or null. */
   get(ref: CollectionRef): Promise<StoredPolicy | null> {
-    const p = this.#policies.get(`${ref.model}|${ref.collection}`);
+    const p = this.#policies.get(ref.collection);
     return Promise.resolve(p ? structuredClone(p) : null);
   }
 
-  /** Replaces the collection's policy. */
+  /** Replaces the collection's policy (kept whole). */
   set(ref: CollectionRef, policy: StoredPolicy): Promise<void> {
-    this.#policies.set(
-      `${validateName("model", ref.model)}|${validateName("collection", ref.collection)}`,
-      structuredClone(policy),
-    );
+    this.#policies.set(validateName("collection", ref.collection), structuredClone(policy));
     return Promise.resolve();
   }
 }

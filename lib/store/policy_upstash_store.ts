@@ -5,42 +5,68 @@
  */
 import type { Redis } from "@upstash/redis";
 import type { CollectionRef } from "./face_store.ts";
-import { type PolicyStore, redisPolicyKey, type StoredPolicy } from "./policy_store.ts";
+import {
+  legacyPolicyModels,
+  type PolicyStore,
+  type PolicyStoreOptions,
+  redisCollectionPolicyKey,
+  redisPolicyKey,
+  type StoredPolicy,
+} from "./policy_store.ts";
 import { unavailable } from "./_store_common.ts";
 
-/** A {@linkcode PolicyStore} on Redis: one JSON string per collection ({@linkcode redisPolicyKey}). */
+/**
+ * A {@linkcode PolicyStore} on Redis: one JSON string per collection
+ * ({@linkcode redisCollectionPolicyKey}); a policy under an old per-recipe key
+ * ({@linkcode redisPolicyKey}) is moved on first read.
+ */
 export class UpstashPolicyStore implements PolicyStore {
   /** Always `"upstash"`. */
   readonly kind = "upstash";
   #redis: Redis;
   #prefix: string;
+  #options: PolicyStoreOptions;
 
   /**
    * Uses a client made by `upstashRedis` (raw replies).
    *
    * @param prefix String put before every key. Default: `"facegate:"`.
+   * @param options See {@linkcode PolicyStoreOptions}.
    */
-  constructor(redis: Redis, prefix = "facegate:") {
+  constructor(redis: Redis, prefix = "facegate:", options: PolicyStoreOptions = {}) {
     this.#redis = redis;
     this.#prefix = prefix;
+    this.#options = options;
   }
 
-  /** The collection's policy, or null. */
+  /** The collection's policy, or null (one `MGET` with the old keys). */
   async get(ref: CollectionRef): Promise<StoredPolicy | null> {
-    const key = redisPolicyKey(ref, this.#prefix);
-    let text: unknown;
+    const key = redisCollectionPolicyKey(ref.collection, this.#prefix);
+    const legacy = legacyPolicyModels(ref, this.#options)
+      .map((model) => redisPolicyKey({ model, collection: ref.collection }, this.#prefix));
     try {
-      text = await this.#redis.get(key);
+      const [current, ...old] = await this.#redis.mget<unknown[]>(key, ...legacy);
+      if (typeof current === "string") return JSON.parse(current) as StoredPolicy;
+      const at = old.findIndex((v) => typeof v === "string");
+      if (at < 0) return null;
+      // Move it to the collection's key unless a writer got there first; drop the old keys.
+      await this.#redis.set(key, old[at] as string, { nx: true });
+      const stale = legacy.filter((_, i) => typeof old[i] === "string");
+      await this.#redis.del(...stale);
+      const now = await this.#redis.get(key);
+      return JSON.parse(typeof now === "string" ? now : old[at] as string) as StoredPolicy;
     } catch (err) {
       throw unavailable("upstash", "read a match policy", err);
     }
-    return typeof text === "string" ? JSON.parse(text) as StoredPolicy : null;
   }
 
-  /** Replaces the collection's policy. */
+  /** Replaces the collection's policy (stored whole). */
   async set(ref: CollectionRef, policy: StoredPolicy): Promise<void> {
     try {
-      await this.#redis.set(redisPolicyKey(ref, this.#prefix), JSON.stringify(policy));
+      await this.#redis.set(
+        redisCollectionPolicyKey(ref.collection, this.#prefix),
+        JSON.stringify(policy),
+      );
     } catch (err) {
       throw unavailable("upstash", "write a match policy", err);
     }

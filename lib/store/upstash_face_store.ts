@@ -37,7 +37,13 @@ import {
   unpackGalleryRecord,
   unpackSealedGalleryRecord,
 } from "./embedding_codec.ts";
-import { mapBatched, OPEN_BATCH, RecordSealer, type StoreEncryption } from "./_sealing.ts";
+import {
+  mapBatched,
+  OPEN_BATCH,
+  RecordSealer,
+  type RecordSealerOptions,
+  type StoreEncryption,
+} from "./_sealing.ts";
 import type { WrappedDataKey } from "./template_cipher.ts";
 import type { KeyMaintenance, RotationReport } from "./key_maintenance.ts";
 import { upstashClient, type UpstashClientOptions } from "./upstash_redis.ts";
@@ -71,6 +77,8 @@ export interface UpstashFaceStoreOptions extends UpstashClientOptions {
    * tests only). Required.
    */
   encryption?: StoreEncryption;
+  /** Called for each refused record (see `RecordSealer`). Default: nothing (still counted). */
+  onRefused?: RecordSealerOptions["onRefused"];
 }
 
 const ADD = `
@@ -145,7 +153,7 @@ local meta = redis.call('HMGET', KEYS[2], 'created_at', 'updated_at', 'face_coun
 if not meta[1] then return nil end
 local faces = redis.call('HGETALL', KEYS[3])
 local packed = {}
-for i = 1, #faces, 2 do packed[#packed + 1] = redis.call('HGET', KEYS[4], faces[i]) end
+for i = 1, #faces, 2 do packed[#packed + 1] = redis.call('HGET', KEYS[4], faces[i]) or '' end
 return {meta, faces, packed, redis.call('GET', KEYS[5]) or ''}`;
 
 const LIST_SUBJECTS = `
@@ -267,7 +275,7 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
     }
     this.#now = options.now ?? (() => new Date());
     this.#galleryBatch = options.galleryBatch ?? 2000;
-    this.#sealer = new RecordSealer(options.encryption);
+    this.#sealer = new RecordSealer(options.encryption, { onRefused: options.onRefused });
     this.#redis = upstashClient(options);
   }
 
@@ -291,14 +299,22 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
       let packed: string;
       let keyId = "";
       const sealer = this.#sealer;
-      if (sealer.cipher === null) {
+      if (!sealer.sealedOnly) {
         if (checked.metadataJson !== undefined) json.m = checked.metadataJson;
         packed = packGalleryRecord(subject, checked.embedding);
       } else {
         const wrapped = await this.#dataKey(ref, keys.dataKey, attempt > 0);
         const dataKey = await sealer.dataKey(ref, wrapped);
         const { embedding, metadataJson } = checked;
-        const sealed = await sealer.sealFace(dataKey, ref, subject, id, embedding, metadataJson);
+        const sealed = await sealer.sealFace(
+          dataKey,
+          ref,
+          subject,
+          id,
+          embedding,
+          metadataJson,
+          nowDate.getTime(),
+        );
         keyId = json.k = sealed.k;
         if (sealed.metadata !== undefined) json.m = sealed.metadata.toBase64();
         packed = packSealedGalleryRecord(subject, sealed.k, sealed.embedding);
@@ -357,18 +373,23 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
     for (let i = 0; i < flat.length; i += 2) {
       const id = flat[i];
       const f = JSON.parse(flat[i + 1]) as FaceJson;
+      const row = packed[i / 2];
+      const opened = await this.#embedding(ref, dek, id, row, subject);
+      if (opened === null) continue;
       const record: FaceRecord = {
         id,
         subject,
         model: ref.model,
-        embedding: await this.#embedding(ref, dek, id, packed[i / 2]),
+        embedding: opened.embedding,
         quality: f.q,
-        created_at: f.c,
+        // A v2 row's creation time is authenticated: it, not the faces hash, is the truth.
+        created_at: opened.createdMs === null ? f.c : new Date(opened.createdMs).toISOString(),
       };
       if (f.m !== undefined) {
         const json = f.k === undefined
           ? f.m
           : await this.#sealer.openMetadata(ref, dek, subject, id, f.k, Uint8Array.fromBase64(f.m));
+        if (json === null) continue;
         record.metadata = JSON.parse(json);
       }
       faces.push(record);
@@ -535,13 +556,15 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
         seen.add(flat[i]);
         fresh.push([flat[i], flat[i + 1]]);
       }
-      const rows = await mapBatched(fresh, OPEN_BATCH, async ([faceId, packed]) => {
-        const embedding = await this.#embedding(ref, dek, faceId, packed);
-        const row: GalleryRow = { subject: unpackSubject(packed), faceId, embedding };
-        const createdAt = galleryRecordCreatedAt(packed);
+      const opened = await mapBatched(fresh, OPEN_BATCH, async ([faceId, packed]) => {
+        const face = await this.#embedding(ref, dek, faceId, packed);
+        if (face === null) return null;
+        const row: GalleryRow = { subject: face.subject, faceId, embedding: face.embedding };
+        const createdAt = face.createdMs ?? galleryRecordCreatedAt(packed);
         if (createdAt !== null) row.createdAt = createdAt;
         return row;
       });
+      const rows = opened.filter((r): r is GalleryRow => r !== null);
       await this.#legacyCreationTimes(keys, rows.filter((r) => r.createdAt === undefined));
       yield { rows, expiries };
       cursor = String(next);
@@ -600,23 +623,43 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
   async sealPlainRecords(): Promise<number> {
     this.#sealer.require("seal plain records");
     let count = 0;
+    await this.#eachPlainRow("seal plain records", async (ref, faceId, packed) => {
+      if (await this.#sealOne(ref, faceId, packed)) count++;
+    });
+    return count;
+  }
+
+  /** Counts the plain face records, which sealed-only reads refuse (see `KeyMaintenance`). */
+  async countPlainRecords(): Promise<number> {
+    let count = 0;
+    await this.#eachPlainRow("count plain records", () => {
+      count++;
+      return Promise.resolve();
+    });
+    return count;
+  }
+
+  /** Calls `fn` for each plain gallery row of every collection (SCAN, then HSCAN batches). */
+  async #eachPlainRow(
+    action: string,
+    fn: (ref: CollectionRef, faceId: string, packed: string) => Promise<void>,
+  ): Promise<void> {
     for (const galleryKey of await this.#scanKeys(`${SCHEMA_VERSION}:{*}:gallery`)) {
       const ref = refOfKey(galleryKey);
       const keys = redisCollectionKeys(ref, this.#prefix);
       let cursor = "0";
       do {
-        const [next, flat] = await this.#run("GALLERY", "seal plain records", [
+        const [next, flat] = await this.#run("GALLERY", action, [
           keys.gallery,
           keys.dataKey,
         ], [this.#galleryBatch, cursor]) as [string, string[], string];
         for (let i = 0; i < flat.length; i += 2) {
-          if (unpackSealedGalleryRecord(flat[i + 1]) !== null) continue;
-          if (await this.#sealOne(ref, flat[i], flat[i + 1])) count++;
+          if (isSealedRow(flat[i + 1])) continue;
+          await fn(ref, flat[i], flat[i + 1]);
         }
         cursor = String(next);
       } while (cursor !== "0");
     }
-    return count;
   }
 
   /** Seals one plain face (gallery row and metadata); false when it changed meanwhile. */
@@ -634,11 +677,20 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
     for (let attempt = 0; attempt < 5; attempt++) {
       const wrapped = await this.#dataKey(ref, keys.dataKey, attempt > 0);
       const dataKey = await this.#sealer.dataKey(ref, wrapped);
-      const sealed = await this.#sealer.sealFace(dataKey, ref, subject, faceId, embedding, f.m);
+      // Unstamped rows (before retention) take their face's creation time, now authenticated.
+      const createdAt = galleryRecordCreatedAt(packed) ?? Date.parse(f.c);
+      const sealed = await this.#sealer.sealFace(
+        dataKey,
+        ref,
+        subject,
+        faceId,
+        embedding,
+        f.m,
+        createdAt,
+      );
       const json: FaceJson = { q: f.q, c: f.c, k: sealed.k };
       if (sealed.metadata !== undefined) json.m = sealed.metadata.toBase64();
       const row = packSealedGalleryRecord(subject, sealed.k, sealed.embedding);
-      const createdAt = galleryRecordCreatedAt(packed);
       const ok = await this.#run("SEAL_FACE", "seal plain records", [
         keys.gallery,
         keys.faces(subject),
@@ -646,7 +698,7 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
       ], [
         faceId,
         packed,
-        createdAt === null ? row : stampGalleryRecord(row, createdAt),
+        stampGalleryRecord(row, createdAt),
         String(oldJson),
         JSON.stringify(json),
         sealed.k,
@@ -735,17 +787,59 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
     return wrapped;
   }
 
-  /** The embedding of a gallery row, opened when sealed. */
+  /**
+   * A gallery row opened: its subject, embedding and (v2 rows) authenticated creation time; null
+   * when the row is refused: plain while encryption is on, malformed, not a valid sealed envelope
+   * for exactly this face, or (with `expectSubject`, from a subject's faces) sealed for another
+   * subject.
+   */
   async #embedding(
     ref: CollectionRef,
     dek: WrappedDataKey | null,
     faceId: string,
-    packed: string,
-  ): Promise<Float32Array> {
-    const sealed = unpackSealedGalleryRecord(packed);
-    if (sealed === null) return unpackGalleryRecord(packed).embedding;
+    packed: string | null,
+    expectSubject?: string,
+  ): Promise<{ subject: string; embedding: Float32Array; createdMs: number | null } | null> {
+    const sealer = this.#sealer;
+    const where = expectSubject ?? "?";
+    if (typeof packed !== "string") return sealer.refuse(ref, where, faceId, "altered");
+    let sealed;
+    try {
+      sealed = unpackSealedGalleryRecord(packed);
+      if (sealed === null) {
+        const plain = unpackGalleryRecord(packed);
+        if (sealer.sealedOnly) return sealer.refuse(ref, plain.subject, faceId, "plain");
+        if (expectSubject !== undefined && plain.subject !== expectSubject) {
+          return sealer.refuse(ref, where, faceId, "moved");
+        }
+        return { subject: plain.subject, embedding: plain.embedding, createdMs: null };
+      }
+    } catch {
+      return sealer.refuse(ref, where, faceId, "altered");
+    }
     const { subject, keyId } = sealed;
-    return await this.#sealer.openEmbedding(ref, dek, subject, faceId, keyId, sealed.sealed);
+    if (expectSubject !== undefined && subject !== expectSubject) {
+      return sealer.refuse(ref, where, faceId, "moved");
+    }
+    const createdMs = sealed.aad === 2 ? galleryRecordCreatedAt(packed) : null;
+    if (sealed.aad === 2 && createdMs === null) {
+      return sealer.refuse(ref, subject, faceId, "altered");
+    }
+    const embedding = await sealer.openEmbedding(
+      ref,
+      dek,
+      subject,
+      faceId,
+      keyId,
+      sealed.sealed,
+      createdMs,
+    );
+    return embedding === null ? null : { subject, embedding, createdMs };
+  }
+
+  /** Records refused by sealed-only reads since the store was created. */
+  get refusedRecords(): number {
+    return this.#sealer.refused;
   }
 
   async #run(
@@ -767,9 +861,13 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
   }
 }
 
-/** The subject of a gallery row, sealed or plain. */
-function unpackSubject(packed: string): string {
-  return (unpackSealedGalleryRecord(packed) ?? unpackGalleryRecord(packed)).subject;
+/** Whether a gallery row is sealed (a malformed one counts as sealed: it is never plain). */
+function isSealedRow(packed: string): boolean {
+  try {
+    return unpackSealedGalleryRecord(packed) !== null;
+  } catch {
+    return true;
+  }
 }
 
 /** The collection a `...{model|collection}:...` key belongs to. */

@@ -14,7 +14,10 @@ import { chooseThreshold, type ThresholdOptions } from "./choose_threshold.ts";
 import { FAR_PRESETS, type FarPreset } from "./match_thresholds.ts";
 import { defaultLivenessThreshold, parseLivenessPolicy } from "./liveness_rule.ts";
 
-/** Who is asking: the key's id and whether it is an admin (auth off: trusted, like an admin). */
+/**
+ * Who is asking: the key's id and whether it is an admin (auth off: trusted, like an admin).
+ * Only an explicit `admin: true` may loosen a decision: a missing caller never counts as admin.
+ */
 export interface Caller {
   /** Whether the caller may loosen a decision (role `admin`, or auth off). */
   admin: boolean;
@@ -241,7 +244,8 @@ export async function decideThreshold(
     collection?: string;
     kind: "verify" | "identify";
     request: ThresholdOptions;
-    caller?: Caller;
+    /** Who asks; required, so every caller says it. Undefined is not an admin (no loosening). */
+    caller: Caller | undefined;
     /** The collection's policy when the caller has read it already. Default: read here. */
     policy?: StoredPolicy | null;
   },
@@ -258,7 +262,7 @@ export async function decideThreshold(
   }
   const asked = chooseThreshold(request, deps.thresholds, kind);
   if (asked <= policy) return { threshold: asked, source: "request" };
-  const caller = input.caller ?? { admin: true };
+  const caller: Caller = input.caller ?? { admin: false };
   const where = input.collection === undefined ? "the default" : `collection ${input.collection}'s`;
   if (!caller.admin) {
     throw new FaceError(

@@ -27,14 +27,32 @@ export interface VerifiedWebhook {
   secretIndex: number;
 }
 
+/** Most entries accepted in one `webhook-signature` header (one HMAC per entry per secret). */
+export const MAX_WEBHOOK_SIGNATURES = 8;
+/** Largest `webhook-signature` header accepted, in characters (8 entries take under 400). */
+export const MAX_WEBHOOK_SIGNATURE_HEADER = 1024;
+
+/** What the headers of a delivery say, checked before its body is read. */
+export interface WebhookHeaders {
+  /** The `webhook-id`. */
+  id: string;
+  /** The `webhook-timestamp` as sent. */
+  ts: string;
+  /** The `webhook-timestamp`, seconds since the epoch. */
+  timestamp: number;
+  /** The decoded `v1` signatures (at most {@linkcode MAX_WEBHOOK_SIGNATURES}). */
+  signatures: Uint8Array<ArrayBuffer>[];
+}
+
 const ID_RE = /^[\x21-\x7e]{1,256}$/;
 const TIMESTAMP_RE = /^\d{1,15}$/;
 const SIGNATURE_RE = /^[A-Za-z0-9+/]+={0,2}$/;
 
 /**
  * Checks the signature and timestamp of a delivery. Each space-separated `v1,<base64>` entry of
- * `webhook-signature` is checked against each secret with `crypto.subtle.verify`, which compares
- * in constant time; entries of other versions (`v1a,...`) are ignored.
+ * `webhook-signature` (at most {@linkcode MAX_WEBHOOK_SIGNATURES}, see
+ * {@linkcode checkWebhookHeaders}) is checked against each secret with `crypto.subtle.verify`,
+ * which compares in constant time; entries of other versions (`v1a,...`) are ignored.
  *
  * @param headers The request headers.
  * @param body The exact request body, as received.
@@ -66,7 +84,49 @@ export async function verifyWebhook(
   options: VerifyWebhookOptions,
 ): Promise<VerifiedWebhook> {
   if (options.secrets.length === 0) throw new RangeError("verifyWebhook needs at least one secret");
+  const { id, ts, timestamp, signatures } = checkWebhookHeaders(headers, options);
   const keys = await Promise.all(options.secrets.map((s) => importWebhookKey(s, ["verify"])));
+  const content = new TextEncoder().encode(`${id}.${ts}.${body}`);
+  for (const mac of signatures) {
+    for (const [secretIndex, key] of keys.entries()) {
+      if (await crypto.subtle.verify("HMAC", key, mac, content)) {
+        return { id, timestamp, secretIndex };
+      }
+    }
+  }
+  throw refused("no v1 signature matches a configured secret");
+}
+
+/**
+ * Checks what can be checked of a delivery without its body and without a secret: the three
+ * headers present and well formed, the timestamp within the tolerance, and at most
+ * {@linkcode MAX_WEBHOOK_SIGNATURES} entries in a `webhook-signature` of at most
+ * {@linkcode MAX_WEBHOOK_SIGNATURE_HEADER} characters (so one delivery costs at most 8 HMACs per
+ * secret). The server runs it before reading the body.
+ *
+ * @returns The parsed headers.
+ * @throws {FaceError} `unauthorized`, as {@linkcode verifyWebhook}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkWebhookHeaders } from "./verify_webhook.ts";
+ * const sig = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
+ * const headers = (n: number) =>
+ *   new Headers({
+ *     "webhook-id": "msg_1",
+ *     "webhook-timestamp": "1614265330",
+ *     "webhook-signature": Array(n).fill(sig).join(" "),
+ *   });
+ * const now = 1614265330_000;
+ * assert.equal(checkWebhookHeaders(headers(8), { now }).signatures.length, 8);
+ * assert.throws(() => checkWebhookHeaders(headers(9), { now }), { code: "unauthorized" });
+ * ```
+ */
+export function checkWebhookHeaders(
+  headers: Headers,
+  options: Omit<VerifyWebhookOptions, "secrets">,
+): WebhookHeaders {
   const id = headers.get("webhook-id");
   const ts = headers.get("webhook-timestamp");
   const sig = headers.get("webhook-signature");
@@ -83,19 +143,27 @@ export async function verifyWebhook(
       tolerance_seconds: tolerance,
     });
   }
-  const content = new TextEncoder().encode(`${id}.${ts}.${body}`);
-  for (const entry of sig.split(" ")) {
+  if (sig.length > MAX_WEBHOOK_SIGNATURE_HEADER) {
+    throw refused(
+      `webhook-signature is longer than ${MAX_WEBHOOK_SIGNATURE_HEADER} characters`,
+      { max_signature_header: MAX_WEBHOOK_SIGNATURE_HEADER },
+    );
+  }
+  const entries = sig.split(" ").filter((e) => e !== "");
+  if (entries.length > MAX_WEBHOOK_SIGNATURES) {
+    throw refused(`webhook-signature holds more than ${MAX_WEBHOOK_SIGNATURES} signatures`, {
+      max_signatures: MAX_WEBHOOK_SIGNATURES,
+    });
+  }
+  const signatures: Uint8Array<ArrayBuffer>[] = [];
+  for (const entry of entries) {
     const comma = entry.indexOf(",");
     if (comma < 0 || entry.slice(0, comma) !== "v1") continue;
     const mac = decodeSignature(entry.slice(comma + 1));
-    if (mac === undefined) continue;
-    for (const [secretIndex, key] of keys.entries()) {
-      if (await crypto.subtle.verify("HMAC", key, mac, content)) {
-        return { id, timestamp, secretIndex };
-      }
-    }
+    if (mac !== undefined) signatures.push(mac);
   }
-  throw refused("no v1 signature matches a configured secret");
+  if (signatures.length === 0) throw refused("webhook-signature holds no v1 signature");
+  return { id, ts, timestamp, signatures };
 }
 
 function decodeSignature(text: string): Uint8Array<ArrayBuffer> | undefined {

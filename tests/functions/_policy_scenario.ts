@@ -258,6 +258,59 @@ export async function policyScenario(t: Deno.TestContext, backend: Backend): Pro
     },
   );
 
+  await t.step(
+    "a v1 collection emptied and refilled by an enroll key keeps its policy (thresholds, retention)",
+    async () => {
+      const legacy = `legacy${crypto.randomUUID().slice(0, 8)}`;
+      const v1 = { model: MODEL_MANIFEST.embedder.id, collection: legacy };
+      assert.notEqual(v1.model, defaultRecipe().id);
+      const embedding = new Float32Array(MODEL_MANIFEST.embedder.dim).fill(
+        1 / Math.sqrt(MODEL_MANIFEST.embedder.dim),
+      );
+      await backend.faces.addFace(v1, "old", { embedding, quality: 1 });
+      const set = {
+        verify: { threshold: 0.5 },
+        identify: { threshold: 0.4 },
+        retention: { days: 30 },
+      };
+      const before = await json<Record<string, unknown>>(
+        await call(admin.key, `/v1/collections/${legacy}/policy`, put(set)),
+      );
+      const writer = await createApiKey(backend.keys, {
+        name: "writer",
+        role: "enroll",
+        collections: [legacy],
+      });
+      const del = await call(writer.key, `/v1/collections/${legacy}/subjects/old`, {
+        method: "DELETE",
+      });
+      assert.equal(del.status, 204);
+      await json(
+        await call(
+          writer.key,
+          `/v1/collections/${legacy}/subjects/serena/faces`,
+          image(PHOTOS.serena1),
+        ),
+        201,
+      );
+      const v2 = { model: defaultRecipe().id, collection: legacy };
+      assert.ok(await backend.faces.getSubject(v2, "serena"), "refilled, the collection is on v2");
+      const after = await json(await call(admin.key, `/v1/collections/${legacy}/policy`));
+      assert.deepEqual(after, before);
+      assert.deepEqual(after.retention, { days: 30 });
+      const verified = await json<{ threshold: number; threshold_source: string }>(
+        await call(
+          writer.key,
+          `/v1/collections/${legacy}/subjects/serena/verify`,
+          image(PHOTOS.serena2),
+        ),
+      );
+      assert.equal(verified.threshold, 0.5);
+      assert.equal(verified.threshold_source, "policy");
+      await backend.faces.deleteCollection({ model: defaultRecipe().id, collection: legacy });
+    },
+  );
+
   await backend.faces.deleteCollection({ model: defaultRecipe().id, collection: gate });
 }
 

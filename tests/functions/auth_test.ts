@@ -325,3 +325,58 @@ Deno.test("createApp() refuses FACEGATE_AUTH=keys without a key store", () => {
     TypeError,
   );
 });
+
+/** A request body that records whether it was read to the end or cancelled. */
+function trackedBody(bytes = 4096) {
+  const state = { pulled: 0, cancelled: false };
+  const stream = new ReadableStream<Uint8Array>({
+    pull(ctrl) {
+      if (state.pulled >= bytes) return ctrl.close();
+      ctrl.enqueue(new Uint8Array(1024));
+      state.pulled += 1024;
+    },
+    cancel() {
+      state.cancelled = true;
+    },
+  });
+  return { stream, state };
+}
+
+Deno.test("a request refused before its body is read (401, 403) has its body cancelled, and the next request is answered", async () => {
+  const { app, key } = authApp({ env: { FACEGATE_AUTH: "keys" } });
+  const verifier = await key({ role: "verify", collections: ["a"] });
+  const refused: Array<[number, string, RequestInit]> = [
+    [401, "/v1/collections/a/identify", {}],
+    [403, "/v1/collections/b/identify", bearer(verifier)],
+    [403, "/v1/collections/a/subjects/ann/faces", bearer(verifier)],
+    [403, "/v1/nope", bearer(verifier)],
+  ];
+  for (const [status, path, init] of refused) {
+    const { stream, state } = trackedBody();
+    const res = await app.request(`http://facegate.test${path}`, {
+      ...init,
+      method: "POST",
+      body: stream,
+      // @ts-ignore: a streamed request body needs duplex (Deno's Request accepts it).
+      duplex: "half",
+    });
+    assert.equal(res.status, status, `${path}: ${await res.clone().text()}`);
+    await res.body?.cancel();
+    assert.equal(state.cancelled, true, `${path}: the unread body is cancelled`);
+    assert.ok(state.pulled < 4096, `${path}: not read to the end`);
+    // The following request is answered normally.
+    assert.equal((await app.request("/healthz")).status, 200);
+  }
+  // A body the route reads is read, not cancelled.
+  const { stream, state } = trackedBody(2048);
+  const res = await app.request("http://facegate.test/v1/collections/a/identify", {
+    ...bearer(verifier, { headers: { "content-type": "image/jpeg" } }),
+    method: "POST",
+    body: stream,
+    // @ts-ignore: as above.
+    duplex: "half",
+  });
+  assert.equal(res.status, 400);
+  assert.equal(state.cancelled, false);
+  assert.equal(state.pulled, 2048);
+});

@@ -1,4 +1,5 @@
 import { openBackend } from "../../lib/backend/mod.ts";
+import { testKeyring } from "../_master_key.ts";
 import { retentionScenario, testClock } from "./_retention_scenario.ts";
 
 Deno.test({
@@ -19,7 +20,10 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "facegate_retention_" });
     const path = `${dir}/r.kv`;
     const clock = testClock();
-    const backend = await openBackend({ kind: "kv", path }, { now: clock.now });
+    const backend = await openBackend({ kind: "kv", path }, {
+      now: clock.now,
+      encryption: await testKeyring(),
+    });
     // Every key and value of the file, audit events left out (they hold ids by design).
     const scan = async () => {
       const kv = await Deno.openKv(path);

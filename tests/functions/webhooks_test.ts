@@ -6,6 +6,8 @@ import assert from "node:assert/strict";
 import { signWebhook, verifyWebhook } from "../../lib/webhook/mod.ts";
 import { defaultRecipe, MODEL_MANIFEST } from "../../models/manifest.ts";
 import { assertProblem, DATA_ROOT, json, makeApp, PHOTOS, readData } from "./_fixtures.ts";
+import { createLimits, type Limits } from "../../functions/_limits.ts";
+import { MAX_WEBHOOK_SIGNATURES } from "../../lib/webhook/mod.ts";
 
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const OLD_SECRET = "whsec_" + btoa("the-previous-secret-being-rotated");
@@ -94,8 +96,9 @@ function startUploadServer(): UploadServer {
  * The app with the webhook configured; the staff collection holds one face (of nobody in the
  * photos) so identify actions have a collection to search.
  */
-async function webhookApp(env: Record<string, string> = {}) {
+async function webhookApp(env: Record<string, string> = {}, limits?: Limits) {
   const made = makeApp({
+    limits,
     env: {
       FACEGATE_WEBHOOK_SECRET: `${SECRET},${OLD_SECRET}`,
       FACEGATE_WEBHOOK_ALLOWED_HOSTS: "127.0.0.1,uploads.example.com",
@@ -564,6 +567,191 @@ Deno.test("POST /v1/webhooks/upload refuses an event for a collection outside it
     // The other secret has no scope suffix: every collection.
     await json(await deliver(app, enroll, { secret: OLD_SECRET }));
     assert.equal((await store.getSubject(STAFF, "serena"))?.faces.length, 1);
+  } finally {
+    await srv.close();
+  }
+});
+
+/** A raw webhook POST with the given headers and body (unsigned, garbage or a signature bomb). */
+function rawWebhook(
+  app: ReturnType<typeof makeApp>["app"],
+  headers: Record<string, string>,
+  body: Uint8Array | string,
+): Promise<Response> {
+  return Promise.resolve(app.request(PATH, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: body as BodyInit,
+  }));
+}
+
+/** `webhook-signature` with `n` well-formed v1 entries that match nothing. */
+function bombSignature(n: number): string {
+  const entry = "v1," + new Uint8Array(32).fill(7).toBase64();
+  return Array(n).fill(entry).join(" ");
+}
+
+const percentile = (ms: number[], p: number) =>
+  [...ms].sort((a, b) => a - b)[Math.min(ms.length - 1, Math.floor(ms.length * p))];
+
+Deno.test("POST /v1/webhooks/upload refuses more than 8 signatures or a signature header over 1 KiB with 401, before any HMAC", async () => {
+  const { app } = await webhookApp();
+  const payload = upload("https://uploads.example.com/a.jpg", { action: "identify" });
+  const body = JSON.stringify(payload);
+  const id = "msg_cap";
+  const ts = Math.floor(Date.now() / 1000);
+  const good = await signWebhook(SECRET, id, ts, body);
+  const headers = (signature: string) => ({
+    "webhook-id": id,
+    "webhook-timestamp": String(ts),
+    "webhook-signature": signature,
+  });
+  // At the cap (7 decoys + the real one) it is verified; one more and it is refused unread.
+  const atCap = [bombSignature(MAX_WEBHOOK_SIGNATURES - 1), good].join(" ");
+  assert.notEqual((await rawWebhook(app, headers(atCap), body)).status, 401);
+  const over = [bombSignature(MAX_WEBHOOK_SIGNATURES), good].join(" ");
+  const p = await assertProblem(await rawWebhook(app, headers(over), body), 401, "unauthorized");
+  assert.match(p.detail, /more than 8 signatures/);
+  const long = await assertProblem(
+    await rawWebhook(app, headers(good + " " + "x".repeat(1024)), body),
+    401,
+    "unauthorized",
+  );
+  assert.match(long.detail, /longer than 1024/);
+  // The issue's bomb, 8,000 entries: refused in well under the 823 ms it used to cost.
+  const t0 = performance.now();
+  await assertProblem(
+    await rawWebhook(app, headers(bombSignature(8000)), body),
+    401,
+    "unauthorized",
+  );
+  const ms = performance.now() - t0;
+  console.error(`an 8,000-entry signature bomb was refused in ${ms.toFixed(2)} ms`);
+  assert.ok(ms < 100, `a signature bomb took ${ms.toFixed(1)} ms`);
+});
+
+Deno.test("200 unsigned webhook posts and 40 signature bombs leave concurrent keyed verifies all 200, and take no pipeline slot", async () => {
+  // The app's real bounds (2 pipeline slots, 32 queued), as on this 2-core machine.
+  const limits = createLimits({ maxConcurrent: 2, maxQueued: 32, maxInflightBodyBytes: 64 << 20 });
+  let gateEntries = 0;
+  const acquire = limits.gate.acquire.bind(limits.gate);
+  limits.gate.acquire = () => (gateEntries++, acquire());
+  const { app } = await webhookApp({}, limits);
+  const enrolled = await app.request(
+    "/v1/collections/gate/subjects/serena/faces",
+    { method: "POST", headers: { "content-type": "image/jpeg" }, body: readData(PHOTOS.serena1) },
+  );
+  assert.equal(enrolled.status, 201);
+  const verify = async () => {
+    const t0 = performance.now();
+    const res = await app.request("/v1/collections/gate/subjects/serena/verify", {
+      method: "POST",
+      headers: { "content-type": "image/jpeg" },
+      body: readData(PHOTOS.serena2),
+    });
+    const body = await res.json();
+    return { status: res.status, match: body.match, ms: performance.now() - t0 };
+  };
+  /** `rounds` waves of 4 concurrent verifies: their latencies and statuses. */
+  const verifies = async (rounds: number) => {
+    const out: Array<{ status: number; match: boolean; ms: number }> = [];
+    for (let r = 0; r < rounds; r++) out.push(...await Promise.all([1, 2, 3, 4].map(verify)));
+    return out;
+  };
+  await verify(); // warm
+  const q0 = performance.now();
+  const quiet = await verifies(3);
+  const quietMs = performance.now() - q0;
+
+  gateEntries = 0;
+  const ts = String(Math.floor(Date.now() / 1000));
+  const garbage = new Uint8Array(60 * 1024).fill(0x7b);
+  const attack: Promise<Response>[] = [];
+  for (let i = 0; i < 200; i++) {
+    // Half without any header, half with a forged one: both unsigned.
+    const headers: Record<string, string> = i % 2 === 0 ? {} : {
+      "webhook-id": `msg_flood_${i}`,
+      "webhook-timestamp": ts,
+      "webhook-signature": bombSignature(1),
+    };
+    attack.push(rawWebhook(app, headers, garbage));
+  }
+  for (let i = 0; i < 40; i++) {
+    attack.push(rawWebhook(app, {
+      "webhook-id": `msg_bomb_${i}`,
+      "webhook-timestamp": ts,
+      "webhook-signature": bombSignature(8000),
+    }, garbage));
+  }
+  const a0 = performance.now();
+  const [attacked, answers] = await Promise.all([verifies(3), Promise.all(attack)]);
+  const attackedMs = performance.now() - a0;
+  const statuses = new Map<number, number>();
+  for (const res of answers) {
+    statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+    await res.body?.cancel();
+  }
+  console.error(
+    `quiet: ${quiet.length} verifies in ${quietMs.toFixed(0)} ms, p99 ${
+      percentile(quiet.map((v) => v.ms), 0.99).toFixed(0)
+    } ms; under 240 hostile posts: ${attackedMs.toFixed(0)} ms, p99 ${
+      percentile(attacked.map((v) => v.ms), 0.99).toFixed(0)
+    } ms; webhook answers ${JSON.stringify(Object.fromEntries(statuses))}`,
+  );
+  assert.deepEqual(attacked.map((v) => v.status), Array(12).fill(200));
+  assert.ok(attacked.every((v) => v.match === true));
+  // Unsigned traffic only ever sees 401 (or 503 from its own budget), never a pipeline slot.
+  assert.deepEqual([...statuses.keys()].filter((s) => s !== 401 && s !== 503), []);
+  assert.equal(statuses.get(401)! >= 40, true);
+  assert.equal(gateEntries, 12, "only the verifies took pipeline slots");
+  assert.ok(percentile(attacked.map((v) => v.ms), 0.99) < 1000, "verify p99 under 1 s");
+  assert.ok(attackedMs < 2 * quietMs + 500, "at least half the quiet throughput");
+  assert.equal(limits.webhookUnverified.running, 0);
+  assert.equal(limits.webhookBodies.used, 0);
+});
+
+Deno.test("POST /v1/webhooks/upload scopes delivery ids per secret: a replay under another secret gets 403 and runs nothing", async () => {
+  const srv = startUploadServer();
+  try {
+    const { app } = await webhookApp({
+      FACEGATE_WEBHOOK_SECRET: `${SECRET}:staff,${OLD_SECRET}:lobby`,
+    });
+    const identify = upload(photo(srv, PHOTOS.karzai), { action: "identify" });
+    const first = await json<WebhookBody>(await deliver(app, identify, { id: "msg_shared" }));
+    assert.equal(first.action, "identify");
+    assert.equal(srv.hits.get(`/data/${PHOTOS.karzai}`), 1);
+    // The same id and body under the lobby secret: not A's answer, 403, nothing fetched.
+    const replay = await deliver(app, identify, { id: "msg_shared", secret: OLD_SECRET });
+    assert.equal(replay.headers.get("webhook-replayed"), null);
+    await assertProblem(replay, 403, "forbidden");
+    assert.equal(srv.hits.get(`/data/${PHOTOS.karzai}`), 1);
+    // B claiming an id first does not block A's real delivery of that id.
+    const lobby = { ...identify, data: { ...identify.data, collection: "lobby" } };
+    await deliver(app, lobby, { id: "msg_claimed", secret: OLD_SECRET });
+    const real = await deliver(app, identify, { id: "msg_claimed" });
+    assert.equal(real.status, 200, await real.clone().text());
+    assert.equal(real.headers.get("webhook-replayed"), null);
+  } finally {
+    await srv.close();
+  }
+});
+
+Deno.test("POST /v1/webhooks/upload signs the callback with the secret that verified the delivery", async () => {
+  const srv = startUploadServer();
+  try {
+    const { app } = await webhookApp({ FACEGATE_WEBHOOK_CALLBACK_URL: `${srv.origin}/callback` });
+    await json(
+      await deliver(app, upload(photo(srv, PHOTOS.karzai), { action: "identify" }), {
+        secret: OLD_SECRET,
+      }),
+    );
+    assert.equal(srv.callbacks.length, 1);
+    const { headers } = srv.callbacks[0];
+    await verifyWebhook(headers, srv.callbackBodies[0], { secrets: [OLD_SECRET] });
+    await assert.rejects(
+      verifyWebhook(headers, srv.callbackBodies[0], { secrets: [SECRET] }),
+      { code: "unauthorized" },
+    );
   } finally {
     await srv.close();
   }

@@ -10,9 +10,11 @@ import assert from "node:assert/strict";
 import {
   type CollectionRef,
   type FaceStore,
+  galleryRecordCreatedAt,
   KvFaceStore,
   packSealedGalleryRecord,
   redisCollectionKeys,
+  stampGalleryRecord,
   type StoreEncryption,
   unpackSealedGalleryRecord,
   UpstashFaceStore,
@@ -104,12 +106,12 @@ Deno.test("Deno KV: the SQLite file and WAL hold no enrolled embedding in any pl
   }
 });
 
-Deno.test("Deno KV: a face record moved to another subject fails to decrypt instead of matching", async () => {
+Deno.test("Deno KV: a face record moved to another subject is refused (never read, counted) instead of matching", async () => {
   const dir = await Deno.makeTempDir({ prefix: "facegate_atrest_" });
   try {
     const store = await kvStore(dir, await testKeyring());
+    const bob = await store.addFace(ref, "bob", { embedding: unitVector(512), quality: 0.9 });
     const ann = await store.addFace(ref, "ann", { embedding: unitVector(512), quality: 0.9 });
-    await store.addFace(ref, "bob", { embedding: unitVector(512), quality: 0.9 });
     const kv = await Deno.openKv(`${dir}/faces.kv`);
     const base = ["facegate", "v1", ref.model, ref.collection, "f"];
     const entry = await kv.get([...base, "ann", ann.id]);
@@ -117,8 +119,11 @@ Deno.test("Deno KV: a face record moved to another subject fails to decrypt inst
     // Claim ann's template for bob, under the same face id, as an attacker with write access would.
     await kv.set([...base, "bob", ann.id], entry.value);
     kv.close();
-    await rejectsWithCode(store.getSubject(ref, "bob"), "store_key_unavailable");
-    await rejectsWithCode(store.gallery(ref), "store_key_unavailable");
+    assert.deepEqual((await store.getSubject(ref, "bob"))?.faces.map((f) => f.id), [bob.id]);
+    const g = await store.gallery(ref);
+    assert.deepEqual([...g.faceIds].sort(), [ann.id, bob.id].sort());
+    assert.equal(g.faceIds.length, 2, "the moved copy is not in the gallery");
+    assert.equal(store.refusedRecords, 2);
     assert.equal((await store.getSubject(ref, "ann"))?.faces.length, 1);
     await store.close();
   } finally {
@@ -202,7 +207,7 @@ Deno.test("Redis: the RDB dump holds no enrolled embedding in any plain encoding
   });
 });
 
-Deno.test("Redis: a gallery record moved to another subject fails to decrypt instead of matching", async () => {
+Deno.test("Redis: a gallery record moved to another subject is refused (never read, counted) instead of matching", async () => {
   await withRedis(async (fx) => {
     const store = upstash(fx, "mv:", await testKeyring());
     const ann = await store.addFace(ref, "ann", { embedding: unitVector(512), quality: 0.9 });
@@ -220,13 +225,18 @@ Deno.test("Redis: a gallery record moved to another subject fails to decrypt ins
         "HSET",
         keys.gallery,
         ann.id,
-        packSealedGalleryRecord("bob", row.keyId, row.sealed),
+        stampGalleryRecord(
+          packSealedGalleryRecord("bob", row.keyId, row.sealed),
+          galleryRecordCreatedAt(packed)!,
+        ),
       );
     } finally {
       conn.close();
     }
-    await rejectsWithCode(store.gallery(ref), "store_key_unavailable");
-    await rejectsWithCode(store.getSubject(ref, "ann"), "store_key_unavailable");
+    // Re-labelled, the row opens for neither subject: the gallery holds bob's face only.
+    assert.equal((await store.gallery(ref)).faceIds.length, 1);
+    assert.equal((await store.getSubject(ref, "ann"))?.faces.length, 0);
+    assert.equal(store.refusedRecords, 2);
   });
 });
 

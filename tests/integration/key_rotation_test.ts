@@ -178,7 +178,7 @@ addEventListener("unload", () => {
 
 Deno.test({
   name:
-    "a Deno KV store written by the previous version is read, then sealed in place by encrypt-existing",
+    "a Deno KV store written by the previous version is refused until encrypt-existing seals it in place",
   ignore: !hasHistory,
   fn: async () => {
     const mod = await import(`file://${previous}/lib/store/mod.ts`);
@@ -191,12 +191,18 @@ Deno.test({
       const plainBefore = findPlain(await kvBytes(path), vectors);
       assert.ok(plainBefore.length >= vectors.length, "the old version wrote plain templates");
 
-      // The new version reads the plain records as they are...
+      // With encryption on, the new version refuses the plain records (sealed-only reads) and
+      // counts them; encryption off still reads them...
       const store = await KvFaceStore.open(path, { encryption: await testKeyring() });
-      const g = await store.gallery(refs[0]);
-      assert.deepEqual(Array.from(g.vectors.subarray(0, 512)), Array.from(vectors[0]));
-      assert.deepEqual((await store.getSubject(refs[1], "p2"))?.faces[0].metadata, { n: 2 });
+      assert.equal((await store.gallery(refs[0])).faceIds.length, 0);
+      assert.equal((await store.getSubject(refs[1], "p2"))?.faces.length, 0);
+      assert.equal(await store.countPlainRecords(), 6);
       await store.close();
+      const off = await KvFaceStore.open(path, { encryption: "off" });
+      const g = await off.gallery(refs[0]);
+      assert.deepEqual(Array.from(g.vectors.subarray(0, 512)), Array.from(vectors[0]));
+      assert.deepEqual((await off.getSubject(refs[1], "p2"))?.faces[0].metadata, { n: 2 });
+      await off.close();
 
       // ...and the task seals them: afterwards no value holds a template in any plain encoding.
       const env = {
@@ -235,7 +241,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "a Redis store written by the previous version is read, then sealed in place",
+  name: "a Redis store written by the previous version is refused until sealed in place",
   ignore: !hasHistory,
   fn: async () => {
     const mod = await import(`file://${previous}/lib/store/mod.ts`);
@@ -244,8 +250,13 @@ Deno.test({
       const oldStore: FaceStore = new mod.UpstashFaceStore(opts);
       const vectors = await enroll(oldStore);
       const store = new UpstashFaceStore({ ...opts, encryption: await testKeyring() });
-      assert.deepEqual((await store.getSubject(refs[0], "p0"))?.faces[0].embedding, vectors[0]);
+      assert.equal((await store.getSubject(refs[0], "p0"))?.faces.length, 0, "refused");
+      assert.equal(await store.countPlainRecords(), 6);
+      const off = new UpstashFaceStore({ ...opts, encryption: "off" });
+      assert.deepEqual((await off.getSubject(refs[0], "p0"))?.faces[0].embedding, vectors[0]);
       assert.equal(await store.sealPlainRecords(), 6);
+      assert.equal(await store.countPlainRecords(), 0);
+      assert.deepEqual((await store.getSubject(refs[0], "p0"))?.faces[0].embedding, vectors[0]);
       assert.equal(await store.sealPlainRecords(), 0);
       const conn = await RespConnection.connect(redis.port);
       try {

@@ -12,6 +12,9 @@ import { unitVector } from "../lib/store/_contract.ts";
 import { testKeyring } from "../_master_key.ts";
 import { RespConnection } from "../../tools/upstash_bridge.ts";
 import { deleteRedisKeys, redisKeyspace, redisTest, withRedis } from "./_redis_fixture.ts";
+import { AAD_V1_COMMIT, previousLib } from "./_previous_lib.ts";
+
+const v1 = await previousLib(AAD_V1_COMMIT);
 
 /** Every key under `prefix` and a text dump of its value, audit keys left out (they keep ids). */
 async function keyspace(port: number, prefix: string): Promise<Map<string, string>> {
@@ -53,7 +56,17 @@ redisTest(
         encryption: await testKeyring(),
         now: () => new Date(t),
       });
-      const old = await store.addFace(ref, "ann", { embedding: unitVector(512), quality: 0.9 });
+      // The old face is written by the previous version (AAD v1), as rows before stamps were.
+      assert.ok(v1, `this test needs the git history (commit ${AAD_V1_COMMIT})`);
+      const prev = await import(`file://${v1}/lib/store/mod.ts`);
+      const before = new prev.UpstashFaceStore({
+        url: fx.bridge.url,
+        token: fx.bridge.token,
+        prefix: "lg:",
+        encryption: await testKeyring(),
+        now: () => new Date(t),
+      });
+      const old = await before.addFace(ref, "ann", { embedding: unitVector(512), quality: 0.9 });
       t += 10 * 86_400_000;
       const young = await store.addFace(ref, "ann", { embedding: unitVector(512), quality: 0.9 });
       const keys = redisCollectionKeys(ref, "lg:");

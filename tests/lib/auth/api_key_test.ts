@@ -58,13 +58,14 @@ Deno.test("hashApiKey() is SHA-256 without a pepper and HMAC-SHA-256 with one", 
   );
 });
 
-Deno.test("verifyApiKeyHash() accepts the right key only, and an HMAC hash only with its pepper", async () => {
+Deno.test("verifyApiKeyHash() accepts the right key only, an HMAC hash only with its pepper, and with a pepper no plain SHA-256 hash", async () => {
   const { key } = generateApiKey();
   const other = generateApiKey().key;
   const plain = await hashApiKey(key);
   const peppered = await hashApiKey(key, PEPPER);
   assert.equal(await verifyApiKeyHash(key, plain), true);
-  assert.equal(await verifyApiKeyHash(key, plain, PEPPER), true);
+  // A pepper means peppered hashes only: a plain hash planted in the key store is refused.
+  assert.equal(await verifyApiKeyHash(key, plain, PEPPER), false);
   assert.equal(await verifyApiKeyHash(other, plain), false);
   assert.equal(await verifyApiKeyHash(key, peppered, PEPPER), true);
   assert.equal(await verifyApiKeyHash(key, peppered), false);
