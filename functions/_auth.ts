@@ -75,6 +75,7 @@ export const OPERATION_ACTIONS: Readonly<Record<string, Action>> = {
   setMatchPolicy: "admin",
   setSubjectExpiry: "admin",
   purgeExpired: "admin",
+  convertCollection: "admin",
 };
 
 /** Whether `method path` is in {@linkcode AUTH_EXEMPT}. */

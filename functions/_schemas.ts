@@ -307,6 +307,7 @@ export const COMPONENT_SCHEMAS = {
           "liveness_skipped",
           "subject_expiry_set",
           "purge_expired",
+          "collection_converted",
         ],
       },
       key_id: str,
@@ -318,6 +319,15 @@ export const COMPONENT_SCHEMAS = {
       purged_subjects: { type: "integer" },
     },
   },
+  ConvertCollectionInput: obj({ to: { type: "string", description: "The target recipe id" } }),
+  CollectionConversion: obj({
+    collection: str,
+    from: str,
+    to: str,
+    subjects: { type: "integer", minimum: 0 },
+    faces: { type: "integer", minimum: 0 },
+    unchanged: { type: "boolean" },
+  }),
   PurgeReport: obj({
     collection: str,
     purged_faces: { type: "integer", minimum: 0 },

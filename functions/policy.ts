@@ -8,7 +8,13 @@
  */
 import { Hono } from "hono";
 import { FaceError } from "../lib/errors.ts";
-import { getMatchPolicy, listAudit, purgeExpired, setMatchPolicy } from "../lib/usecases/mod.ts";
+import {
+  convertCollection,
+  getMatchPolicy,
+  listAudit,
+  purgeExpired,
+  setMatchPolicy,
+} from "../lib/usecases/mod.ts";
 import type { AppEnv, Services } from "./_context.ts";
 import { callerOf } from "./_caller.ts";
 import { ref } from "./_schemas.ts";
@@ -108,5 +114,39 @@ export function policyRoutes(s: Services): Hono<AppEnv> {
     c.json(
       await purgeExpired(s, { collection: c.req.param("collection")!, caller: callerOf(s, c) }),
     ));
+  s.api.route(app, {
+    method: "post",
+    path: "/v1/collections/:collection/convert",
+    operationId: "convertCollection",
+    summary: "Move a collection to another embedder recipe in place",
+    description: 'Body `{"to": recipe id}`. Maps every stored template to the other recipe ' +
+      "(v2's 512-d → v3's 128-d through v3's projection; images are never stored, so no other " +
+      "move is possible), keeping face ids, metadata, creation times and expiries, sealing them " +
+      "again when encryption is on, then deletes the old templates. The policy and audit trail " +
+      "stay. Safe to rerun after a failure. Audited (`collection_converted`). Admin keys only.",
+    tag: "collections",
+    body: { "application/json": ref("ConvertCollectionInput") },
+    status: 200,
+    response: ref("CollectionConversion"),
+    problems: ["invalid_request", "forbidden", "collection_not_found", "conflict"],
+  }, async (c) => {
+    const body = await c.req.json().catch((cause) => {
+      throw new FaceError("invalid_request", "Cannot read the conversion: the body is not JSON", {
+        cause,
+      });
+    });
+    if (body === null || typeof body !== "object" || typeof body.to !== "string") {
+      throw new FaceError("invalid_request", 'Cannot convert: the body must be {"to": recipe id}', {
+        details: { field: "to" },
+      });
+    }
+    return c.json(
+      await convertCollection(s, {
+        collection: c.req.param("collection")!,
+        to: body.to,
+        caller: callerOf(s, c),
+      }),
+    );
+  });
   return app;
 }

@@ -22,6 +22,8 @@ export interface CheckedFace {
   quality: number;
   /** JSON of the metadata, or undefined. */
   metadataJson: string | undefined;
+  /** `NewFace.createdAt` normalised to ISO 8601, or undefined (now). */
+  createdAt: string | undefined;
 }
 
 /**
@@ -68,7 +70,15 @@ export function checkNewFace(face: NewFace): CheckedFace {
       );
     }
   }
-  return { embedding: new Float32Array(e), quality: face.quality, metadataJson };
+  let createdAt: string | undefined;
+  if (face.createdAt !== undefined) {
+    const ms = Date.parse(face.createdAt);
+    if (!Number.isFinite(ms) || ms > Date.now() + 60_000) {
+      throw new RangeError(`Cannot store face: createdAt ${face.createdAt} is not a past time`);
+    }
+    createdAt = new Date(ms).toISOString();
+  }
+  return { embedding: new Float32Array(e), quality: face.quality, metadataJson, createdAt };
 }
 
 /** The error thrown when a subject already holds {@linkcode MAX_FACES_PER_SUBJECT} faces. */

@@ -38,6 +38,11 @@ export interface NewFace {
    * as it is (none for a new subject). Not applied when `id` names a face already stored.
    */
   expiresAt?: string | null;
+  /**
+   * The face's creation time (ISO 8601, not in the future), for a face moved rather than enrolled
+   * (a collection converted to another recipe keeps its retention clock). Default: now.
+   */
+  createdAt?: string;
 }
 
 /** A stored face. */

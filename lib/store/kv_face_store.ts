@@ -219,15 +219,16 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
         if (count >= MAX_FACES_PER_SUBJECT) throw tooManyFaces(subject);
         // The data key is checked too: a concurrent deleteCollection may have removed it.
         const op = this.#kv.atomic().check(meta, dek);
-        const stored: StoredFace = { quality: checked.quality, created_at: now };
+        const created = checked.createdAt ?? now;
+        const stored: StoredFace = { quality: checked.quality, created_at: created };
         if (!sealer.sealedOnly) {
           stored.embedding = encodeEmbedding(checked.embedding);
           if (checked.metadataJson !== undefined) stored.metadata = checked.metadataJson;
         } else {
           const wrapped = dek.value ?? await sealer.newDataKey(ref);
           if (dek.value === null) op.set(keys.dataKey, wrapped);
-          if (sealed?.k !== wrapped.id || sealedAt !== now) {
-            sealedAt = now;
+          if (sealed?.k !== wrapped.id || sealedAt !== created) {
+            sealedAt = created;
             const dataKey = await this.#call("add a face", () => sealer.dataKey(ref, wrapped));
             const { embedding, metadataJson } = checked;
             sealed = await sealer.sealFace(
@@ -237,7 +238,7 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
               id,
               embedding,
               metadataJson,
-              Date.parse(now),
+              Date.parse(created),
             );
           }
           Object.assign(stored, { sealed: sealed.embedding, k: sealed.k, a: sealed.aad });
@@ -265,7 +266,7 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
             model: ref.model,
             embedding: checked.embedding,
             quality: checked.quality,
-            created_at: now,
+            created_at: created,
           };
           if (checked.metadataJson !== undefined) {
             record.metadata = JSON.parse(checked.metadataJson);

@@ -119,7 +119,7 @@ export class MemoryFaceStore implements FaceStore {
         id: face.id === undefined ? newFaceId() : validateName("face id", face.id),
         embedding: checked.embedding,
         quality: checked.quality,
-        created_at: now,
+        created_at: checked.createdAt ?? now,
         metadataJson: checked.metadataJson,
       };
       state.faces.set(stored.id, stored);

@@ -292,10 +292,12 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
     const id = face.id === undefined ? newFaceId() : validateName("face id", face.id);
     const nowDate = this.#now();
     const now = nowDate.toISOString();
+    const created = checked.createdAt ?? now;
+    const createdMs = Date.parse(created);
     let status: unknown = "rekey";
     // 'rekey': the collection's data key changed (deleted or created elsewhere) since it was read.
     for (let attempt = 0; status === "rekey" && attempt < 5; attempt++) {
-      const json: FaceJson = { q: checked.quality, c: now };
+      const json: FaceJson = { q: checked.quality, c: created };
       let packed: string;
       let keyId = "";
       const sealer = this.#sealer;
@@ -313,7 +315,7 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
           id,
           embedding,
           metadataJson,
-          nowDate.getTime(),
+          createdMs,
         );
         keyId = json.k = sealed.k;
         if (sealed.metadata !== undefined) json.m = sealed.metadata.toBase64();
@@ -331,7 +333,7 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
         subject,
         id,
         JSON.stringify(json),
-        stampGalleryRecord(packed, nowDate.getTime()),
+        stampGalleryRecord(packed, createdMs),
         now,
         MAX_FACES_PER_SUBJECT,
         crypto.randomUUID(),
@@ -349,7 +351,7 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
       model: ref.model,
       embedding: checked.embedding,
       quality: checked.quality,
-      created_at: now,
+      created_at: created,
     };
     if (checked.metadataJson !== undefined) record.metadata = JSON.parse(checked.metadataJson);
     if (status === "exists") record.existing = true;

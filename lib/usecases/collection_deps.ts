@@ -32,13 +32,21 @@ export function withDefaultRecipe(deps: UseCaseDeps): UseCaseDeps {
 /** Most collection names remembered per store as being on the default recipe. */
 const MAX_REMEMBERED = 10_000;
 
+/** How long an isolate trusts that a collection is on the default recipe (ms). */
+export const RECIPE_MEMORY_MS = 60_000;
+
 /**
- * Per isolate and store: collections found holding faces under the default recipe. Safe to
- * remember: nothing ever writes another recipe into an existing or new collection (a deleted and
- * re-created one gets the default again). A collection on an older recipe is looked up every time,
- * since after its deletion it comes back on the default.
+ * Per isolate and store: collections found holding faces under the default recipe, with when that
+ * stops being trusted. A collection converted to another recipe (`convertCollection`) is forgotten
+ * at once by the converting isolate and within {@linkcode RECIPE_MEMORY_MS} by the others. A
+ * collection on another recipe is looked up every time.
  */
-const onDefault = new WeakMap<object, Set<string>>();
+const onDefault = new WeakMap<object, Map<string, number>>();
+
+/** Forgets what this isolate remembered of `collection`'s recipe (after a conversion). */
+export function forgetCollectionRecipe(store: object, collection: string): void {
+  onDefault.get(store)?.delete(collection);
+}
 
 /**
  * `deps` for `collection`: its recipe found in the store ({@linkcode collectionRecipe}); no store
@@ -50,14 +58,15 @@ export async function forCollection(deps: UseCaseDeps, collection: string): Prom
   const preferred = defaultRecipe(manifest).id;
   let known = onDefault.get(deps.store);
   let id = preferred;
-  if (!known?.has(collection)) {
+  const until = known?.get(collection);
+  if (until === undefined || until < Date.now()) {
     const { recipe, exists } = await collectionRecipe(deps.store, collection, manifest);
     id = recipe.id;
     if (exists && id === preferred) {
-      if (!known) onDefault.set(deps.store, known = new Set());
+      if (!known) onDefault.set(deps.store, known = new Map());
       if (known.size >= MAX_REMEMBERED) known.clear();
-      known.add(collection);
-    }
+      known.set(collection, Date.now() + RECIPE_MEMORY_MS);
+    } else known?.delete(collection);
   }
   return id === deps.model ? deps : withRecipe(deps, id);
 }

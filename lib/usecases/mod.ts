@@ -27,3 +27,4 @@ export * from "./purge_expired.ts";
 export * from "./background_purge.ts";
 export * from "./liveness_rule.ts";
 export * from "./check_liveness.ts";
+export * from "./convert_collection.ts";

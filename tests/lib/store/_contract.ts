@@ -58,6 +58,20 @@ function ref(collection = "staff", model = MODEL_A): CollectionRef {
 type Case = [name: string, fn: (store: FaceStore) => Promise<void>];
 
 const cases: Case[] = [
+  ["addFace() keeps a given createdAt (a moved face keeps its retention clock)", async (store) => {
+    const createdAt = "2025-03-04T05:06:07.000Z";
+    const f = face(8, { createdAt });
+    const rec = await store.addFace(ref(), "moved", f);
+    assert.equal(rec.created_at, createdAt);
+    const subject = await store.getSubject(ref(), "moved");
+    assert.equal(subject?.faces[0].created_at, createdAt);
+    const g = await store.gallery(ref());
+    assert.equal(g.createdAt?.[0], Date.parse(createdAt));
+    await assert.rejects(
+      store.addFace(ref(), "moved", face(8, { createdAt: "2999-01-01T00:00:00Z" })),
+      RangeError,
+    );
+  }],
   ["addFace() creates the subject and returns the stored face", async (store) => {
     const f = face(8, { quality: 0.75 });
     const rec = await store.addFace(ref(), "ann", f);
