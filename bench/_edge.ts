@@ -33,7 +33,7 @@ import { planJpegDecode, pngDecodeBytes } from "../lib/image/_decode_cost.ts";
 import { cropRaster } from "../lib/image/crop_raster.ts";
 import type { Raster } from "../lib/image/raster.ts";
 import { crc32 } from "../lib/image/_png_chunks.ts";
-import { defaultRecipe } from "../models/manifest.ts";
+import { defaultRecipe, embedderRecipes } from "../models/manifest.ts";
 import { benchImages } from "./_images.ts";
 import { enrollGallery, syntheticGallery } from "./_synthetic_gallery.ts";
 import { percentile, round } from "./_stats.ts";
@@ -52,6 +52,11 @@ export interface EdgeOptions {
   galleryFaces?: number;
   /** Only the kinds whose name contains one of these. Default: all. */
   only?: string[];
+  /**
+   * Faces of a second, v3 (128-d) collection for an identify row. Default: 0 (none). `only`
+   * applies to its row too, and the 512-d gallery is then not loaded unless a row needs it.
+   */
+  v3Faces?: number;
 }
 
 /** One request kind in a fresh workerd. */
@@ -348,9 +353,22 @@ export async function runEdge(options: EdgeOptions = {}): Promise<EdgeReport> {
       encryption: await MasterKeyring.fromText(masterKey),
     });
     const ref = { model: defaultRecipe().id, collection: "edge" };
-    const g = syntheticGallery({ faces, seed: 9 });
-    await enrollGallery(store, ref, g);
-    console.error(`edge: loaded ${faces} synthetic faces`);
+    const needs512 = !options.only || options.only.some((o) => !"v3".includes(o));
+    if (needs512) {
+      const g = syntheticGallery({ faces, seed: 9 });
+      await enrollGallery(store, ref, g);
+      console.error(`edge: loaded ${faces} synthetic faces`);
+    }
+    const v3Faces = options.v3Faces ?? 0;
+    const v3 = embedderRecipes().find((r) => r.projection);
+    if (v3Faces > 0 && v3) {
+      const t0 = performance.now();
+      const g3 = syntheticGallery({ faces: v3Faces, seed: 10, dim: v3.projection!.output });
+      await enrollGallery(store, { model: v3.id, collection: "edge3" }, g3, 32);
+      console.error(
+        `edge: loaded ${v3Faces} synthetic 128-d faces in ${Math.round(performance.now() - t0)} ms`,
+      );
+    }
     const vars = {
       UPSTASH_REDIS_REST_URL: bridge.url,
       UPSTASH_REDIS_REST_TOKEN: bridge.token,
@@ -384,6 +402,14 @@ export async function runEdge(options: EdgeOptions = {}): Promise<EdgeReport> {
         body: small,
         type: "image/jpeg",
       },
+      ...(v3Faces > 0
+        ? [{
+          kind: `identify 640×480 JPEG, v3 128-d, ${v3Faces / 1000}k faces`,
+          path: "/v1/collections/edge3/identify",
+          body: small,
+          type: "image/jpeg",
+        }]
+        : []),
       {
         kind: "verify 7000×7000 16-bit PNG (abuse)",
         path: verify,

@@ -80,6 +80,7 @@ if (import.meta.main) {
       iterations: { type: "string" },
       int8: { type: "boolean", default: false },
       only: { type: "string" },
+      "v3-faces": { type: "string" },
     },
   });
   const mode = positionals[0] as typeof MODES[number];
@@ -150,6 +151,7 @@ if (import.meta.main) {
       ...(await runEdge({
         ...(q ? { repeats: 2, galleryFaces: 2_000 } : {}),
         ...(values.only ? { only: values.only.split(",") } : {}),
+        ...(values["v3-faces"] ? { v3Faces: Number(values["v3-faces"]) } : {}),
       })),
       measured_at: at,
     };
