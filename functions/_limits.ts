@@ -8,6 +8,7 @@
  * | ------------------------------------------ | --------------------------- | ------------- |
  * | `POST /v1/webhooks/upload`                 | 64 KiB                      | yes           |
  * | image routes (detect, embed, compare, enroll, verify, identify) | `FACEGATE_MAX_BODY_BYTES` | yes |
+ * | `POST /v1/liveness/sessions/{id}/frames`  | 8 MiB (at most `FACEGATE_MAX_BODY_BYTES`) | yes |
  * | everything else                            | 64 KiB                      | no            |
  *
  * @module
@@ -24,6 +25,10 @@ export const SMALL_BODY_BYTES = 64 * 1024;
 const IMAGE_ROUTE_RE =
   /^\/v1\/(?:detect|embed|compare|liveness|collections\/[^/]+\/(?:identify|subjects\/[^/]+\/(?:faces|verify)))\/?$/;
 const WEBHOOK_PATH = "/v1/webhooks/upload";
+const FRAMES_ROUTE_RE = /^\/v1\/liveness\/sessions\/[^/]+\/frames\/?$/;
+
+/** Body limit of a liveness challenge's burst of frames (all frames together). */
+export const BURST_BODY_BYTES = 8 * 1024 * 1024;
 
 /** How one request is bounded. */
 export interface RouteBounds {
@@ -47,6 +52,9 @@ export function routeBounds(
 ): RouteBounds {
   if (method === "POST" && path === WEBHOOK_PATH) {
     return { maxBodyBytes: SMALL_BODY_BYTES, pipeline: true };
+  }
+  if (method === "POST" && FRAMES_ROUTE_RE.test(path)) {
+    return { maxBodyBytes: Math.min(config.maxBodyBytes, BURST_BODY_BYTES), pipeline: true };
   }
   if (method === "POST" && IMAGE_ROUTE_RE.test(path)) {
     return { maxBodyBytes: config.maxBodyBytes, pipeline: true };

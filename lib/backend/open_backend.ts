@@ -14,16 +14,20 @@ import {
   KvAuditStore,
   KvFaceStore,
   KvIdempotencyStore,
+  KvLivenessSessionStore,
   KvPolicyStore,
+  type LivenessSessionStore,
   MemoryAuditStore,
   MemoryFaceStore,
   MemoryIdempotencyStore,
+  MemoryLivenessSessionStore,
   MemoryPolicyStore,
   type PolicyStore,
   type StoreEncryption,
   UpstashAuditStore,
   UpstashFaceStore,
   UpstashIdempotencyStore,
+  UpstashLivenessSessionStore,
   UpstashPolicyStore,
   upstashRedis,
 } from "../store/mod.ts";
@@ -44,6 +48,8 @@ export interface Backend {
   policies: PolicyStore;
   /** Each collection's audit trail. */
   audit: AuditStore;
+  /** Liveness challenge sessions (short-lived). */
+  liveness: LivenessSessionStore;
   /**
    * The shared rate limiter, on Redis only (undefined on memory and Deno KV, where the app limits
    * in memory, and when `rateLimit` is 0).
@@ -101,6 +107,7 @@ export async function openBackend(
       idempotency: new MemoryIdempotencyStore(),
       policies: new MemoryPolicyStore(),
       audit: new MemoryAuditStore(),
+      liveness: new MemoryLivenessSessionStore(),
       close: () => Promise.resolve(),
     };
   }
@@ -121,6 +128,7 @@ export async function openBackend(
       idempotency: new UpstashIdempotencyStore({ redis, prefix }),
       policies: new UpstashPolicyStore(redis, prefix),
       audit: new UpstashAuditStore(redis, prefix),
+      liveness: new UpstashLivenessSessionStore(redis, prefix),
       limiter: rateLimit > 0
         ? new UpstashRateLimiter({ redis, prefix, limit: rateLimit })
         : undefined,
@@ -136,6 +144,7 @@ export async function openBackend(
     idempotency: new KvIdempotencyStore(kv),
     policies: new KvPolicyStore(kv),
     audit: new KvAuditStore(kv),
+    liveness: new KvLivenessSessionStore(kv),
     close: () => {
       if (!closed) kv.close();
       closed = true;

@@ -27,3 +27,5 @@ export * from "./purge_expired.ts";
 export * from "./background_purge.ts";
 export * from "./liveness_rule.ts";
 export * from "./check_liveness.ts";
+export * from "./liveness_tokens.ts";
+export * from "./liveness_sessions.ts";
