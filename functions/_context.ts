@@ -72,6 +72,8 @@ export interface AppDeps {
    * valid only in this process).
    */
   livenessTokenKey?: CryptoKey | Promise<CryptoKey>;
+  /** Draws a challenge session's moves. Default: a random turn and a blink, in random order. */
+  livenessChallenge?: UseCaseDeps["livenessChallenge"];
   /** The backend the stores above were opened on, when `buildAppDeps` opened them. */
   backend?: Backend;
 }

@@ -165,7 +165,9 @@ export function useCaseDeps(deps: AppDeps): UseCaseDeps {
     livenessTokens: new SessionLivenessTokens({
       sessions: livenessSessions,
       key: deps.livenessTokenKey ?? livenessTokenKey(),
+      ...(deps.clock === undefined ? {} : { now: () => deps.clock!().getTime() }),
     }),
+    ...(deps.livenessChallenge === undefined ? {} : { livenessChallenge: deps.livenessChallenge }),
     audits,
     // One structured log line per event, and the collection's trail (a failure to keep it is
     // logged: the write it describes has happened).
