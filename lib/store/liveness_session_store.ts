@@ -71,28 +71,34 @@ export class MemoryLivenessSessionStore implements LivenessSessionStore {
 
   /** Writes a session (a copy). */
   put(session: StoredLivenessSession, ttlMs: number): Promise<void> {
-    this.#sweep();
-    const id = validateLivenessSessionId(session.id);
-    this.#entries.set(`${id}:session`, {
-      value: structuredClone(session),
-      until: this.#now() + ttlMs,
+    return new Promise((resolve) => {
+      this.#sweep();
+      const id = validateLivenessSessionId(session.id);
+      this.#entries.set(`${id}:session`, {
+        value: structuredClone(session),
+        until: this.#now() + ttlMs,
+      });
+      resolve();
     });
-    return Promise.resolve();
   }
 
   /** The session (a copy), or null. */
   get(id: string): Promise<StoredLivenessSession | null> {
-    this.#sweep();
-    const e = this.#entries.get(`${validateLivenessSessionId(id)}:session`);
-    return Promise.resolve(e && e.value !== true ? structuredClone(e.value) : null);
+    return new Promise((resolve) => {
+      this.#sweep();
+      const e = this.#entries.get(`${validateLivenessSessionId(id)}:session`);
+      resolve(e && e.value !== true ? structuredClone(e.value) : null);
+    });
   }
 
   /** Marks the step once. */
   claim(id: string, step: "frames" | "token", ttlMs: number): Promise<boolean> {
-    this.#sweep();
-    const key = `${validateLivenessSessionId(id)}:${step}`;
-    if (this.#entries.has(key)) return Promise.resolve(false);
-    this.#entries.set(key, { value: true, until: this.#now() + ttlMs });
-    return Promise.resolve(true);
+    return new Promise((resolve) => {
+      this.#sweep();
+      const key = `${validateLivenessSessionId(id)}:${step}`;
+      if (this.#entries.has(key)) return resolve(false);
+      this.#entries.set(key, { value: true, until: this.#now() + ttlMs });
+      resolve(true);
+    });
   }
 }
