@@ -64,6 +64,8 @@ export const OPERATION_ACTIONS: Readonly<Record<string, Action>> = {
   verifySubject: "match",
   identify: "match",
   checkLiveness: "analyze",
+  startLivenessSession: "match",
+  checkLivenessFrames: "match",
   enrollFace: "enroll",
   listSubjects: "read",
   getSubject: "read",

@@ -6,7 +6,13 @@
  */
 import type { Config } from "../lib/config.ts";
 import type { PipelineDeps } from "../lib/pipeline/mod.ts";
-import type { AuditStore, FaceStore, IdempotencyStore, PolicyStore } from "../lib/store/mod.ts";
+import type {
+  AuditStore,
+  FaceStore,
+  IdempotencyStore,
+  LivenessSessionStore,
+  PolicyStore,
+} from "../lib/store/mod.ts";
 import type { KeyStore, Role } from "../lib/auth/mod.ts";
 import type { RateLimiter } from "../lib/ratelimit/mod.ts";
 import type { Backend } from "../lib/backend/mod.ts";
@@ -59,6 +65,15 @@ export interface AppDeps {
   policies?: PolicyStore;
   /** Each collection's audit trail, beside the faces. Default: in memory, per app. */
   audits?: AuditStore;
+  /** Liveness challenge sessions, beside the faces. Default: in memory, per app. */
+  livenessSessions?: LivenessSessionStore;
+  /**
+   * The HMAC key of liveness tokens (`livenessTokenKey`). Default: a random key per app (tokens
+   * valid only in this process).
+   */
+  livenessTokenKey?: CryptoKey | Promise<CryptoKey>;
+  /** Draws a challenge session's moves. Default: a random turn and a blink, in random order. */
+  livenessChallenge?: UseCaseDeps["livenessChallenge"];
   /** The backend the stores above were opened on, when `buildAppDeps` opened them. */
   backend?: Backend;
 }

@@ -11,10 +11,17 @@ import { openBackend } from "../lib/backend/mod.ts";
 import { MasterKeyring, type StoreEncryption } from "../lib/store/mod.ts";
 import { FaceError } from "../lib/errors.ts";
 import { GalleryCache } from "../lib/match/mod.ts";
-import { auditEventId, MemoryAuditStore, MemoryPolicyStore } from "../lib/store/mod.ts";
+import {
+  auditEventId,
+  MemoryAuditStore,
+  MemoryLivenessSessionStore,
+  MemoryPolicyStore,
+} from "../lib/store/mod.ts";
 import {
   BackgroundPurge,
+  livenessTokenKey,
   matchThresholds,
+  SessionLivenessTokens,
   type UseCaseDeps,
   withDefaultRecipe,
 } from "../lib/usecases/mod.ts";
@@ -52,6 +59,19 @@ export async function storeEncryption(config: Config): Promise<StoreEncryption> 
 }
 
 /**
+ * The secret material of liveness tokens: the newest master key (encryption at rest), else the
+ * key pepper (`FACEGATE_KEY_PEPPER`), else none (a per-process random key: tokens are then
+ * redeemable only by the process that issued them, which is enough for one server but not for
+ * several workers or isolates).
+ */
+export function livenessTokenMaterial(config: Config): Uint8Array | undefined {
+  const enc = config.encryption;
+  if (enc.mode === "on" && enc.masterKeys.length > 0) return enc.masterKeys[0];
+  if (config.keyPepper) return new TextEncoder().encode(config.keyPepper);
+  return undefined;
+}
+
+/**
  * Builds the app's dependencies from a configuration: model sessions (loaded lazily through
  * `platform.modelLoader`, `config.ortThreads` threads) and the one backend of the configured
  * store ({@linkcode openBackend}: faces, idempotency records, with `FACEGATE_AUTH=keys` the API
@@ -79,7 +99,17 @@ export async function buildAppDeps(config: Config, platform: Platform): Promise<
         ...record,
       }),
   });
+  const material = livenessTokenMaterial(config);
+  if (!material && config.store.kind !== "memory") {
+    consoleLogger.info({
+      msg: "liveness tokens are signed with a per-process random key: a token is redeemable " +
+        "only by the process that issued it (set FACEGATE_MASTER_KEY or FACEGATE_KEY_PEPPER to " +
+        "share one key between processes)",
+    });
+  }
   return {
+    livenessSessions: backend.liveness,
+    livenessTokenKey: await livenessTokenKey(material),
     pipeline: {
       sessions: new SessionCache(platform.modelLoader, { threads: config.ortThreads }),
       manifest: MODEL_MANIFEST,
@@ -117,6 +147,7 @@ export function useCaseDeps(deps: AppDeps): UseCaseDeps {
   const logger = deps.logger ?? consoleLogger;
   const audits = deps.audits ?? new MemoryAuditStore();
   const ttlMs = deps.config.auditTtlDays * 86_400_000;
+  const livenessSessions = deps.livenessSessions ?? new MemoryLivenessSessionStore();
   return withDefaultRecipe({
     pipeline: { sessions: deps.pipeline.sessions, manifest },
     store: deps.store,
@@ -139,6 +170,13 @@ export function useCaseDeps(deps: AppDeps): UseCaseDeps {
     }),
     policies: deps.policies ?? new MemoryPolicyStore(),
     idempotency: deps.idempotency,
+    livenessSessions,
+    livenessTokens: new SessionLivenessTokens({
+      sessions: livenessSessions,
+      key: deps.livenessTokenKey ?? livenessTokenKey(),
+      ...(deps.clock === undefined ? {} : { now: () => deps.clock!().getTime() }),
+    }),
+    ...(deps.livenessChallenge === undefined ? {} : { livenessChallenge: deps.livenessChallenge }),
     audits,
     // One structured log line per event, and the collection's trail (a failure to keep it is
     // logged: the write it describes has happened).

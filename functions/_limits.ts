@@ -8,6 +8,7 @@
  * | ------------------------------------------ | --------------------------- | ------------- |
  * | `POST /v1/webhooks/upload`                 | 64 KiB, own budget          | once signed   |
  * | image routes (detect, embed, compare, enroll, verify, identify) | `FACEGATE_MAX_BODY_BYTES` | yes |
+ * | `POST /v1/liveness/sessions/{id}/frames`  | 8 MiB (at most `FACEGATE_MAX_BODY_BYTES`) | yes |
  * | everything else                            | 64 KiB                      | no            |
  *
  * The webhook costs nothing shared until its signature is verified: its headers are checked
@@ -36,6 +37,10 @@ const WEBHOOK_PATH = "/v1/webhooks/upload";
 export const WEBHOOK_UNVERIFIED_LIMIT = 16;
 /** Unverified webhook deliveries waiting for one of those; more answer 503 (only to them). */
 export const WEBHOOK_UNVERIFIED_QUEUE = 64;
+const FRAMES_ROUTE_RE = /^\/v1\/liveness\/sessions\/[^/]+\/frames\/?$/;
+
+/** Body limit of a liveness challenge's burst of frames (all frames together). */
+export const BURST_BODY_BYTES = 8 * 1024 * 1024;
 
 /** How one request is bounded. */
 export interface RouteBounds {
@@ -64,6 +69,9 @@ export function routeBounds(
 ): RouteBounds {
   if (method === "POST" && path === WEBHOOK_PATH) {
     return { maxBodyBytes: SMALL_BODY_BYTES, pipeline: false, webhook: true };
+  }
+  if (method === "POST" && FRAMES_ROUTE_RE.test(path)) {
+    return { maxBodyBytes: Math.min(config.maxBodyBytes, BURST_BODY_BYTES), pipeline: true };
   }
   if (method === "POST" && IMAGE_ROUTE_RE.test(path)) {
     return { maxBodyBytes: config.maxBodyBytes, pipeline: true };

@@ -60,6 +60,10 @@ const PATH_PARAMS: Record<string, { description: string; schema: JsonSchema }> =
     schema: { type: "string", pattern: NAME_PATTERN },
   },
   subject: { description: "Subject name.", schema: { type: "string", pattern: NAME_PATTERN } },
+  session_id: {
+    description: "Liveness challenge session id.",
+    schema: { type: "string", pattern: "^[A-Za-z0-9_-]{16,64}$" },
+  },
   face_id: {
     description: "Face id returned by enrolment.",
     schema: { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$" },

@@ -289,6 +289,62 @@ export const COMPONENT_SCHEMAS = {
     },
     rotation,
   }, ["rotation"]),
+  LivenessSessionResponse: obj({
+    session_id: { type: "string", pattern: "^[A-Za-z0-9_-]{16,64}$" },
+    nonce: { type: "string", description: "Send it back with the frames" },
+    challenge: {
+      type: "array",
+      items: { type: "string", enum: ["turn_left", "turn_right", "blink"] },
+      description: "The moves to make, in order: `turn_left` / `turn_right` turn the head to " +
+        "the person's own left / right by at least 15° (from looking straight at the camera), " +
+        "`blink` closes and opens the eyes",
+    },
+    expires_at: { type: "string", format: "date-time" },
+  }),
+  LivenessFramesMultipart: obj({
+    frame: {
+      type: "array",
+      items: binary,
+      minItems: 4,
+      maxItems: 12,
+      description: "4 to 12 JPEG or PNG frames in capture order, as the camera gives them " +
+        "(unmirrored), each at most 2 MiB",
+    },
+    timestamps: {
+      type: "string",
+      description: "A JSON array: the capture time of each frame, ms since the epoch",
+    },
+    nonce: str,
+  }),
+  LivenessFramesResponse: obj({
+    passed: { type: "boolean" },
+    liveness_token: {
+      type: "string",
+      description: "Single use, for verify's `liveness_token` within its lifetime (60 s)",
+    },
+    expires_at: { type: "string", format: "date-time" },
+    reason: {
+      type: "string",
+      enum: [
+        "no_face",
+        "bad_timestamps",
+        "duplicate_frames",
+        "static_frames",
+        "different_faces",
+        "wrong_turn",
+        "turn_not_seen",
+        "blink_not_seen",
+        "insufficient_context",
+        "not_live",
+      ],
+      description: "The first failed check",
+    },
+    checks: {
+      type: "object",
+      description: "What each check found (timestamps, distinct, motion, same_face, challenge, " +
+        "yaw and eyes per frame, passive)",
+    },
+  }, ["liveness_token", "expires_at", "reason"]),
   AuditEvent: {
     type: "object",
     required: ["id", "time", "action"],

@@ -30,6 +30,7 @@ import { collectionRoutes } from "./collections.ts";
 import { policyRoutes } from "./policy.ts";
 import { verifyRoutes } from "./verify.ts";
 import { livenessRoutes } from "./liveness.ts";
+import { livenessSessionRoutes } from "./liveness_sessions.ts";
 import { identifyRoutes } from "./identify.ts";
 import { metaRoutes } from "./meta.ts";
 import { webhookRoutes } from "./webhooks.ts";
@@ -112,6 +113,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       verifyRoutes,
       identifyRoutes,
       livenessRoutes,
+      livenessSessionRoutes,
       metaRoutes,
       webRoutes,
     ]

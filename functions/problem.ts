@@ -43,6 +43,7 @@ export const PROBLEMS: Record<FaceErrorCode, ProblemKind> = {
   not_live: { status: 422, title: "Face judged not live" },
   liveness_required: { status: 403, title: "Liveness challenge required" },
   invalid_liveness_token: { status: 403, title: "Invalid liveness token" },
+  invalid_liveness_session: { status: 403, title: "Invalid liveness session" },
   unsupported_event: { status: 422, title: "Unsupported webhook event" },
   url_not_allowed: { status: 422, title: "URL not allowed" },
   rate_limited: { status: 429, title: "Too many requests" },

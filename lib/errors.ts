@@ -20,6 +20,7 @@ export type FaceErrorCode =
   | "not_live"
   | "liveness_required"
   | "invalid_liveness_token"
+  | "invalid_liveness_session"
   | "subject_not_found"
   | "collection_not_found"
   | "face_not_found"

@@ -109,6 +109,23 @@ export interface LivenessEntry extends ModelEntry {
   measured_on?: string;
 }
 
+/** The eye-state model of the challenge's blink. */
+export interface EyeEntry extends ModelEntry {
+  /** The softmax class that means "open" (established on photos, see `architecture`). */
+  open_class: number;
+  /** How the eye crops are cut from the 68 landmarks, in words. */
+  crop?: string;
+  /** Eye-state thresholds on the mean of both eyes' open probability. */
+  thresholds: {
+    /** At or above: the eyes are open. */
+    open: number;
+    /** At or below: the eyes are shut. */
+    closed: number;
+    /** How they were chosen. */
+    note?: string;
+  };
+}
+
 /** The whole manifest. */
 export interface ModelManifest {
   schema: number;
@@ -125,7 +142,7 @@ export interface ModelManifest {
   /** Passive liveness model. Default: none (liveness unavailable). */
   liveness?: LivenessEntry;
   /** Eye-state model of the liveness challenge (blink). Default: none. */
-  eye?: ModelEntry;
+  eye?: EyeEntry;
   /** Supported recipes. Default: the embedder alone with flip averaging. */
   recipes?: RecipeRegistry;
   /** Set on a {@linkcode recipeManifest} view: the recipe id (the stored model id). */

@@ -156,7 +156,9 @@ function stopCamera() {
   $("snap").hidden = true;
 }
 
-action("camera", async () => {
+/** Starts the camera (once) and shows its live picture. */
+async function startCamera() {
+  if (state.stream) return $("video");
   if (!navigator.mediaDevices?.getUserMedia) {
     throw new Problem(
       "No camera",
@@ -178,7 +180,10 @@ action("camera", async () => {
   $("snap").hidden = false;
   $("stage").classList.remove("empty");
   drawFaces([]);
-});
+  return video;
+}
+
+action("camera", startCamera);
 
 action("snap", async () => {
   const video = $("video");
@@ -342,6 +347,101 @@ action("verify", async () => {
     ["threshold", `${fixed(r.threshold)}${far ? ` (FAR ${far})` : ""}`],
     ["confidence", fixed(r.confidence, 2)],
   ], { ok: r.match, text: r.match ? `Accepted: ${r.subject}` : "Rejected" });
+});
+
+// ---- challenge liveness: turn and blink on camera, then verify with the token ----
+
+const PROMPTS = {
+  look: "Look straight at the camera",
+  turn_left: "Turn your head to your left",
+  turn_right: "Turn your head to your right",
+  blink: "Blink",
+};
+const REASONS = {
+  no_face: "no face in a frame",
+  bad_timestamps: "the frames' times are wrong",
+  duplicate_frames: "the same frame was sent twice (a still picture?)",
+  static_frames: "nothing moved (a still picture?)",
+  different_faces: "not the same person in every frame",
+  wrong_turn: "the head turned the wrong way",
+  turn_not_seen: "the head did not turn far enough",
+  blink_not_seen: "no blink was seen",
+  insufficient_context: "the face is too close to the camera",
+  not_live: "the face does not look live",
+};
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** One camera frame as a JPEG (at most 640 px wide, unmirrored) and its capture time. */
+async function grab(video) {
+  const scale = Math.min(1, 640 / video.videoWidth);
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.round(video.videoWidth * scale);
+  canvas.height = Math.round(video.videoHeight * scale);
+  canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
+  const time = Date.now();
+  return { blob: await new Promise((r) => canvas.toBlob(r, "image/jpeg", 0.9)), time };
+}
+
+function prompt(step, done, total) {
+  $("challenge-panel").hidden = false;
+  const p = $("challenge-prompt");
+  p.textContent = PROMPTS[step] || step;
+  p.dataset.step = step;
+  $("challenge-progress").value = done / total;
+}
+
+action("challenge", async () => {
+  const name = nameOf("verify-name", "claimed name");
+  const video = await startCamera();
+  const session = await api(`/v1/liveness/sessions?collection=${collection()}`);
+  const steps = ["look", ...session.challenge];
+  const perStep = { look: 1, blink: 5, turn_left: 4, turn_right: 4 };
+  const total = steps.reduce((n, s) => n + perStep[s], 0);
+  const frames = [];
+  for (const step of steps) {
+    prompt(step, frames.length, total);
+    if (step !== "look") await sleep(600); // time to read the prompt and start the move
+    for (let i = 0; i < perStep[step]; i++) {
+      frames.push(await grab(video));
+      await sleep(step === "blink" ? 150 : 300);
+    }
+  }
+  prompt("sending", total, total);
+  $("challenge-prompt").textContent = "Checking…";
+  const form = new FormData();
+  frames.forEach((f, i) => form.append("frame", f.blob, `frame${i}.jpg`));
+  form.set("timestamps", JSON.stringify(frames.map((f) => f.time)));
+  form.set("nonce", session.nonce);
+  const r = await api(`/v1/liveness/sessions/${session.session_id}/frames`, { body: form });
+  $("challenge-progress").value = 1;
+  if (!r.passed) {
+    $("challenge-prompt").textContent = `Refused: ${REASONS[r.reason] || r.reason}`;
+    show("challenge", [
+      ["challenge", session.challenge.join(", ")],
+      ["reason", r.reason],
+      ["frames", String(frames.length)],
+    ], { ok: false, text: "Liveness challenge refused" });
+    return;
+  }
+  $("challenge-prompt").textContent = "Live: verifying…";
+  const probe = frames[0].blob;
+  setPhoto(probe);
+  const v = await post(
+    `/v1/collections/${collection()}/subjects/${encodeURIComponent(name)}/verify?face=largest` +
+      `&liveness_token=${encodeURIComponent(r.liveness_token)}`,
+    probe,
+  );
+  show("verify", [
+    ["claimed", v.subject],
+    ["distance", fixed(v.distance)],
+    [
+      "liveness",
+      v.liveness
+        ? `${v.liveness.mode}, ${v.liveness.live ? "live" : v.liveness.reason}`
+        : "not required",
+    ],
+    ["challenge", session.challenge.join(", ")],
+  ], { ok: v.match, text: v.match ? `Accepted: ${v.subject} (live)` : "Rejected" });
 });
 
 action("compare", async () => {

@@ -14,10 +14,13 @@ import {
   KvAuditStore,
   KvFaceStore,
   KvIdempotencyStore,
+  KvLivenessSessionStore,
   KvPolicyStore,
+  type LivenessSessionStore,
   MemoryAuditStore,
   MemoryFaceStore,
   MemoryIdempotencyStore,
+  MemoryLivenessSessionStore,
   MemoryPolicyStore,
   type PolicyStore,
   type RefusedRecord,
@@ -25,6 +28,7 @@ import {
   UpstashAuditStore,
   UpstashFaceStore,
   UpstashIdempotencyStore,
+  UpstashLivenessSessionStore,
   UpstashPolicyStore,
   upstashRedis,
 } from "../store/mod.ts";
@@ -45,6 +49,8 @@ export interface Backend {
   policies: PolicyStore;
   /** Each collection's audit trail. */
   audit: AuditStore;
+  /** Liveness challenge sessions (short-lived). */
+  liveness: LivenessSessionStore;
   /**
    * The shared rate limiter, on Redis only (undefined on memory and Deno KV, where the app limits
    * in memory, and when `rateLimit` is 0).
@@ -114,6 +120,7 @@ export async function openBackend(
       idempotency: new MemoryIdempotencyStore(),
       policies: new MemoryPolicyStore(),
       audit: new MemoryAuditStore(),
+      liveness: new MemoryLivenessSessionStore(),
       close: () => Promise.resolve(),
     };
   }
@@ -135,6 +142,7 @@ export async function openBackend(
       idempotency: new UpstashIdempotencyStore({ redis, prefix }),
       policies: new UpstashPolicyStore(redis, prefix, { legacyModels: options.recipeIds }),
       audit: new UpstashAuditStore(redis, prefix),
+      liveness: new UpstashLivenessSessionStore(redis, prefix),
       limiter: rateLimit > 0
         ? new UpstashRateLimiter({ redis, prefix, limit: rateLimit })
         : undefined,
@@ -154,6 +162,7 @@ export async function openBackend(
     idempotency: new KvIdempotencyStore(kv),
     policies: new KvPolicyStore(kv, undefined, { legacyModels: options.recipeIds }),
     audit: new KvAuditStore(kv),
+    liveness: new KvLivenessSessionStore(kv),
     close: () => {
       if (!closed) kv.close();
       closed = true;

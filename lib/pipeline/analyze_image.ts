@@ -15,7 +15,7 @@ import { embedFaceWithNorm, parseProjection, projectEmbedding } from "../embed/m
 import type { SessionCache } from "../onnx/mod.ts";
 import { MODEL_MANIFEST, type ModelManifest } from "../../models/manifest.ts";
 import { assessQuality, type FaceQuality } from "./assess_quality.ts";
-import { type LivenessScore, scoreLiveness } from "../liveness/mod.ts";
+import { type EyeState, type LivenessScore, scoreEyes, scoreLiveness } from "../liveness/mod.ts";
 
 /** What the pipeline needs: model sessions and the manifest describing them. */
 export interface PipelineDeps {
@@ -88,6 +88,13 @@ export interface AnalyzeImageOptions {
    * @throws {FaceError} `model_unavailable` when the manifest has no liveness model.
    */
   liveness?: boolean;
+  /**
+   * Also score how open each eye of each selected face is with the manifest's eye-state model
+   * (`AnalyzedFace.eyes`, crops from the 68 landmarks), for the blink of a liveness challenge.
+   * Default: false.
+   * @throws {FaceError} `model_unavailable` when the manifest has no eye-state model.
+   */
+  eyes?: boolean;
 }
 
 /** Clockwise turn, in degrees, applied to the decoded image before analysis. */
@@ -124,6 +131,8 @@ export interface AnalyzedFace {
   embedding?: Float32Array;
   /** The passive liveness model's judgement; present with `liveness: true`. */
   liveness?: LivenessScore;
+  /** How open each eye is (the eye-state model); present with `eyes: true`. */
+  eyes?: EyeState;
 }
 
 /** Milliseconds per stage. */
@@ -135,6 +144,8 @@ export interface StageTimings {
   embed: number;
   /** Passive liveness, when asked for. */
   liveness?: number;
+  /** Eye state, when asked for. */
+  eyes?: number;
   total: number;
 }
 
@@ -359,6 +370,14 @@ async function analyzeOriented(
     );
   }
   const liveness = livenessEntry ? await deps.sessions.get(livenessEntry) : undefined;
+  const eyeEntry = options.eyes ? manifest.eye : undefined;
+  if (options.eyes && !eyeEntry) {
+    throw new FaceError(
+      "model_unavailable",
+      "Cannot judge the eyes: the manifest has no eye-state model",
+    );
+  }
+  const eyeModel = eyeEntry ? await deps.sessions.get(eyeEntry) : undefined;
   const template = manifest.embedder.template;
   const embedderChannels = manifest.embedder.input.channels === "RGB" ? "rgb" : "bgr";
 
@@ -368,16 +387,15 @@ async function analyzeOriented(
   for (const det of chosen) {
     let s = performance.now();
     let shift = NaN;
-    const five = toFivePoints(
-      await detectLandmarks(landmarker, raster, det.box, {
-        refine: options.refineLandmarks ?? true,
-        refineShift: options.refineShift,
-        onPasses: (n, sh) => {
-          landmarkPasses += n;
-          shift = sh;
-        },
-      }),
-    );
+    const points68 = await detectLandmarks(landmarker, raster, det.box, {
+      refine: options.refineLandmarks ?? true,
+      refineShift: options.refineShift,
+      onPasses: (n, sh) => {
+        landmarkPasses += n;
+        shift = sh;
+      },
+    });
+    const five = toFivePoints(points68);
     t.landmarks += performance.now() - s;
     s = performance.now();
     let transform;
@@ -407,6 +425,11 @@ async function analyzeOriented(
       s = performance.now();
       face.liveness = await scoreLiveness(liveness, raster, det.box, livenessEntry);
       t.liveness = (t.liveness ?? 0) + performance.now() - s;
+    }
+    if (eyeModel && eyeEntry) {
+      s = performance.now();
+      face.eyes = await scoreEyes(eyeModel, raster, points68, eyeEntry);
+      t.eyes = (t.eyes ?? 0) + performance.now() - s;
     }
     if (embedder) {
       s = performance.now();

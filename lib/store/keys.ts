@@ -222,3 +222,73 @@ export function redisAuthKeys(prefix = ""): { apiKeys: string; rateLimit: string
     rateLimit: `${prefix}ratelimit:${SCHEMA_VERSION}`,
   };
 }
+
+const LIVENESS_ID_RE = /^[A-Za-z0-9_-]{16,64}$/;
+
+/** What a liveness session key holds: the session, or the marker of one single-use step. */
+export type LivenessSessionPart = "session" | "frames" | "token";
+
+/**
+ * Checks a liveness challenge session id (`[A-Za-z0-9_-]{16,64}`) and returns it.
+ *
+ * @throws {FaceError} `invalid_liveness_session` for anything else (the client sent it).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { validateLivenessSessionId } from "./keys.ts";
+ * assert.equal(validateLivenessSessionId("AAAAAAAAAAAAAAAAAAAAAA"), "AAAAAAAAAAAAAAAAAAAAAA");
+ * assert.throws(() => validateLivenessSessionId("a:b"), { code: "invalid_liveness_session" });
+ * ```
+ */
+export function validateLivenessSessionId(id: string): string {
+  if (typeof id !== "string" || !LIVENESS_ID_RE.test(id)) {
+    throw new FaceError(
+      "invalid_liveness_session",
+      "Cannot use liveness session: unknown, expired or already used",
+    );
+  }
+  return id;
+}
+
+/**
+ * The Deno KV key of a liveness challenge session (`part: "session"`) or of the marker that its
+ * frames were sent / its token redeemed (`"frames"`, `"token"`); not scoped by model (the
+ * session records its recipe).
+ *
+ * | store   | key                                          | value                                       |
+ * | ------- | -------------------------------------------- | ------------------------------------------- |
+ * | Deno KV | `[...P, "v1", "liveness", id, part]`         | session `StoredLivenessSession`, or `true`  |
+ * | Redis   | `P + "v1:liveness:" + id + ":" + part`       | its JSON, or `"1"`                          |
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { kvLivenessKey } from "./keys.ts";
+ * const id = "AAAAAAAAAAAAAAAAAAAAAA";
+ * assert.deepEqual(kvLivenessKey(id, "frames", ["fg"]), ["fg", "v1", "liveness", id, "frames"]);
+ * ```
+ */
+export function kvLivenessKey(
+  id: string,
+  part: LivenessSessionPart,
+  prefix: readonly Deno.KvKeyPart[] = [],
+): Deno.KvKey {
+  return [...prefix, SCHEMA_VERSION, "liveness", validateLivenessSessionId(id), part];
+}
+
+/**
+ * The Redis key of a liveness challenge session or of one of its markers (see
+ * {@linkcode kvLivenessKey}).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { redisLivenessKey } from "./keys.ts";
+ * const id = "AAAAAAAAAAAAAAAAAAAAAA";
+ * assert.equal(redisLivenessKey(id, "token", "fg:"), `fg:v1:liveness:${id}:token`);
+ * ```
+ */
+export function redisLivenessKey(id: string, part: LivenessSessionPart, prefix = ""): string {
+  return `${prefix}${SCHEMA_VERSION}:liveness:${validateLivenessSessionId(id)}:${part}`;
+}

@@ -29,3 +29,6 @@ export * from "./policy_upstash_store.ts";
 export * from "./audit_store.ts";
 export * from "./audit_kv_store.ts";
 export * from "./audit_upstash_store.ts";
+export * from "./liveness_session_store.ts";
+export * from "./liveness_session_kv_store.ts";
+export * from "./liveness_session_upstash_store.ts";

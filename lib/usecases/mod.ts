@@ -28,3 +28,5 @@ export * from "./background_purge.ts";
 export * from "./liveness_rule.ts";
 export * from "./check_liveness.ts";
 export * from "./convert_collection.ts";
+export * from "./liveness_tokens.ts";
+export * from "./liveness_sessions.ts";

@@ -5,7 +5,15 @@
  * @module
  */
 import type { PipelineDeps } from "../pipeline/mod.ts";
-import type { AuditStore, FaceStore, IdempotencyStore, PolicyStore } from "../store/mod.ts";
+import type {
+  AuditStore,
+  FaceStore,
+  IdempotencyStore,
+  LivenessSessionStore,
+  PolicyStore,
+  StoredLivenessSession,
+} from "../store/mod.ts";
+import type { ChallengeStep } from "../liveness/mod.ts";
 import type { GalleryCache, MatchStrategy } from "../match/mod.ts";
 import type { MatchThresholds } from "./match_thresholds.ts";
 import type { BackgroundPurge } from "./background_purge.ts";
@@ -55,6 +63,16 @@ export interface UseCaseDeps {
    */
   livenessTokens?: LivenessTokens;
   /**
+   * Where liveness challenge sessions live (`POST /v1/liveness/sessions`). Default: none (the
+   * challenge routes answer `model_unavailable`).
+   */
+  livenessSessions?: LivenessSessionStore;
+  /**
+   * Draws a new session's challenge. Default: a random turn (left or right) and a blink, in random
+   * order (tests inject fixed ones).
+   */
+  livenessChallenge?: () => ChallengeStep[];
+  /**
    * Decoder limits: `maxBytes` of an encoded image, `maxPixels` and `maxDecodedBytes` decoded
    * (undefined: the decoder's defaults).
    */
@@ -79,6 +97,8 @@ export interface RedeemedLiveness {
 
 /** Redeems liveness tokens: each verifies once, within its lifetime. */
 export interface LivenessTokens {
+  /** Signs a token for a session whose burst passed (`session.passed` set). */
+  issue(session: StoredLivenessSession): Promise<{ token: string; expires_at: number }>;
   /**
    * Checks a token's signature, lifetime and single use, and consumes it.
    *

@@ -26,6 +26,7 @@ Deno.test("PROBLEMS maps every FaceError code to an error status and a title", (
     not_live: 422,
     liveness_required: 403,
     invalid_liveness_token: 403,
+    invalid_liveness_session: 403,
     unsupported_event: 422,
     url_not_allowed: 422,
     rate_limited: 429,

@@ -339,6 +339,58 @@ Deno.test({
 
 Deno.test({
   name:
+    "the Gate's liveness challenge with a still image as the camera shows its prompts and is refused",
+  ignore: !HAVE_CHROMIUM,
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, async () => {
+  const dir = await Deno.makeTempDir({ prefix: "facegate_y4m_" });
+  const video = `${dir}/still.y4m`;
+  await Deno.writeFile(video, y4m(await decodeImage(await Deno.readFile(ARNOLD[0])), 3));
+  try {
+    await withServer({ FACEGATE_STORE: "memory", FACEGATE_AUTH: "off" }, async (server) => {
+      const browser = await launch([
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        `--use-file-for-fake-video-capture=${video}`,
+      ]);
+      try {
+        const page = await openApp(browser.context, `${server.url}/`);
+        await page.fill("#verify-name", "arnold");
+        await page.evaluate(() => document.getElementById("result")!.removeAttribute("data-kind"));
+        await page.click("#challenge");
+        // Every step of the random challenge is prompted, with progress.
+        const seen = new Set<string>();
+        for (let i = 0; i < 80 && seen.size < 3; i++) {
+          const step = await page.evaluate(() =>
+            (document.getElementById("challenge-prompt") as Dom).dataset.step ?? ""
+          );
+          if (step && !seen.has(step)) {
+            seen.add(step);
+            await shot(page, `08_challenge_${step}`);
+          }
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.ok(seen.has("look") && seen.has("blink"), [...seen].join());
+        assert.ok(seen.has("turn_left") || seen.has("turn_right"), [...seen].join());
+        await page.waitForSelector('#result[data-kind="challenge"], #result[data-kind="problem"]');
+        const text = await page.locator("#result").innerText();
+        assert.match(text, /Liveness challenge refused/);
+        assert.match(text, /duplicate_frames|static_frames/);
+        assert.equal(await page.getAttribute("#result", "data-verdict"), "no");
+        assert.match(await page.locator("#challenge-prompt").innerText(), /^Refused: /);
+        await shot(page, "09_challenge_refused");
+      } finally {
+        await browser.close();
+      }
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name:
     "with API keys on, the app refuses without a key and works once it is entered (sessionStorage, never the URL)",
   ignore: !HAVE_CHROMIUM,
   sanitizeResources: false,
