@@ -31,7 +31,7 @@ export interface LivenessScore {
  * ```ts
  * import assert from "node:assert/strict";
  * import { softmax } from "./score_liveness.ts";
- * const p = softmax(new Float32Array([0, Math.log(3)]));
+ * const p = softmax([0, Math.log(3)]);
  * assert.ok(Math.abs(p[0] - 0.25) < 1e-9 && Math.abs(p[1] - 0.75) < 1e-9);
  * ```
  */
