@@ -178,6 +178,45 @@ redisTest(
               assert.equal(body.live, file.startsWith("bona_fide"));
             }
           }],
+          [
+            "a liveness challenge on workerd: a session, and four frames without the asked moves refused",
+            async () => {
+              const started = await fetch(`${worker.url}/v1/liveness/sessions`, {
+                method: "POST",
+                headers: { authorization: `Bearer ${key}` },
+                signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+              });
+              assert.equal(started.status, 201);
+              const session = await started.json();
+              assert.equal(session.challenge.length, 2);
+              // Four real webcam frames of one person, eyes open and head still: no move was made.
+              const frames = ["01_0", "02_197", "02_267", "02_343"].map((f) =>
+                Deno.readFileSync(`${dir}/pad/nuaa/bona_fide/0005_00_00_${f}.jpg`)
+              );
+              const form = new FormData();
+              const t0 = Date.now();
+              for (const [i, f] of frames.entries()) {
+                form.append("frame", new Blob([f], { type: "image/jpeg" }), `f${i}.jpg`);
+              }
+              form.set("timestamps", JSON.stringify([0, 400, 800, 1200].map((x) => t0 + x)));
+              form.set("nonce", session.nonce);
+              const res = await fetch(
+                `${worker.url}/v1/liveness/sessions/${session.session_id}/frames`,
+                {
+                  method: "POST",
+                  headers: { authorization: `Bearer ${key}` },
+                  body: form,
+                  signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+                },
+              );
+              const body = await res.json();
+              assert.equal(res.status, 200, JSON.stringify(body));
+              assert.equal(body.passed, false);
+            console.error(`worker e2e: challenge burst of 4 frames: ${JSON.stringify(body)}`);
+            assert.ok(typeof body.reason === "string" && body.reason.length > 0);
+              assert.equal(body.liveness_token, undefined);
+            },
+          ],
           ["refuses a request without an API key (401 problem)", async () => {
             // A GET: wrangler's dev proxy breaks its connection to the worker when a worker answers
             // before reading a request body, so the next request would fail with its own 503.
