@@ -106,6 +106,11 @@ function collectionRoutes(c: string): Array<[string, string, RequestInit]> {
       { method: "PUT", headers: { "content-type": "application/json" }, body: "{}" },
     ],
     ["purgeExpired", `/v1/collections/${c}/purge`, { method: "POST" }],
+    [
+      "convertCollection",
+      `/v1/collections/${c}/convert`,
+      { method: "POST", headers: { "content-type": "application/json" }, body: "{}" },
+    ],
   ];
 }
 
