@@ -212,8 +212,8 @@ redisTest(
               const body = await res.json();
               assert.equal(res.status, 200, JSON.stringify(body));
               assert.equal(body.passed, false);
-            console.error(`worker e2e: challenge burst of 4 frames: ${JSON.stringify(body)}`);
-            assert.ok(typeof body.reason === "string" && body.reason.length > 0);
+              console.error(`worker e2e: challenge burst of 4 frames: ${JSON.stringify(body)}`);
+              assert.ok(typeof body.reason === "string" && body.reason.length > 0);
               assert.equal(body.liveness_token, undefined);
             },
           ],

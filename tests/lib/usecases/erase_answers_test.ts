@@ -19,7 +19,7 @@ import { unitVector } from "../store/_contract.ts";
 
 const MODEL = defaultRecipe().id;
 
-async function setup() {
+function setup() {
   const store = new MemoryFaceStore();
   const idempotency = new MemoryIdempotencyStore();
   const pipeline = { manifest: MODEL_MANIFEST };
@@ -49,7 +49,7 @@ async function setup() {
 }
 
 Deno.test("deleteFace() erases the answers naming that face, and the subject's when it was the last", async () => {
-  const { deps, face, answer } = await setup();
+  const { deps, face, answer } = setup();
   const f1 = await face("ann");
   const f2 = await face("ann");
   const ofF1 = await answer("ann", f1);
@@ -65,7 +65,7 @@ Deno.test("deleteFace() erases the answers naming that face, and the subject's w
 });
 
 Deno.test("deleteSubject() and deleteCollection() erase the answers naming their subjects", async () => {
-  const { deps, face, answer } = await setup();
+  const { deps, face, answer } = setup();
   await face("ann");
   await face("bob");
   const ofAnn = await answer("ann");
@@ -87,7 +87,7 @@ Deno.test("deleteSubject() and deleteCollection() erase the answers naming their
 });
 
 Deno.test("the deletes work without an idempotency store", async () => {
-  const { deps, face } = await setup();
+  const { deps, face } = setup();
   const bare = { ...deps, idempotency: undefined } as UseCaseDeps;
   const f = await face("ann");
   await deleteFace(bare, { collection: "lobby", subject: "ann", faceId: f });
