@@ -23,6 +23,7 @@ import { writeBenchmarksMd } from "./_report.ts";
 import { benchRecipes, type RecipesReport, runRecipes } from "./_recipes.ts";
 import { type AtRestReport, runAtRest } from "./_at_rest.ts";
 import { type PadReport, runPad } from "./_pad.ts";
+import { type OpenSetReport, runOpenSet } from "./_open_set.ts";
 
 /** Every section's latest result. */
 export interface BenchResults {
@@ -38,6 +39,7 @@ export interface BenchResults {
   at_rest?: AtRestReport & { measured_at: string };
   edge?: EdgeReport & { measured_at: string };
   pad?: PadReport & { measured_at: string };
+  open_set?: OpenSetReport & { measured_at: string };
 }
 
 const MODES = [
@@ -50,6 +52,7 @@ const MODES = [
   "atrest",
   "edge",
   "pad",
+  "openset",
   "report",
   "all",
 ] as const;
@@ -144,6 +147,12 @@ if (import.meta.main) {
   }
   if (run("atrest")) {
     out.at_rest = { ...(await runAtRest(q ? [1_000] : [10_000])), measured_at: at };
+  }
+  if (run("openset")) {
+    out.open_set = {
+      ...(await runOpenSet(q ? [1_000, 10_000] : undefined)),
+      measured_at: at,
+    };
   }
   if (run("pad")) out.pad = { ...(await runPad({ latency: !q })), measured_at: at };
   if (run("edge")) {
