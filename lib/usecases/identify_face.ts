@@ -15,6 +15,7 @@ import {
 } from "../match/mod.ts";
 import { validateName } from "../store/mod.ts";
 import { cachedIndex } from "./_cached_index.ts";
+import { ShardedFaceStore } from "../shards/mod.ts";
 import { forCollection } from "./collection_deps.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
 import type { ThresholdOptions } from "./choose_threshold.ts";
@@ -289,6 +290,10 @@ async function openGallery(
       "model_mismatch",
       `Cannot identify: the gallery holds ${dim}-d embeddings, the model makes ${embedding.length}-d`,
     );
+  if (store instanceof ShardedFaceStore && store.shardsOf(collection) > 0) {
+    const sharded = await store.openSharded(ref, window);
+    if (sharded) return sharded;
+  }
   if (deps.matchStrategy === "nearest") {
     const index = await cachedIndex(deps, ref);
     deps.backgroundPurge?.request(deps, collection);
