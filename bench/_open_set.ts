@@ -4,9 +4,9 @@
  * recipe's fixed identify default, on the default recipe (v2, 512-d int8 index).
  *
  * The gallery is the 940 enrolled dev faces of {@linkcode openSetSplit} plus synthetic faces: each
- * `normalize(μ + (1/√16)·Σ w_k (e_k − μ))`, `w_k ~ N(0, 1)`, over 16 random dev LFW embeddings
- * `e_k` (a Gaussian with the dev embeddings' mean and covariance), one subject each. The probes
- * are real: the 202 mated probes and 539 never-enrolled strangers of the split. The synthetic
+ * `normalize(μ + (1/√16)·Σ w_k (e_k − μ))`, `w_k ~ N(0, 1)`, over 16 random embeddings `e_k` of
+ * half of the LFW strangers (a Gaussian with their mean and covariance), one subject each. The
+ * probes are real: the 202 mated probes and the strangers not used to make synthetic faces. The synthetic
  * faces stand for real impostors only as far as their pair FAR against the strangers matches the
  * dev curve: `synthetic_pair_far` reports it at the curve's thresholds, so the reader can judge.
  *
@@ -95,7 +95,14 @@ export async function runOpenSet(
   const recipe = defaultRecipe();
   const t = recipeManifest(MODEL_MANIFEST, recipe.id).embedder.thresholds;
   const curve = t.impostor_far!, fixed = t.identify!, target = 0.01;
-  const { gallery, mated, strangers, lfw } = await openSetSplit();
+  const split = await openSetSplit();
+  const { gallery, mated } = split;
+  // Synthetic faces are made from half of the LFW strangers (every other one); only the other
+  // strangers are probes, so no probe is part of a synthetic face.
+  const lfwStrangers = split.strangers.filter((s) => s.source === "lfw-deepfunneled");
+  const pool = new Set(lfwStrangers.filter((_, i) => i % 2 === 0).map((s) => s.path));
+  const lfw = lfwStrangers.filter((s) => pool.has(s.path)).map((s) => s.embedding);
+  const strangers = split.strangers.filter((s) => !pool.has(s.path));
   const dim = gallery[0].embedding.length;
   const mean = new Float64Array(dim);
   for (const e of lfw) for (let j = 0; j < dim; j++) mean[j] += e[j] / lfw.length;
@@ -220,7 +227,8 @@ export async function runOpenSet(
     dev_faces: gallery.length,
     rows,
     synthetic_pair_far: syntheticPairFar,
-    note: "dev faces + synthetic faces drawn from a Gaussian with the dev LFW embeddings' mean " +
-      "and covariance; probes are real dev photos' embeddings (202 mated, 539 strangers)",
+    note:
+      "dev faces + synthetic faces drawn from a Gaussian with the mean and covariance of half " +
+      "the LFW strangers; probes are real dev photos' embeddings (mated, and the other strangers)",
   };
 }
