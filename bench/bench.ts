@@ -23,6 +23,8 @@ import { writeBenchmarksMd } from "./_report.ts";
 import { benchRecipes, type RecipesReport, runRecipes } from "./_recipes.ts";
 import { type AtRestReport, runAtRest } from "./_at_rest.ts";
 import { type PadReport, runPad } from "./_pad.ts";
+import { type OpenSetReport, runOpenSet } from "./_open_set.ts";
+import { runShards, type ShardsReport } from "./_shards.ts";
 
 /** Every section's latest result. */
 export interface BenchResults {
@@ -38,6 +40,8 @@ export interface BenchResults {
   at_rest?: AtRestReport & { measured_at: string };
   edge?: EdgeReport & { measured_at: string };
   pad?: PadReport & { measured_at: string };
+  open_set?: OpenSetReport & { measured_at: string };
+  shards?: ShardsReport & { measured_at: string };
 }
 
 const MODES = [
@@ -50,6 +54,8 @@ const MODES = [
   "atrest",
   "edge",
   "pad",
+  "openset",
+  "shards",
   "report",
   "all",
 ] as const;
@@ -81,6 +87,8 @@ if (import.meta.main) {
       int8: { type: "boolean", default: false },
       only: { type: "string" },
       "v3-faces": { type: "string" },
+      faces: { type: "string" },
+      shards: { type: "string" },
     },
   });
   const mode = positionals[0] as typeof MODES[number];
@@ -144,6 +152,21 @@ if (import.meta.main) {
   }
   if (run("atrest")) {
     out.at_rest = { ...(await runAtRest(q ? [1_000] : [10_000])), measured_at: at };
+  }
+  if (run("openset")) {
+    out.open_set = {
+      ...(await runOpenSet(q ? [1_000, 10_000] : undefined)),
+      measured_at: at,
+    };
+  }
+  if (mode === "shards") {
+    out.shards = {
+      ...(await runShards({
+        faces: Number(values.faces ?? (q ? 20_000 : 200_000)),
+        shards: Number(values.shards ?? 4),
+      })),
+      measured_at: at,
+    };
   }
   if (run("pad")) out.pad = { ...(await runPad({ latency: !q })), measured_at: at };
   if (run("edge")) {

@@ -7,7 +7,11 @@
  * - `identify`: open-set threshold for a target false-positive identification rate (1 %), measured
  *   with people held out of the gallery; the scoring strategies (nearest / mean / top2) are compared.
  *
- * Usage: `deno task calibrate [--no-flip] [--write]`. Prints JSON. `--no-flip` calibrates the
+ * - `impostor_far`: the per-pair impostor FAR curve of the same pairs (`buildImpostorFarCurve`), from
+ *   which identify derives its threshold for a target FPIR and a collection's face count.
+ *
+ * Usage: `deno task calibrate [--no-flip | --recipe ID] [--write | --write-fpir]`. Prints JSON.
+ * `--write-fpir` stores only the impostor FAR curve (the other thresholds stay as they are). `--no-flip` calibrates the
  * embedding without flip averaging; `--write` stores the thresholds in the manifest (the embedder's
  * for flip, the no-flip recipe's with `--no-flip`).
  *
@@ -19,6 +23,7 @@ import { parsePairs, scorePairs } from "./eval.ts";
 import { dataDir } from "./_data.ts";
 import {
   bestThreshold,
+  buildImpostorFarCurve,
   type MatchStrategy,
   scoreSubject,
   squaredL2Distance,
@@ -95,6 +100,7 @@ async function main() {
     args: Deno.args,
     options: {
       write: { type: "boolean", default: false },
+      "write-fpir": { type: "boolean", default: false },
       "no-flip": { type: "boolean", default: false },
       recipe: { type: "string" },
     },
@@ -156,6 +162,8 @@ async function main() {
       extrapolated: r.extrapolated,
     };
   }
+
+  const impostorFar = buildImpostorFarCurve(d.filter((_, i) => !s[i]));
 
   if (heldOut) {
     // The dev pairs' best-accuracy threshold would be fitted to training faces: take the threshold
@@ -226,8 +234,24 @@ async function main() {
     },
     impostor_pairs: s.filter((x) => !x).length,
     genuine_pairs: s.filter((x) => x).length,
+    impostor_far: impostorFar,
   };
   console.log(JSON.stringify(report, null, 2));
+
+  if (values["write-fpir"]) {
+    const url = new URL("../models/manifest.json", import.meta.url);
+    const manifest = JSON.parse(await Deno.readTextFile(url));
+    const id = recipe?.id ?? (flip ? manifest.embedder.id : undefined);
+    const entry = id === manifest.embedder.id
+      ? manifest.embedder
+      : manifest.recipes?.entries?.find((
+        r: { id: string; flip: boolean; projection?: unknown },
+      ) => id ? r.id === id : !r.flip && !r.projection);
+    if (!entry?.thresholds) throw new Error("models/manifest.json has no thresholds to extend");
+    entry.thresholds.impostor_far = impostorFar;
+    await Deno.writeTextFile(url, JSON.stringify(manifest, null, 2) + "\n");
+    console.error(`wrote the impostor FAR curve of ${id ?? "v2"} to models/manifest.json`);
+  }
 
   if (values.write && (!flip || recipe)) {
     // The named recipe, else the no-flip recipe of the manifest's registry (v2).

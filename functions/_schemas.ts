@@ -33,8 +33,19 @@ const POLICY_THRESHOLD = {
   oneOf: [
     obj({ threshold: { type: "number", exclusiveMinimum: 0, maximum: 2 } }),
     obj({ far: { type: "string", enum: ["1e-2", "1e-3", "1e-4"] } }),
+    obj({ fpir: { type: "number", exclusiveMinimum: 0, maximum: 0.5 } }),
     { type: "null" },
   ],
+};
+const FPIR = {
+  ...obj({
+    target: { type: ["number", "null"] },
+    estimated: { type: "number", minimum: 0, maximum: 1 },
+    faces: { type: "integer", minimum: 0 },
+  }),
+  description: "identify only: the FPIR the collection targets (null: a fixed threshold) and the " +
+    "one estimated at `threshold` for the gallery's face count, from the recipe's impostor FAR " +
+    "curve (dev data, union bound over the faces)",
 };
 
 const EXPIRES_AT = {
@@ -245,8 +256,9 @@ export const COMPONENT_SCHEMAS = {
     rotation,
     threshold: num,
     threshold_source: THRESHOLD_SOURCE,
+    fpir: FPIR,
     model: str,
-  }, ["rotation", "liveness"]),
+  }, ["rotation", "liveness", "fpir"]),
   IdentifyAllResponse: obj({
     faces: {
       type: "array",
@@ -261,13 +273,19 @@ export const COMPONENT_SCHEMAS = {
     rotation,
     threshold: num,
     threshold_source: THRESHOLD_SOURCE,
+    fpir: FPIR,
     model: str,
-  }, ["rotation"]),
+  }, ["rotation", "fpir"]),
   PolicyRule: obj({
     threshold: num,
     far: str,
+    fpir: {
+      type: "number",
+      description: "identify: the FPIR target; `threshold` is then its loosest value (each " +
+        "identify answer gives the one for the gallery's face count)",
+    },
     source: { type: "string", enum: ["policy", "default"] },
-  }, ["far"]),
+  }, ["far", "fpir"]),
   MatchPolicy: obj({
     collection: str,
     verify: c("PolicyRule"),

@@ -36,6 +36,9 @@ import { startOnce, startupFailure } from "./_start_once.ts";
 import { buildAppDeps } from "./_deps.ts";
 import { scheduledPurge } from "./_scheduled_purge.ts";
 import { encryptionStartupWarning } from "./_master_key.ts";
+import { withGalleryShards } from "./_shards.ts";
+
+export { GalleryShard } from "./gallery_shard.ts";
 // @ts-ignore: a wrangler CompiledWasm module (WebAssembly.Module), copied beside the bundle
 import ortWasm from "./ort-wasm-simd-threaded.wasm";
 // @ts-ignore: a wrangler CompiledWasm module (WebAssembly.Module), copied beside the bundle
@@ -138,10 +141,12 @@ export async function buildWorkerDeps(env: Record<string, unknown>): Promise<App
   if (warning) consoleLogger.error(warning);
   const plain = encryptionStartupWarning(config);
   if (plain) consoleLogger.error(plain);
-  return await buildAppDeps(config, {
+  const deps = await buildAppDeps(config, {
     modelLoader: bundledModels,
     galleryBatch: WORKER_GALLERY_BATCH,
   });
+  // Collections named by FACEGATE_SHARDS identify through their GalleryShard Durable Objects.
+  return { ...deps, store: withGalleryShards(deps.store, env) };
 }
 
 /** The isolate's app and the deps it was built from. */

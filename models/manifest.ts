@@ -27,6 +27,15 @@ export interface Thresholds {
   identify?: number;
   /** Where and how the numbers were measured. */
   measured_on?: string;
+  /**
+   * The per-pair impostor FAR curve (`ImpostorFarCurve` of `lib/match`): identify's threshold for
+   * a target FPIR and a gallery's face count. Written by `deno task calibrate --write-fpir`.
+   */
+  impostor_far?: {
+    points: [number, number][];
+    tail_decades_per_unit: number;
+    impostor_pairs: number;
+  };
 }
 
 /** The embedder entry. */

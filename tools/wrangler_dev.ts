@@ -35,6 +35,11 @@ export interface StartWranglerDevOptions {
   config?: string;
   /** Worker variables (`--var`). Default: none. */
   vars?: Record<string, string>;
+  /**
+   * Where workerd keeps its local state (Durable Object storage); kept after `stop()` so a second
+   * start resumes it. Default: a temporary directory removed on `stop()`.
+   */
+  persistTo?: string;
   /** wrangler's `--log-level` (what `output()` holds). Default: `"warn"`. */
   logLevel?: "debug" | "info" | "log" | "warn" | "error";
 }
@@ -107,7 +112,7 @@ export async function startWranglerDev(
       "--inspector-port",
       String(inspectorPort),
       "--persist-to",
-      `${persist}/state`,
+      options.persistTo ?? `${persist}/state`,
       "--show-interactive-dev-session=false",
       "--log-level",
       options.logLevel ?? "warn",

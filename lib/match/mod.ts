@@ -41,3 +41,5 @@ export * from "./gallery_cache.ts";
 export * from "./gallery.ts";
 export * from "./live_faces.ts";
 export * from "./triplet_loss_gradient.ts";
+export * from "./impostor_far_curve.ts";
+export * from "./open_set_threshold.ts";

@@ -14,7 +14,7 @@ import type { CollectionRef } from "./face_store.ts";
 import { SCHEMA_VERSION, validateName } from "./keys.ts";
 
 /** One decision's rule: an L2 threshold, or a FAR preset of the model manifest. */
-export type PolicyThreshold = { threshold: number } | { far: string };
+export type PolicyThreshold = { threshold: number } | { far: string } | { fpir: number };
 
 /** A collection's match policy as stored; an absent decision uses the manifest's default. */
 export interface StoredPolicy {

@@ -15,10 +15,18 @@ import {
 } from "../match/mod.ts";
 import { validateName } from "../store/mod.ts";
 import { cachedIndex } from "./_cached_index.ts";
+import { ShardedFaceStore } from "../shards/mod.ts";
 import { forCollection } from "./collection_deps.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
 import type { ThresholdOptions } from "./choose_threshold.ts";
-import { type Caller, type DecidedThreshold, decideThreshold, readPolicy } from "./match_policy.ts";
+import {
+  type Caller,
+  type DecidedThreshold,
+  decideThreshold,
+  type FpirStatement,
+  readPolicy,
+} from "./match_policy.ts";
+import type { StoredPolicy } from "../store/mod.ts";
 import { liveWindow } from "./retention.ts";
 import {
   judgeProbe,
@@ -82,6 +90,11 @@ export interface Identification extends FaceIdentity {
   threshold: number;
   /** Where it came from: the collection's policy or the request. */
   threshold_source: "policy" | "request";
+  /**
+   * The FPIR the collection targets and the one estimated at `threshold` for the gallery's face
+   * count (from the recipe's calibrated impostor FAR curve; absent for a recipe without one).
+   */
+  fpir?: FpirStatement;
   /** The embedder id. */
   model: string;
 }
@@ -98,12 +111,22 @@ export interface Identifications {
   threshold: number;
   /** Where it came from: the collection's policy or the request. */
   threshold_source: "policy" | "request";
+  /**
+   * The FPIR the collection targets and the one estimated at `threshold` for the gallery's face
+   * count (from the recipe's calibrated impostor FAR curve; absent for a recipe without one).
+   */
+  fpir?: FpirStatement;
   /** The embedder id. */
   model: string;
 }
 
-/** Searches one collection: the `k` nearest subjects of an embedding. */
-type GallerySearch = (embedding: Float32Array, k: number) => GalleryCandidate[];
+/** One collection opened for search: its face count and the `k` nearest subjects of an embedding. */
+export interface OpenedGallery {
+  /** Faces in the gallery (expired ones included: the count a stranger is compared with at most). */
+  faces: number;
+  /** The `k` nearest subjects of `embedding` among the faces live in the window. */
+  search: (embedding: Float32Array, k: number) => Promise<GalleryCandidate[]>;
+}
 
 /**
  * The `k` nearest subjects of a collection. With the `nearest` strategy the gallery is searched
@@ -122,17 +145,20 @@ export async function identifyFace(
 ): Promise<Identification> {
   const collection = validateName("collection", input.collection);
   deps = await forCollection(deps, collection);
-  const { threshold, source, window, rule } = await thresholdFor(deps, collection, input);
+  const { policy, window, rule } = await rulesFor(deps, collection, input);
+  const gallery = await openGallery(deps, collection, window);
+  const { threshold, source, fpir } = await thresholdFor(deps, collection, input, policy, gallery);
   const probe = await embedProbe(deps, input.image, input.face ?? "largest", undefined, {
     liveness: rule?.mode === "passive",
   });
   const liveness = rule ? await judgeProbe(deps, rule, probe, input, threshold) : undefined;
-  const search = await openGallery(deps, collection, window);
+  const found = await gallery.search(probe.embedding, input.k ?? 5);
   return {
-    ...withLiveness(decide(search(probe.embedding, input.k ?? 5), threshold, collection), liveness),
+    ...withLiveness(decide(found, threshold, collection), liveness),
     ...rotationField(probe),
     threshold,
     threshold_source: source,
+    ...(fpir ? { fpir } : {}),
     model: deps.model,
   };
 }
@@ -149,7 +175,7 @@ export async function identifyFaces(
 ): Promise<Identifications> {
   const collection = validateName("collection", input.collection);
   deps = await forCollection(deps, collection);
-  const { threshold, source, window, rule } = await thresholdFor(deps, collection, input);
+  const { policy, window, rule } = await rulesFor(deps, collection, input);
   if (rule?.mode === "challenge") {
     throw new FaceError(
       "liveness_required",
@@ -157,38 +183,45 @@ export async function identifyFaces(
         "which vouches for one face; identify one face with its liveness_token",
     );
   }
+  const gallery = await openGallery(deps, collection, window);
+  const { threshold, source, fpir } = await thresholdFor(deps, collection, input, policy, gallery);
   const found = await analyze(deps, input.image, {
     select: "all",
     maxFaces: MAX_IDENTIFY_FACES,
     liveness: rule !== null,
   });
-  const search = await openGallery(deps, collection, window);
   const k = input.k ?? 5;
-  return {
-    faces: found.faces.map((face) => ({
+  const faces: Identifications["faces"] = [];
+  for (const face of found.faces) {
+    const near = await gallery.search(face.embedding ?? new Float32Array(), k);
+    faces.push({
       box: face.box,
       ...withLiveness(
-        decide(search(face.embedding ?? new Float32Array(), k), threshold, collection),
+        decide(near, threshold, collection),
         rule ? passiveVerdict(rule, face.liveness) : undefined,
       ),
-    })),
+    });
+  }
+  return {
+    faces,
     detected: found.detected,
     ...rotationField(found),
     threshold,
     threshold_source: source,
+    ...(fpir ? { fpir } : {}),
     model: deps.model,
   };
 }
 
 /**
- * The collection's policy threshold, or the request's stricter one (see `decideThreshold`), and
- * the window of faces that may match (retention, expiry): one policy read.
+ * The collection's policy (one read), its liveness rule and the window of faces that may match
+ * (retention, expiry).
  */
-async function thresholdFor(
+async function rulesFor(
   deps: UseCaseDeps,
   collection: string,
   input: IdentifyFaceInput,
-): Promise<DecidedThreshold & { window: LiveWindow; rule: LivenessRule | null }> {
+): Promise<{ policy: StoredPolicy | null; window: LiveWindow; rule: LivenessRule | null }> {
   const policy = await readPolicy(deps, collection);
   const rule = await livenessRule(deps, {
     collection,
@@ -197,14 +230,28 @@ async function thresholdFor(
     caller: input.caller,
     action: "identify",
   });
-  const decided = await decideThreshold(deps, {
+  return { policy, window: liveWindow(deps, policy), rule };
+}
+
+/**
+ * The collection's policy threshold for the gallery's face count (an FPIR target), or the
+ * request's stricter one (see `decideThreshold`); checked before any image work.
+ */
+async function thresholdFor(
+  deps: UseCaseDeps,
+  collection: string,
+  input: IdentifyFaceInput,
+  policy: StoredPolicy | null,
+  gallery: OpenedGallery,
+): Promise<DecidedThreshold> {
+  return await decideThreshold(deps, {
     collection,
     kind: "identify",
     request: input,
     caller: input.caller,
     policy,
+    faces: gallery.faces,
   });
-  return { ...decided, window: liveWindow(deps, policy), rule };
 }
 
 /** A face judged not live is never a match (its candidates are still listed). */
@@ -235,7 +282,7 @@ async function openGallery(
   deps: UseCaseDeps,
   collection: string,
   window: LiveWindow,
-): Promise<GallerySearch> {
+): Promise<OpenedGallery> {
   const ref = { model: deps.model, collection };
   const { store } = deps;
   const mismatch = (dim: number, embedding: Float32Array) =>
@@ -243,21 +290,31 @@ async function openGallery(
       "model_mismatch",
       `Cannot identify: the gallery holds ${dim}-d embeddings, the model makes ${embedding.length}-d`,
     );
+  if (store instanceof ShardedFaceStore && store.shardsOf(collection) > 0) {
+    const sharded = await store.openSharded(ref, window);
+    if (sharded) return sharded;
+  }
   if (deps.matchStrategy === "nearest") {
     const index = await cachedIndex(deps, ref);
     deps.backgroundPurge?.request(deps, collection);
-    return (embedding, k) => {
-      if (index.size === 0) return [];
-      if (index.dim !== embedding.length) throw mismatch(index.dim, embedding);
-      return index.search(embedding, k, window);
+    return {
+      faces: index.size,
+      search: (embedding, k) => {
+        if (index.size === 0) return Promise.resolve([]);
+        if (index.dim !== embedding.length) throw mismatch(index.dim, embedding);
+        return Promise.resolve(index.search(embedding, k, window));
+      },
     };
   }
   const gallery = liveGallery(await store.gallery(ref), window);
   deps.backgroundPurge?.request(deps, collection);
   const strategy = deps.matchStrategy;
-  return (embedding, k) => {
-    if (gallery.faceIds.length === 0) return [];
-    if (gallery.dim !== embedding.length) throw mismatch(gallery.dim, embedding);
-    return searchGallery(gallery, embedding, { k, strategy });
+  return {
+    faces: gallery.faceIds.length,
+    search: (embedding, k) => {
+      if (gallery.faceIds.length === 0) return Promise.resolve([]);
+      if (gallery.dim !== embedding.length) throw mismatch(gallery.dim, embedding);
+      return Promise.resolve(searchGallery(gallery, embedding, { k, strategy }));
+    },
   };
 }

@@ -11,7 +11,8 @@ import { type PolicyThreshold, type StoredPolicy, validateName } from "../store/
 import { forCollection } from "./collection_deps.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
 import { chooseThreshold, type ThresholdOptions } from "./choose_threshold.ts";
-import { FAR_PRESETS, type FarPreset } from "./match_thresholds.ts";
+import { DEFAULT_IDENTIFY_FPIR, FAR_PRESETS, type FarPreset } from "./match_thresholds.ts";
+import { estimateFpir, openSetThreshold } from "../match/mod.ts";
 import { defaultLivenessThreshold, parseLivenessPolicy } from "./liveness_rule.ts";
 
 /**
@@ -27,12 +28,24 @@ export interface Caller {
   requestId?: string;
 }
 
+/** The open-set rate an identify answer stands at (from the recipe's impostor FAR curve). */
+export interface FpirStatement {
+  /** The FPIR the collection's policy targets (default 0.01), or null for a fixed threshold. */
+  target: number | null;
+  /** The estimated FPIR at the threshold used over `faces` faces (≤ `target` when derived). */
+  estimated: number;
+  /** The gallery's face count the threshold was derived for. */
+  faces: number;
+}
+
 /** The threshold a decision used and where it came from. */
 export interface DecidedThreshold {
   /** The L2 threshold. */
   threshold: number;
   /** `policy`: the collection's policy (or the manifest's default); `request`: the request's. */
   source: "policy" | "request";
+  /** identify with a calibrated impostor FAR curve: the FPIR targeted and estimated. */
+  fpir?: FpirStatement;
 }
 
 /** One decision of a policy as answered. */
@@ -41,6 +54,11 @@ export interface PolicyRule {
   threshold: number;
   /** The FAR preset it comes from, when it is one. */
   far?: string;
+  /**
+   * identify: the FPIR target the threshold follows; `threshold` is then its loosest value (each
+   * identify answer gives the one in force for the gallery's face count).
+   */
+  fpir?: number;
   /** `policy` when the collection sets it, `default` for the manifest's calibrated value. */
   source: "policy" | "default";
 }
@@ -67,11 +85,55 @@ export interface PolicyView {
   updated_at: string | null;
 }
 
+/** Largest FPIR target an identify policy may set. */
+export const MAX_FPIR = 0.5;
+
+/** Floors a threshold to 4 decimals (never looser than computed). */
+const floor4 = (t: number) => Math.floor(t * 1e4) / 1e4;
+
+/**
+ * The identify threshold of the policy for a gallery of `faces` faces: a fixed threshold or FAR
+ * preset as set; otherwise (an `fpir` rule, or no rule: {@linkcode DEFAULT_IDENTIFY_FPIR}) the
+ * one whose estimated FPIR over `faces` is the target, never looser than the recipe's identify
+ * default. Without a calibrated curve or a face count: the fixed default.
+ */
+function identifyPolicy(
+  deps: UseCaseDeps,
+  p: PolicyThreshold | undefined,
+  faces: number | undefined,
+): { threshold: number; fpir?: FpirStatement } {
+  const curve = deps.thresholds.impostorFar;
+  const fixed = rule(deps, "identify", p);
+  if (!curve || faces === undefined) return { threshold: fixed.threshold };
+  if (fixed.fpir === undefined) {
+    const estimated = estimateFpir(curve, { faces, threshold: fixed.threshold }).fpir;
+    return { threshold: fixed.threshold, fpir: { target: null, estimated, faces } };
+  }
+  const derived = openSetThreshold(curve, {
+    faces,
+    fpir: fixed.fpir,
+    cap: deps.thresholds.identify,
+  });
+  const threshold = floor4(derived.threshold);
+  const estimated = estimateFpir(curve, { faces, threshold }).fpir;
+  return { threshold, fpir: { target: fixed.fpir, estimated, faces } };
+}
+
 /** Longest retention period a collection may set, in days (10 years). */
 export const MAX_RETENTION_DAYS = 3650;
 
 function rule(deps: UseCaseDeps, kind: "verify" | "identify", p?: PolicyThreshold): PolicyRule {
-  if (p === undefined) return { threshold: deps.thresholds[kind], source: "default" };
+  const byFpir = kind === "identify" && deps.thresholds.impostorFar !== undefined;
+  if (p === undefined) {
+    return byFpir
+      ? { threshold: deps.thresholds.identify, fpir: DEFAULT_IDENTIFY_FPIR, source: "default" }
+      : { threshold: deps.thresholds[kind], source: "default" };
+  }
+  if ("fpir" in p) {
+    return byFpir
+      ? { threshold: deps.thresholds.identify, fpir: p.fpir, source: "policy" }
+      : { threshold: deps.thresholds[kind], source: "default" };
+  }
   if ("threshold" in p) return { threshold: p.threshold, source: "policy" };
   const t = deps.thresholds.far[p.far as FarPreset];
   // A preset the manifest no longer carries falls back to the calibrated default.
@@ -151,8 +213,18 @@ function parseRule(value: unknown, field: string, deps: UseCaseDeps): PolicyThre
   if (typeof value !== "object" || Array.isArray(value)) throw bad("must be an object");
   const v = value as Record<string, unknown>;
   const keys = Object.keys(v);
+  const fpirAllowed = field === "identify" && deps.thresholds.impostorFar !== undefined;
+  if (keys.length === 1 && keys[0] === "fpir" && fpirAllowed) {
+    const f = v.fpir;
+    if (typeof f !== "number" || !(f > 0 && f <= MAX_FPIR)) {
+      throw bad(`fpir must be in (0, ${MAX_FPIR}]`);
+    }
+    return { fpir: f };
+  }
   if (keys.length !== 1 || !(keys[0] === "threshold" || keys[0] === "far")) {
-    throw bad("must be {threshold: number} or {far: preset}");
+    throw bad(
+      `must be {threshold: number} or {far: preset}${fpirAllowed ? " or {fpir: number}" : ""}`,
+    );
   }
   if (keys[0] === "threshold") {
     const t = v.threshold;
@@ -248,6 +320,11 @@ export async function decideThreshold(
     caller: Caller | undefined;
     /** The collection's policy when the caller has read it already. Default: read here. */
     policy?: StoredPolicy | null;
+    /**
+     * identify: the gallery's face count, for a threshold that follows it (an FPIR target).
+     * Default: unknown (the recipe's fixed identify threshold).
+     */
+    faces?: number;
   },
 ): Promise<DecidedThreshold> {
   const { kind, request } = input;
@@ -256,12 +333,23 @@ export async function decideThreshold(
     : input.policy !== undefined
     ? input.policy
     : await stored(deps, input.collection);
-  const policy = rule(deps, kind, p?.[kind]).threshold;
+  const open = kind === "identify" ? identifyPolicy(deps, p?.identify, input.faces) : undefined;
+  const policy = open ? open.threshold : rule(deps, kind, p?.[kind]).threshold;
+  const curve = deps.thresholds.impostorFar;
+  const statement = (threshold: number) =>
+    open?.fpir && curve
+      ? {
+        fpir: {
+          ...open.fpir,
+          estimated: estimateFpir(curve, { faces: open.fpir.faces, threshold }).fpir,
+        },
+      }
+      : {};
   if (request.threshold === undefined && request.far === undefined) {
-    return { threshold: policy, source: "policy" };
+    return { threshold: policy, source: "policy", ...statement(policy) };
   }
   const asked = chooseThreshold(request, deps.thresholds, kind);
-  if (asked <= policy) return { threshold: asked, source: "request" };
+  if (asked <= policy) return { threshold: asked, source: "request", ...statement(asked) };
   const caller: Caller = input.caller ?? { admin: false };
   const where = input.collection === undefined ? "the default" : `collection ${input.collection}'s`;
   if (!caller.admin) {
@@ -281,5 +369,5 @@ export async function decideThreshold(
     threshold: asked,
     policy_threshold: policy,
   });
-  return { threshold: asked, source: "request" };
+  return { threshold: asked, source: "request", ...statement(asked) };
 }

@@ -5,9 +5,16 @@
  * @module
  */
 import type { ModelManifest } from "../../models/manifest.ts";
+import type { ImpostorFarCurve } from "../match/mod.ts";
 
 /** Used only when the manifest has no calibrated value: L2 distance on unit embeddings. */
 export const FALLBACK_THRESHOLDS = { verify: 1.15, identify: 1.05 } as const;
+
+/**
+ * The open-set target of identify when a collection's policy sets none: at most 1 % of strangers
+ * get a name, whatever the gallery's size (the threshold follows the face count).
+ */
+export const DEFAULT_IDENTIFY_FPIR = 0.01;
 
 /** The `far` presets a request may name. */
 export const FAR_PRESETS = ["1e-2", "1e-3", "1e-4"] as const;
@@ -25,6 +32,11 @@ export interface MatchThresholds {
   far: Partial<Record<FarPreset, number>>;
   /** Which of `verify` / `identify` came from the fallbacks (empty when fully calibrated). */
   fallbacks: ("verify" | "identify")[];
+  /**
+   * The recipe's per-pair impostor FAR curve, when calibrated: identify's threshold then follows
+   * the gallery's face count for a target FPIR (and `identify` is its loosest value).
+   */
+  impostorFar?: ImpostorFarCurve;
 }
 
 const valid = (t: unknown): t is number => typeof t === "number" && t > 0 && t <= 2;
@@ -62,5 +74,15 @@ export function matchThresholds(manifest: ModelManifest): MatchThresholds {
     const t = source.far?.[preset];
     if (valid(t)) far[preset] = t;
   }
-  return { verify: pick("verify"), identify: pick("identify"), far, fallbacks };
+  const curve = source.impostor_far;
+  const impostorFar = curve && curve.points?.length >= 2 && curve.tail_decades_per_unit > 0
+    ? curve
+    : undefined;
+  return {
+    verify: pick("verify"),
+    identify: pick("identify"),
+    far,
+    fallbacks,
+    ...(impostorFar ? { impostorFar } : {}),
+  };
 }

@@ -57,7 +57,7 @@ export async function policyScenario(t: Deno.TestContext, backend: Backend): Pro
     assert.deepEqual(p, {
       collection: gate,
       verify: { threshold: verifyDefault, source: "default" },
-      identify: { threshold: defaults.identify, source: "default" },
+      identify: { threshold: defaults.identify, fpir: 0.01, source: "default" },
       retention: null,
       liveness: null,
       updated_at: null,

@@ -194,6 +194,7 @@ Deno.test("POST …/identify?face=all answers every face of a group photo: the e
   assert.deepEqual(Object.keys(body).sort(), [
     "detected",
     "faces",
+    "fpir",
     "model",
     "threshold",
     "threshold_source",
