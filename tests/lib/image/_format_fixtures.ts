@@ -9,7 +9,7 @@
 import { gridHeic, tileParts } from "./_heif_grid.ts";
 
 /** The external tools the conversions run. */
-export const TOOLS = ["convert", "heif-enc", "cwebp", "avifenc"] as const;
+export const TOOLS = ["convert", "heif-enc", "cwebp", "gif2webp", "avifenc"] as const;
 
 /** The tools not found on PATH (empty when every conversion can run). */
 export async function formatTools(): Promise<string[]> {
@@ -47,6 +47,7 @@ export function fixtureDir(): Promise<string> {
 export type Target =
   | "heic"
   | "heic-grid"
+  | "heic-grid-irot"
   | "heic-10bit"
   | "webp"
   | "webp-lossless"
@@ -80,6 +81,11 @@ export async function convertPhoto(
     }
     case "heic-grid":
       return await gridFrom(base, png);
+    case "heic-grid-irot": {
+      // The pixels stored turned a quarter clockwise, with irot 1 to turn them back to display.
+      await run("convert", [png, "-rotate", "90", `${base}_turned.png`]);
+      return await gridFrom(base, `${base}_turned.png`, 1);
+    }
     case "webp":
       await run("cwebp", ["-quiet", "-q", "80", png, "-o", `${base}.webp`]);
       return Deno.readFile(`${base}.webp`);
@@ -89,21 +95,12 @@ export async function convertPhoto(
     case "webp-animated":
     case "gif-animated": {
       // Frame 1 the photo, frame 2 the photo turned upside down: only frame 1 may be decoded.
-      const ext = target === "gif-animated" ? "gif" : "webp";
-      await run("convert", [
-        "-delay",
-        "50",
-        png,
-        "(",
-        png,
-        "-rotate",
-        "180",
-        ")",
-        "-loop",
-        "0",
-        `${base}.${ext}`,
-      ]);
-      return Deno.readFile(`${base}.${ext}`);
+      const gif = `${base}.gif`;
+      const turned = ["(", png, "-rotate", "180", ")"];
+      await run("convert", ["-delay", "50", png, ...turned, "-loop", "0", gif]);
+      if (target === "gif-animated") return Deno.readFile(gif);
+      await run("gif2webp", ["-quiet", "-q", "80", gif, "-o", `${base}.webp`]);
+      return Deno.readFile(`${base}.webp`);
     }
     case "avif":
       await run("avifenc", ["-s", "10", "-j", "2", png, `${base}.avif`]);
@@ -118,7 +115,7 @@ export async function convertPhoto(
 }
 
 /** A grid HEIC of 512×512 tiles (the edge tiles padded), as iPhones write them. */
-async function gridFrom(base: string, png: string): Promise<Uint8Array> {
+async function gridFrom(base: string, png: string, irot = 0): Promise<Uint8Array> {
   const [w, h] = (await run("identify", ["-format", "%w %h", png])).split(" ").map(Number);
   const cols = Math.ceil(w / 512);
   const rows = Math.ceil(h / 512);
@@ -138,5 +135,5 @@ async function gridFrom(base: string, png: string): Promise<Uint8Array> {
     await run("heif-enc", ["-q", "80", "-o", `${base}_tile_${i}.heic`, `${base}_tile_${i}.png`]);
     tiles.push(tileParts(await Deno.readFile(`${base}_tile_${i}.heic`)));
   }
-  return gridHeic(tiles, cols, rows, 512, w, h);
+  return gridHeic(tiles, cols, rows, 512, w, h, irot);
 }

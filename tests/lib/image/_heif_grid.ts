@@ -109,16 +109,25 @@ export function gridHeic(
     box("dimg", be(2, 1, n), be(2, ...tiles.map((_, i) => i + 2))),
   );
   const ispe = (w: number, h: number) => fullBox("ispe", 0, 0, be(4, w, h));
-  // Properties: 1 grid ispe, 2 tile ispe, 3 irot, 4.. each tile's hvcC.
+  // Properties: 1 grid ispe, 2 tile ispe, 3 irot, 4.. the distinct hvcC boxes (libheif allows at
+  // most 100 properties; encoders share one hvcC between tiles).
+  const configs: Uint8Array[] = [];
+  const configOf = tiles.map((t) => {
+    let i = configs.findIndex((c) =>
+      c.length === t.hvcC.length && c.every((v, k) => v === t.hvcC[k])
+    );
+    if (i < 0) i = configs.push(t.hvcC) - 1;
+    return i;
+  });
   const ipco = box(
     "ipco",
     ispe(width, height),
     ispe(tileSize, tileSize),
     box("irot", be(1, irot)),
-    ...tiles.map((t) => t.hvcC),
+    ...configs,
   );
-  const assoc = [be(2, 1), be(1, irot ? 2 : 1), be(2, 0x8001), ...(irot ? [be(2, 3)] : [])];
-  tiles.forEach((_, i) => assoc.push(be(2, i + 2), be(1, 2), be(2, 0x8000 | (4 + i), 2)));
+  const assoc = [be(2, 1), be(1, irot ? 2 : 1), be(2, 0x8001), ...(irot ? [be(2, 0x8003)] : [])];
+  tiles.forEach((_, i) => assoc.push(be(2, i + 2), be(1, 2), be(2, 0x8000 | (4 + configOf[i]), 2)));
   const ipma = fullBox("ipma", 0, 1, be(4, n + 1), ...assoc);
   const iprp = box("iprp", ipco, ipma);
   const grid = new Uint8Array([0, 1, rows - 1, cols - 1, ...be(4, width, height)]);
