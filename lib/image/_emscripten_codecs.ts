@@ -23,11 +23,26 @@ type Receive = (instance: WebAssembly.Instance, module: WebAssembly.Module) => v
 // deno-lint-ignore no-explicit-any
 type Emscripten = any;
 
+/**
+ * The `ImageData` the jsquash decoders construct their result with (embind looks it up on
+ * `globalThis`): browsers have it; Deno and workerd may not, and the glue only adds it where it
+ * recognises Node or a service worker.
+ */
+class CodecImageData {
+  constructor(
+    readonly data: Uint8ClampedArray,
+    readonly width: number,
+    readonly height: number,
+  ) {}
+}
+
 /** Instantiates `module` for an emscripten factory; `memory` reads its linear memory. */
 function instantiate(
   factory: (options: Record<string, unknown>) => Emscripten,
   module: WebAssembly.Module,
 ): { instance: Promise<Emscripten>; memory: () => WebAssembly.Memory } {
+  const g = globalThis as { ImageData?: unknown };
+  g.ImageData ??= CodecImageData;
   let memory: WebAssembly.Memory | undefined;
   const instance = Promise.resolve(factory({
     noInitialRun: true,
