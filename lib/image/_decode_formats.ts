@@ -145,7 +145,7 @@ async function decodeHeic(
       ctx.budget,
       (s) => heicDecodeBytes({ ...h, grid: undefined, width: s, height: s }, 0, 1, false),
     );
-    const kind = h.grid ? "HEIC (even at 1/8 scale)" : "HEIC";
+    const kind = "HEIC (even at 1/8 scale)";
     throw overBudget(
       h,
       kind,

@@ -5,6 +5,7 @@
  * 4xx problem. Ignored (skipped) without Debian's conversion tools.
  */
 import assert from "node:assert/strict";
+import { decodeImage } from "../../lib/image/mod.ts";
 import { assertProblem, base64, DATA_ROOT, json, makeApp, PHOTOS, readData } from "./_fixtures.ts";
 import {
   convertPhoto,
@@ -109,7 +110,46 @@ Deno.test({
       413,
       "image_too_large",
     );
-    assert.match(problem.detail, /8000x6000 HEIC needs about \d+ MiB .* send a JPEG, or a HEIC/);
+    assert.match(
+      problem.detail,
+      /8000x6000 HEIC \(even at 1\/8 scale\) needs about \d+ MiB .* send a JPEG, or a HEIC/,
+    );
+  },
+});
+
+Deno.test({
+  name:
+    "POST /v1/preview returns a grid HEIC upright as a PNG of at most 1280 px, its size in headers",
+  ignore,
+  async fn() {
+    // The dev photo stored 640x480 with EXIF orientation 6: 480x640 upright.
+    const photo = `${DATA_ROOT}/faces-misc/pose_insightface_image_T1.jpeg`;
+    const bytes = await convertPhoto(dir, photo, "heic-grid-irot");
+    const res = await app.request("/v1/preview", post(bytes, "image/heic"));
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("content-type"), "image/png");
+    assert.deepEqual(
+      [res.headers.get("x-image-width"), res.headers.get("x-image-height")],
+      ["480", "640"],
+    );
+    const png = await decodeImage(new Uint8Array(await res.arrayBuffer()));
+    const twin = await decodeImage(readData("faces-misc/pose_insightface_image_T1.jpeg"));
+    assert.deepEqual([png.width, png.height], [480, 640]);
+    let diff = 0;
+    for (let i = 0; i < png.data.length; i += 4) diff += Math.abs(png.data[i] - twin.data[i]);
+    assert.ok(diff / (480 * 640) < 6, `mean red difference ${diff / (480 * 640)}`);
+    // A larger grid comes back reduced: 2000x1500 -> 1280x960.
+    const big = await convertPhoto(dir, photo, "heic-grid", "2000x1500");
+    const large = await app.request("/v1/preview", post(big, "application/octet-stream"));
+    assert.equal(large.headers.get("x-image-width"), "2000");
+    const reduced = await decodeImage(new Uint8Array(await large.arrayBuffer()));
+    assert.deepEqual([reduced.width, reduced.height], [1280, 960]);
+    const cut = bytes.subarray(0, bytes.length >> 1);
+    await assertProblem(
+      await app.request("/v1/preview", post(cut, "image/heic")),
+      400,
+      "invalid_image",
+    );
   },
 });
 

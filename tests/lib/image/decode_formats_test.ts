@@ -243,7 +243,7 @@ Deno.test({
   async fn() {
     for (const target of ["heic", "avif"] as const) {
       const bytes = patchIspe(await fixture(target), 8000, 6000);
-      const kind = target === "heic" ? "HEIC" : "8-bit AVIF";
+      const kind = target === "heic" ? "HEIC \\(even at 1/8 scale\\)" : "8-bit AVIF";
       await rejectsWith(
         bytes,
         "image_too_large",
