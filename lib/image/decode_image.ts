@@ -38,14 +38,18 @@ export interface DecodeImageOptions {
    * Default: {@linkcode DEFAULT_MAX_DECODED_BYTES}.
    */
   maxDecodedBytes?: number;
-  /** Turn JPEGs upright per their EXIF Orientation tag. Default: true. */
+  /**
+   * Turn images upright: JPEGs and WebPs per their EXIF Orientation tag, HEICs and AVIFs per
+   * their `irot` / `imir` properties. Default: true.
+   */
   applyExifOrientation?: boolean;
   /**
    * Lets the JPEG decoder scale down in the DCT domain (1/2, 1/4 or 1/8, much faster than a full
    * decode plus resize): it picks the strongest reduction that keeps the longer side at least
    * `maxDimension`, so the result's longer side is usually between `maxDimension` and twice that
    * (never below it unless the image is smaller). It is a speed hint, not an exact size: read the
-   * returned `width`/`height` and resize if you need more. PNGs are always decoded at full size.
+   * returned `width`/`height` and resize if you need more. Grid HEICs are reduced the same way
+   * (1/2, 1/4, 1/8 per tile); PNG, WebP, AVIF and GIF are always decoded at full size.
    * Default: none (full size).
    */
   maxDimension?: number;
