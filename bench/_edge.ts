@@ -30,6 +30,17 @@ import { generateMasterKey, MasterKeyring, UpstashFaceStore } from "../lib/store
 import { decodeImage, DEFAULT_MAX_DECODED_BYTES, resizeBilinear } from "../lib/image/mod.ts";
 import { readJpegHeader, readPngHeader } from "../lib/image/_headers.ts";
 import { planJpegDecode, pngDecodeBytes } from "../lib/image/_decode_cost.ts";
+import {
+  avifDecodeBytes,
+  gifDecodeBytes,
+  planHeicDecode,
+  webpDecodeBytes,
+} from "../lib/image/_decode_cost_formats.ts";
+import { readHeifHeader } from "../lib/image/_heif_header.ts";
+import { readGifHeader } from "../lib/image/_gif.ts";
+import { readWebpHeader } from "../lib/image/_webp.ts";
+import { sniffFormat } from "../lib/image/_sniff.ts";
+import { convertPhoto, type Target } from "../tests/lib/image/_format_fixtures.ts";
 import { cropRaster } from "../lib/image/crop_raster.ts";
 import type { Raster } from "../lib/image/raster.ts";
 import { crc32 } from "../lib/image/_png_chunks.ts";
@@ -213,8 +224,34 @@ function decodeEstimate(bytes: Uint8Array, budget: number): number {
     const finest = planJpegDecode(h, bytes.length, 0, budget, false);
     return Math.max(plan.scale ? plan.bytes : 0, finest.scale ? finest.bytes : 0);
   }
-  const need = pngDecodeBytes(readPngHeader(bytes), bytes.length);
+  const format = sniffFormat(bytes);
+  if (format === "image/heic" || format === "image/avif") {
+    const h = readHeifHeader(bytes);
+    if (h.codec === "hvc1") {
+      const plan = planHeicDecode(h, bytes.length, 960, budget, false);
+      const finest = planHeicDecode(h, bytes.length, 0, budget, false);
+      return Math.max(plan.scale ? plan.bytes : 0, finest.scale ? finest.bytes : 0);
+    }
+    const need = avifDecodeBytes(h, bytes.length, false);
+    return need <= budget ? need : 0;
+  }
+  const need = format === "image/webp"
+    ? webpDecodeBytes(readWebpHeader(bytes), bytes.length, false)
+    : format === "image/gif"
+    ? gifDecodeBytes(readGifHeader(bytes).width, readGifHeader(bytes).height)
+    : pngDecodeBytes(readPngHeader(bytes), bytes.length);
   return need <= budget ? need : 0;
+}
+
+/** `jpeg` converted to `target` (at `size`), through a temporary file. */
+async function converted(jpeg: Uint8Array, target: Target, size?: string): Promise<Uint8Array> {
+  const dir = await Deno.makeTempDir({ prefix: "facegate_edge_formats_" });
+  try {
+    await Deno.writeFile(`${dir}/src.jpg`, jpeg);
+    return await convertPhoto(dir, `${dir}/src.jpg`, target, size);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 }
 
 /** RSS of workerd running an empty Worker (the runtime's own share), MiB. */
@@ -417,6 +454,24 @@ export async function runEdge(options: EdgeOptions = {}): Promise<EdgeReport> {
         type: "image/png",
       },
     ];
+    // The other accepted formats (issue 21): the 640×480 photo as HEIC, WebP, AVIF and GIF, and
+    // the phone photo as a grid HEIC at 12 MP and upscaled to 48 MP, as iPhones write them.
+    const wanted = (kind: string) => !options.only || options.only.some((o) => kind.includes(o));
+    const formats: [string, () => Promise<Uint8Array>, string][] = [
+      ["verify 640×480 HEIC", () => converted(small, "heic"), "image/heic"],
+      ["verify 640×480 WebP", () => converted(small, "webp"), "image/webp"],
+      ["verify 640×480 AVIF", () => converted(small, "avif"), "image/avif"],
+      ["verify 640×480 GIF", () => converted(small, "gif"), "image/gif"],
+      ["verify 4032×3024 grid HEIC (12 MP)", () => converted(phone, "heic-grid"), "image/heic"],
+      [
+        "verify 8064×6048 grid HEIC (48 MP)",
+        () => converted(phone, "heic-grid", "8064x6048"),
+        "image/heic",
+      ],
+    ];
+    for (const [kind, make, type] of formats) {
+      if (wanted(kind)) kinds.push({ kind, path: verify, body: await make(), type });
+    }
     for (const k of kinds) {
       if (options.only && !options.only.some((o) => k.kind.includes(o))) continue;
       rows.push(await measureKind(k, vars, repeats, empty));

@@ -108,12 +108,18 @@ export async function openClient(url: string | undefined): Promise<ApiClient> {
 
 /** The media type of an image file, from its extension. */
 export function imageType(path: string): string {
-  const ext = path.toLowerCase().split(".").pop();
-  return ext === "png"
-    ? "image/png"
-    : ext === "jpg" || ext === "jpeg"
-    ? "image/jpeg"
-    : "application/octet-stream";
+  const ext = path.toLowerCase().split(".").pop() ?? "";
+  const types: Record<string, string> = {
+    png: "image/png",
+    jpg: "image/jpeg",
+    jpeg: "image/jpeg",
+    webp: "image/webp",
+    heic: "image/heic",
+    heif: "image/heif",
+    avif: "image/avif",
+    gif: "image/gif",
+  };
+  return types[ext] ?? "application/octet-stream";
 }
 
 /**

@@ -72,7 +72,7 @@ const MAX_REENROLLS = 4;
 /** The usage text printed by `--help`. */
 export const USAGE = `Usage: deno task enroll --collection C [--url URL] [--face F] [--max N] DIR
 
-Enrolls DIR/<subject>/<image>.{jpg,jpeg,png}: each sub-folder is a subject.
+Enrolls DIR/<subject>/<image>.{jpg,jpeg,png,webp,heic,heif,avif,gif}: each sub-folder is a subject.
 
   --collection C   collection to enroll into (created on first use)
   --url URL        a running server (default: the local store, like deno task dev)
@@ -92,7 +92,7 @@ export interface EnrollJob {
 }
 
 /**
- * The images of `dir/<subject>/*.{jpg,jpeg,png}`, sorted, at most `max` per subject.
+ * The images of `dir/<subject>/*.{jpg,jpeg,png,webp,heic,heif,avif,gif}`, sorted, at most `max` per subject.
  *
  * @throws {CliError} When `dir` does not exist or is not a directory.
  */
@@ -111,7 +111,7 @@ export async function listEnrollJobs(dir: string, max = Infinity): Promise<Enrol
   for (const subject of subjects.sort()) {
     const files: string[] = [];
     for await (const e of Deno.readDir(`${dir}/${subject}`)) {
-      if (e.isFile && /\.(jpe?g|png)$/i.test(e.name)) files.push(e.name);
+      if (e.isFile && /\.(jpe?g|png|webp|heic|heif|avif|gif)$/i.test(e.name)) files.push(e.name);
     }
     for (const f of files.sort().slice(0, max)) {
       jobs.push({ subject, path: `${dir}/${subject}/${f}` });
@@ -137,7 +137,9 @@ async function main(): Promise<number> {
   }
   const jobs = await listEnrollJobs(positionals[0], max);
   if (jobs.length === 0) {
-    throw new CliError(`${positionals[0]} has no <subject>/<image>.jpg|png files`);
+    throw new CliError(
+      `${positionals[0]} has no <subject>/<image> files (.jpg, .png, .webp, .heic, .avif, .gif)`,
+    );
   }
   const client = await openClient(values.url);
   const refused = new Map<string, string[]>();

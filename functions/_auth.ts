@@ -59,6 +59,7 @@ export const AUTH_EXEMPT: readonly ExemptRoute[] = [
 /** The action of each operation (by `operationId`); see `lib/auth/roles.ts` for the roles. */
 export const OPERATION_ACTIONS: Readonly<Record<string, Action>> = {
   detect: "analyze",
+  previewImage: "analyze",
   embed: "analyze",
   compare: "match",
   verifySubject: "match",

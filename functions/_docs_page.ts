@@ -86,7 +86,7 @@ function operation(path, method, op) {
   const pair = !content["image/jpeg"] && content["multipart/form-data"];
   const files = pair ? ["a", "b"] : content["image/jpeg"] ? ["image"] : [];
   for (const f of files) {
-    form.append(el("label", {}, f + " ", el("input", { type: "file", name: "file:" + f, accept: "image/jpeg,image/png" })));
+    form.append(el("label", {}, f + " ", el("input", { type: "file", name: "file:" + f, accept: "image/jpeg,image/png,image/webp,image/heic,image/heif,image/avif,image/gif" })));
   }
   if (path.endsWith("/faces") && method === "post") {
     form.append(el("label", {}, "metadata (JSON object, optional) ", el("textarea", { name: "metadata", rows: "2" })));

@@ -1,7 +1,10 @@
 /**
- * Reads the image(s) of a request: a raw body (`image/jpeg`, `image/png`,
- * `application/octet-stream`), multipart fields, or JSON members holding base64 (or `data:` URLs).
- * The body size limit is enforced before this runs (see `app.ts`); the decoder checks the rest.
+ * Reads the image(s) of a request: a raw body (`image/jpeg`, `image/png`, `image/webp`,
+ * `image/heic`, `image/heif`, `image/avif`, `image/gif`, `application/octet-stream`), multipart
+ * fields, or JSON members holding base64 (or `data:` URLs). The declared type only selects how the
+ * body is read: the decoder sniffs the format from the bytes (an HEIC sent as
+ * `application/octet-stream` or a WebP named `.jpg` decode alike). The body size limit is enforced
+ * before this runs (see `app.ts`); the decoder checks the rest.
  *
  * @module
  */
@@ -16,7 +19,18 @@ export interface ImageInput {
   fields: Record<string, unknown>;
 }
 
-const RAW_TYPES = new Set(["image/jpeg", "image/png", "application/octet-stream"]);
+/** The image media types a raw body or a `data:` URL may declare. */
+export const IMAGE_MEDIA_TYPES = [
+  "image/jpeg",
+  "image/png",
+  "image/webp",
+  "image/heic",
+  "image/heif",
+  "image/avif",
+  "image/gif",
+] as const;
+
+const RAW_TYPES = new Set<string>([...IMAGE_MEDIA_TYPES, "application/octet-stream"]);
 
 function mediaType(req: HonoRequest): string | undefined {
   const header = req.header("content-type");
@@ -28,7 +42,7 @@ function empty(what: string): FaceError {
 }
 
 /**
- * Decodes base64 or a base64 `data:` URL of a JPEG / PNG / octet-stream.
+ * Decodes base64 or a base64 `data:` URL of an image media type or octet-stream.
  *
  * @param field The field name, for messages.
  * @param text The encoded text.
@@ -44,9 +58,8 @@ export function decodeBase64Image(field: string, text: string): Uint8Array {
     if (!RAW_TYPES.has(type)) {
       throw new FaceError(
         "unsupported_media_type",
-        `Cannot read ${field}: data URL of type ${
-          JSON.stringify(type)
-        }; send image/jpeg or image/png`,
+        `Cannot read ${field}: data URL of type ${JSON.stringify(type)}; send one of ` +
+          IMAGE_MEDIA_TYPES.join(", "),
         { details: { field } },
       );
     }
@@ -79,7 +92,8 @@ export function decodeBase64Image(field: string, text: string): Uint8Array {
 export async function readImageInput(req: HonoRequest, names: string[]): Promise<ImageInput> {
   const type = mediaType(req);
   const expected = names.length === 1
-    ? "image/jpeg, image/png, application/octet-stream, multipart/form-data or application/json"
+    ? `${IMAGE_MEDIA_TYPES.join(", ")}, application/octet-stream, multipart/form-data or ` +
+      "application/json"
     : "multipart/form-data or application/json";
   if (type !== undefined && RAW_TYPES.has(type) && names.length === 1) {
     const bytes = new Uint8Array(await req.arrayBuffer());

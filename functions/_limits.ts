@@ -7,7 +7,7 @@
  * | requests                                   | body limit                  | pipeline gate |
  * | ------------------------------------------ | --------------------------- | ------------- |
  * | `POST /v1/webhooks/upload`                 | 64 KiB, own budget          | once signed   |
- * | image routes (detect, embed, compare, enroll, verify, identify) | `FACEGATE_MAX_BODY_BYTES` | yes |
+ * | image routes (detect, preview, embed, compare, enroll, verify, identify) | `FACEGATE_MAX_BODY_BYTES` | yes |
  * | `POST /v1/liveness/sessions/{id}/frames`  | 8 MiB (at most `FACEGATE_MAX_BODY_BYTES`) | yes |
  * | everything else                            | 64 KiB                      | no            |
  *
@@ -31,7 +31,7 @@ import type { AppEnv } from "./_context.ts";
 export const SMALL_BODY_BYTES = 64 * 1024;
 
 const IMAGE_ROUTE_RE =
-  /^\/v1\/(?:detect|embed|compare|liveness|collections\/[^/]+\/(?:identify|subjects\/[^/]+\/(?:faces|verify)))\/?$/;
+  /^\/v1\/(?:detect|preview|embed|compare|liveness|collections\/[^/]+\/(?:identify|subjects\/[^/]+\/(?:faces|verify)))\/?$/;
 const WEBHOOK_PATH = "/v1/webhooks/upload";
 /** Unverified webhook deliveries handled at once (bodies read, signatures checked). */
 export const WEBHOOK_UNVERIFIED_LIMIT = 16;

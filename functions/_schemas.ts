@@ -465,6 +465,11 @@ export const COMPONENT_SCHEMAS = {
 export const IMAGE_BODY: Record<string, JsonSchema> = {
   "image/jpeg": binary,
   "image/png": binary,
+  "image/webp": binary,
+  "image/heic": binary,
+  "image/heif": binary,
+  "image/avif": binary,
+  "image/gif": binary,
   "application/octet-stream": binary,
   "multipart/form-data": c("ImageMultipart"),
   "application/json": c("ImageJson"),

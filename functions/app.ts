@@ -22,6 +22,7 @@ import { corsMiddleware } from "./_cors.ts";
 import { createLimits, limitsMiddleware } from "./_limits.ts";
 import { redactForLog } from "./_log_safety.ts";
 import { detectRoutes } from "./detect.ts";
+import { previewRoutes } from "./preview.ts";
 import { embedRoutes } from "./embed.ts";
 import { compareRoutes } from "./compare.ts";
 import { enrollRoutes } from "./enroll.ts";
@@ -104,6 +105,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   for (
     const routes of [
       detectRoutes,
+      previewRoutes,
       embedRoutes,
       compareRoutes,
       enrollRoutes,

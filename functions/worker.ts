@@ -8,7 +8,9 @@
  * (`Data` rule). These files do not exist beside this one: the build copies them beside the
  * bundle, which keeps these specifiers verbatim.
  *
- * - imagescript's JPEG and PNG codecs go to {@linkcode setImageCodecs}.
+ * - imagescript's JPEG and PNG codecs and the WebP (libwebp), AVIF (libavif + dav1d) and HEIF
+ *   (libheif + libde265) decoders go to {@linkcode setImageCodecs}; each is instantiated only
+ *   when an image of its format arrives, through emscripten's `instantiateWasm` hook.
  * - onnxruntime-web (its single-file `wasm` build, one thread) instantiates its module through
  *   emscripten's `instantiateWasm` hook, which the build wires to `ort.env.wasm.instantiateWasm`
  *   (see `tools/worker/patch_ort_wasm_bundle.ts`); the hook serves the imported module.
@@ -45,6 +47,12 @@ import ortWasm from "./ort-wasm-simd-threaded.wasm";
 import jpegWasm from "./jpeg.wasm";
 // @ts-ignore: a wrangler CompiledWasm module (WebAssembly.Module), copied beside the bundle
 import pngWasm from "./png.wasm";
+// @ts-ignore: a wrangler CompiledWasm module: @jsquash/webp's decoder, copied beside the bundle
+import webpWasm from "./webp_dec.wasm";
+// @ts-ignore: a wrangler CompiledWasm module: @jsquash/avif's decoder, copied beside the bundle
+import avifWasm from "./avif_dec.wasm";
+// @ts-ignore: a wrangler CompiledWasm module: libheif-js's libheif.wasm, copied beside the bundle
+import heifWasm from "./libheif.wasm";
 // @ts-ignore: a wrangler CompiledWasm module: the identify index's SIMD kernel, written by the build
 import dotsWasm from "./dots.wasm";
 // @ts-ignore: a wrangler Data module (ArrayBuffer), copied beside the bundle
@@ -94,7 +102,13 @@ function instantiateOrt(
   return {};
 }
 
-setImageCodecs({ jpeg: jpegWasm as WebAssembly.Module, png: pngWasm as WebAssembly.Module });
+setImageCodecs({
+  jpeg: jpegWasm as WebAssembly.Module,
+  png: pngWasm as WebAssembly.Module,
+  webp: webpWasm as WebAssembly.Module,
+  avif: avifWasm as WebAssembly.Module,
+  heif: heifWasm as WebAssembly.Module,
+});
 setGalleryIndexKernel(dotsWasm as WebAssembly.Module);
 // One thread (Workers have no threads for wasm); a non-empty `wasmBinary` makes ort choose its
 // embedded emscripten factory without a script URL (Workers have no `import.meta.url`); the

@@ -32,11 +32,14 @@ Deno.test("every npm: import in deno.json pins the version package.json installs
 Deno.test("the server's npm packages are dependencies; build and benchmark tools are dev-only", async () => {
   const runtime = Object.keys(PACKAGE_JSON.dependencies).sort();
   assert.deepEqual(runtime, [
+    "@jsquash/avif",
+    "@jsquash/webp",
     "@upstash/ratelimit",
     "@upstash/redis",
     "deno",
     "hono",
     "imagescript",
+    "libheif-js",
     "onnxruntime-web",
   ]);
   for (const dev of ["wrangler", "@tensorflow/tfjs", "@vladmandic/face-api", "jpeg-js"]) {

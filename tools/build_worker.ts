@@ -6,7 +6,9 @@
  *   single-file wasm build, patched (see `tools/worker/patch_ort_wasm_bundle.ts`), and
  *   `@upstash/redis` its Cloudflare entry. The `.wasm` and `.onnx` imports stay external.
  * - beside it, the files those imports name: `ort-wasm-simd-threaded.wasm`, imagescript's
- *   `jpeg.wasm` and `png.wasm` (wrangler rule `CompiledWasm`) and the three models (`Data`).
+ *   `jpeg.wasm` and `png.wasm`, the image decoders `webp_dec.wasm` (@jsquash/webp),
+ *   `avif_dec.wasm` (@jsquash/avif) and `libheif.wasm` (libheif-js) (wrangler rule
+ *   `CompiledWasm`) and the models (`Data`).
  *
  * Prints `{raw_bytes, gzip_bytes, limit_bytes, within_limit, files}` as JSON on stdout: the sum
  * of all modules, raw and gzipped one by one, against Cloudflare's Worker size limit: a single
@@ -126,13 +128,18 @@ export async function buildWorker(): Promise<WorkerBundleSize> {
   }
   const ortDist = await npmFile(imports, "onnxruntime-web", "dist/");
   const jpeg = await npmFile(imports, "imagescript", "wasm/any/jpeg.wasm");
+  const decoders: [URL, string][] = [
+    [await npmFile(imports, "@jsquash/webp", "codec/dec/webp_dec.wasm"), "webp_dec.wasm"],
+    [await npmFile(imports, "@jsquash/avif", "codec/dec/avif_dec.wasm"), "avif_dec.wasm"],
+    [await npmFile(imports, "libheif-js", "libheif-wasm/libheif.wasm"), "libheif.wasm"],
+  ];
 
   // Build beside dist/worker/ and swap it in at the end, so a concurrent build (wrangler's
   // watcher) or a running `wrangler dev` never sees a half-written directory.
   const outDir = await tempDir();
   const workDir = await tempDir();
   try {
-    const size = await buildInto(outDir, workDir, { ortDist, jpeg, imports });
+    const size = await buildInto(outDir, workDir, { ortDist, jpeg, decoders, imports });
     const old = await tempDir();
     await Deno.rename(OUT_DIR, new URL("worker", old)).catch(() => {});
     await Deno.rename(outDir, OUT_DIR);
@@ -157,6 +164,8 @@ interface BuildInputs {
   ortDist: URL;
   /** imagescript's `wasm/any/jpeg.wasm` (png.wasm is beside it). */
   jpeg: URL;
+  /** The WebP, AVIF and HEIF decoders' `.wasm` files and their names beside the bundle. */
+  decoders: [URL, string][];
   /** The project's import map (deno.json `imports`). */
   imports: Record<string, string>;
 }
@@ -165,7 +174,7 @@ interface BuildInputs {
 async function buildInto(
   outDir: URL,
   workDir: URL,
-  { ortDist, jpeg, imports }: BuildInputs,
+  { ortDist, jpeg, decoders, imports }: BuildInputs,
 ): Promise<WorkerBundleSize> {
   const ortSource = await Deno.readTextFile(new URL("ort.wasm.bundle.min.mjs", ortDist));
   await Deno.writeTextFile(new URL("ort.wasm.bundle.mjs", workDir), patchOrtWasmBundle(ortSource));
@@ -182,6 +191,7 @@ async function buildInto(
     [new URL("ort-wasm-simd-threaded.wasm", ortDist), "ort-wasm-simd-threaded.wasm"],
     [jpeg, "jpeg.wasm"],
     [new URL("png.wasm", jpeg), "png.wasm"],
+    ...decoders,
     ...modelEntries().map((e): [URL, string] => [new URL(`models/${e.file}`, ROOT), e.file]),
     // Recipes' projections (v3's 512 → 128 map), imported as Data modules too.
     ...embedderRecipes().flatMap((r): [URL, string][] =>

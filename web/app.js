@@ -116,19 +116,45 @@ function action(id, fn) {
 // ---- the photo: file, drop, paste, camera ----
 
 function setPhoto(blob) {
-  if (!blob || !/^image\//.test(blob.type)) {
-    showProblem(new Problem("Not an image", "Choose a JPEG or PNG photo"));
+  // Browsers leave the type of some formats empty (HEIC on Linux): the server sniffs the bytes.
+  if (!blob || !(blob.type === "" || /^image\//.test(blob.type))) {
+    showProblem(new Problem("Not an image", "Choose a JPEG, PNG, WebP, HEIC, AVIF or GIF photo"));
     return;
   }
   stopCamera();
   if (state.url) URL.revokeObjectURL(state.url);
   state.photo = blob;
+  state.fullSize = null;
   state.url = URL.createObjectURL(blob);
   const img = $("image");
   img.onload = () => drawFaces([]);
+  img.onerror = () => {
+    img.onerror = null;
+    serverPreview(blob, img).catch(showProblem);
+  };
   img.src = state.url;
   img.hidden = false;
   $("stage").classList.remove("empty");
+}
+
+/** Shows a photo the browser cannot decode (HEIC in Chromium) as the server's PNG preview. */
+async function serverPreview(blob, img) {
+  const headers = { "content-type": blob.type || "application/octet-stream" };
+  const key = $("key").value.trim();
+  if (key) headers.authorization = `Bearer ${key}`;
+  const res = await fetch("/v1/preview", { method: "POST", body: blob, headers });
+  if (!res.ok) {
+    const p = await res.json().catch(() => ({}));
+    throw new Problem(p.title || `HTTP ${res.status}`, p.detail || "", res.status);
+  }
+  // Boxes come in the full upright size; the preview may be smaller.
+  state.fullSize = {
+    width: Number(res.headers.get("x-image-width")),
+    height: Number(res.headers.get("x-image-height")),
+  };
+  if (state.url) URL.revokeObjectURL(state.url);
+  state.url = URL.createObjectURL(await res.blob());
+  img.src = state.url;
 }
 
 const needPhoto = () => {
@@ -204,7 +230,8 @@ function drawFaces(faces) {
   const img = $("image");
   const svg = $("overlay");
   svg.replaceChildren();
-  const w = img.naturalWidth || 1, h = img.naturalHeight || 1;
+  const w = state.fullSize?.width || img.naturalWidth || 1;
+  const h = state.fullSize?.height || img.naturalHeight || 1;
   svg.setAttribute("viewBox", `0 0 ${w} ${h}`);
   svg.dataset.faces = String(faces.length);
   const stroke = Math.max(2, Math.round(Math.max(w, h) / 300));
@@ -255,17 +282,19 @@ async function selectedCrop() {
   const img = $("image");
   const m = 0.6 * Math.max(box.width, box.height);
   const x0 = Math.max(0, box.x - m), y0 = Math.max(0, box.y - m);
-  const x1 = Math.min(img.naturalWidth, box.x + box.width + m);
-  const y1 = Math.min(img.naturalHeight, box.y + box.height + m);
+  const full = state.fullSize || { width: img.naturalWidth, height: img.naturalHeight };
+  const k = img.naturalWidth / full.width; // < 1 on a server preview
+  const x1 = Math.min(full.width, box.x + box.width + m);
+  const y1 = Math.min(full.height, box.y + box.height + m);
   const canvas = document.createElement("canvas");
   canvas.width = Math.round(x1 - x0);
   canvas.height = Math.round(y1 - y0);
   canvas.getContext("2d").drawImage(
     img,
-    x0,
-    y0,
-    x1 - x0,
-    y1 - y0,
+    x0 * k,
+    y0 * k,
+    (x1 - x0) * k,
+    (y1 - y0) * k,
     0,
     0,
     canvas.width,

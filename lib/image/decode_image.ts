@@ -1,5 +1,7 @@
 import { FaceError } from "../errors.ts";
 import { decodeJpegWasm, decodePngWasm } from "./_codecs.ts";
+import { decodeOtherFormat } from "./_decode_formats.ts";
+import { invalid, tooManyPixels, unsupported } from "./_decode_errors.ts";
 import { readExifOrientation } from "./_exif.ts";
 import {
   hasJpegEnd,
@@ -36,14 +38,18 @@ export interface DecodeImageOptions {
    * Default: {@linkcode DEFAULT_MAX_DECODED_BYTES}.
    */
   maxDecodedBytes?: number;
-  /** Turn JPEGs upright per their EXIF Orientation tag. Default: true. */
+  /**
+   * Turn images upright: JPEGs and WebPs per their EXIF Orientation tag, HEICs and AVIFs per
+   * their `irot` / `imir` properties. Default: true.
+   */
   applyExifOrientation?: boolean;
   /**
    * Lets the JPEG decoder scale down in the DCT domain (1/2, 1/4 or 1/8, much faster than a full
    * decode plus resize): it picks the strongest reduction that keeps the longer side at least
    * `maxDimension`, so the result's longer side is usually between `maxDimension` and twice that
    * (never below it unless the image is smaller). It is a speed hint, not an exact size: read the
-   * returned `width`/`height` and resize if you need more. PNGs are always decoded at full size.
+   * returned `width`/`height` and resize if you need more. Grid HEICs are reduced the same way
+   * (1/2, 1/4, 1/8 per tile); PNG, WebP, AVIF and GIF are always decoded at full size.
    * Default: none (full size).
    */
   maxDimension?: number;
@@ -62,20 +68,26 @@ const MIB = 1024 * 1024;
 export const DEFAULT_MAX_DECODED_BYTES = 48 * MIB;
 
 /**
- * Decodes a JPEG or PNG into an 8-bit RGBA raster, using imagescript's WebAssembly codecs.
+ * Decodes a JPEG, PNG, WebP, HEIC, AVIF or GIF into an 8-bit RGBA raster, with WebAssembly codecs
+ * (imagescript's JPEG and PNG, libwebp, libavif + dav1d, libheif + libde265; GIF in TypeScript).
  * The format is sniffed from magic bytes; size limits are checked from the header before any
- * pixel is decoded (decompression bombs); EXIF orientation is applied to JPEGs.
+ * pixel is decoded (decompression bombs); EXIF orientation (JPEG, WebP) and `irot`/`imir`
+ * (HEIC, AVIF) are applied.
  *
  * Supported: JPEG baseline/progressive, gray, YCbCr and Adobe CMYK; PNG of every colour type and bit
- * depth (16-bit samples keep their high byte, palette and tRNS transparency become alpha).
+ * depth (16-bit samples keep their high byte, palette and tRNS transparency become alpha); WebP
+ * lossy, lossless, alpha, the first frame of an animation; HEIC single images and grids (a grid is
+ * decoded tile by tile, at 1/2, 1/4 or 1/8 when the budget or `maxDimension` asks), 8 to 12 bits;
+ * AVIF 8 to 12 bits (the primary image, or the first frame of a sequence); GIF's first frame.
  *
  * @param bytes The encoded image.
  * @param options Limits and decoding choices; see {@linkcode DecodeImageOptions}.
  * @returns The decoded raster; with `maxDimension` it may be smaller than the stored image.
  * @throws {FaceError} `image_too_large` when `bytes`, the declared pixel count or the decode's
- *   memory estimate (PNG; JPEG even at 1/8 scale) exceeds a limit;
- *   `unsupported_media_type` for a recognised format other than JPEG and PNG (GIF, WebP, BMP,
- *   TIFF, HEIC, AVIF, ...); `invalid_image` for empty, unrecognised, truncated or corrupt data.
+ *   memory estimate (PNG, WebP, AVIF; JPEG and HEIC grids even at 1/8 scale) exceeds a limit;
+ *   `unsupported_media_type` for a recognised format that is not decoded (BMP, TIFF, JPEG XL,
+ *   a HEIF of JPEG or VVC pixels, ...), naming it and the accepted ones; `invalid_image` for
+ *   empty, unrecognised, truncated or corrupt data.
  * @throws {TypeError} When `bytes` is not a `Uint8Array`.
  * @throws {RangeError} When an option is not a positive number.
  * @throws {Error} When the codecs cannot be loaded (see `setImageCodecs`).
@@ -109,14 +121,21 @@ export async function decodeImage(
     );
   }
   const format = sniffFormat(bytes);
-  if (format === undefined) throw invalid("the data is not a JPEG or PNG image");
-  if (format !== "image/jpeg" && format !== "image/png") {
-    throw new FaceError(
-      "unsupported_media_type",
-      `Cannot decode image: unsupported format "${format}"`,
-      { details: { format, supported: ["image/jpeg", "image/png"] } },
-    );
+  if (format === undefined) {
+    throw invalid("the data is not a JPEG, PNG, WebP, HEIC, AVIF or GIF image");
   }
+  if (
+    format === "image/webp" || format === "image/heic" || format === "image/avif" ||
+    format === "image/gif"
+  ) {
+    return await decodeOtherFormat(bytes, format, {
+      maxPixels,
+      budget,
+      maxDimension,
+      applyOrientation: options.applyExifOrientation !== false,
+    });
+  }
+  if (format !== "image/jpeg" && format !== "image/png") throw unsupported(format);
   const isJpeg = format === "image/jpeg";
 
   let header: { width: number; height: number };
@@ -127,14 +146,7 @@ export async function decodeImage(
     throw invalid((err as Error).message, format, err);
   }
   const pixels = header.width * header.height;
-  if (pixels > maxPixels) {
-    throw new FaceError(
-      "image_too_large",
-      `Cannot decode image: ${header.width}x${header.height} exceeds the limit of ` +
-        `${maxPixels} pixels`,
-      { details: { width: header.width, height: header.height, maxPixels } },
-    );
-  }
+  if (pixels > maxPixels) throw tooManyPixels(header.width, header.height, maxPixels);
 
   // A JPEG decoder fills missing data with gray instead of failing: refuse incomplete files.
   if (jpeg && !hasJpegEnd(bytes, jpeg.scanOffset)) {
@@ -243,11 +255,4 @@ function positive(name: string, value: number): number {
     throw new RangeError(`Cannot decode image: ${name} must be a positive number, got ${value}`);
   }
   return value;
-}
-
-function invalid(reason: string, format?: string, cause?: unknown): FaceError {
-  return new FaceError("invalid_image", `Cannot decode image: ${reason}`, {
-    cause,
-    details: format ? { format } : undefined,
-  });
 }

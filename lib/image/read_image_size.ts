@@ -1,13 +1,18 @@
 import { readExifOrientation } from "./_exif.ts";
+import { heifOrientation } from "./_decode_formats.ts";
+import { readGifHeader } from "./_gif.ts";
+import { readHeifHeader } from "./_heif_header.ts";
 import { readJpegHeader, readPngHeader } from "./_headers.ts";
 import { sniffFormat } from "./_sniff.ts";
+import { readWebpHeader } from "./_webp.ts";
 
 /**
- * The size a JPEG or PNG has once decoded at full scale and turned upright (EXIF orientations 5–8
- * swap width and height), read from its header without decoding any pixel. Pure.
+ * The size an image has once decoded at full scale and turned upright (EXIF orientations 5–8 and
+ * a HEIF `irot` of a quarter turn swap width and height), read from its header without decoding
+ * any pixel: JPEG, PNG, WebP (an animation's first frame), HEIC, AVIF, GIF. Pure.
  *
  * @param bytes The encoded image.
- * @returns `{ width, height }`, or `undefined` when the data is not a readable JPEG or PNG header.
+ * @returns `{ width, height }`, or `undefined` when the data is not a readable header of those formats.
  *
  * @example
  * ```ts
@@ -23,9 +28,24 @@ export function readImageSize(bytes: Uint8Array): { width: number; height: numbe
       const { width, height } = readPngHeader(bytes);
       return { width, height };
     }
-    if (format !== "image/jpeg") return undefined;
-    const h = readJpegHeader(bytes);
-    const swap = h.exif !== undefined && readExifOrientation(h.exif) >= 5;
+    if (format === "image/gif") return readGifHeader(bytes);
+    let h: { width: number; height: number };
+    let swap = false;
+    if (format === "image/jpeg") {
+      const jpeg = readJpegHeader(bytes);
+      swap = jpeg.exif !== undefined && readExifOrientation(jpeg.exif) >= 5;
+      h = jpeg;
+    } else if (format === "image/webp") {
+      const webp = readWebpHeader(bytes);
+      swap = webp.exif !== undefined && readExifOrientation(webp.exif) >= 5;
+      h = webp;
+    } else if (format === "image/heic" || format === "image/avif") {
+      const heif = readHeifHeader(bytes);
+      swap = heifOrientation(heif) >= 5;
+      h = heif;
+    } else {
+      return undefined;
+    }
     return swap ? { width: h.height, height: h.width } : { width: h.width, height: h.height };
   } catch {
     return undefined;

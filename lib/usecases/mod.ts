@@ -13,6 +13,7 @@ export * from "./choose_threshold.ts";
 export * from "./match_policy.ts";
 export type { EmbeddedFace, MatchDecision } from "./_probe.ts";
 export * from "./detect_image.ts";
+export * from "./preview_image.ts";
 export * from "./embed_image.ts";
 export * from "./compare_images.ts";
 export * from "./enroll_face.ts";

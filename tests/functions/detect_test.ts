@@ -88,7 +88,7 @@ Deno.test("POST /v1/detect refuses a wrong or missing content type with 415", as
     "unsupported_media_type",
   );
   await assertProblem(
-    await app.request("/v1/detect", postImage(PHOTOS.arnold1, "image/gif")),
+    await app.request("/v1/detect", postImage(PHOTOS.arnold1, "image/bmp")),
     415,
     "unsupported_media_type",
   );
@@ -98,19 +98,19 @@ Deno.test("POST /v1/detect refuses a wrong or missing content type with 415", as
   });
   await assertProblem(untyped, 415, "unsupported_media_type");
   await assertProblem(
-    await app.request("/v1/detect", postJson({ image: "data:image/gif;base64,R0lGODlh" })),
+    await app.request("/v1/detect", postJson({ image: "data:image/bmp;base64,Qk0=" })),
     415,
     "unsupported_media_type",
   );
 });
 
-Deno.test("POST /v1/detect refuses a GIF sent as octet-stream with 415 from the decoder", async () => {
-  const gif = new TextEncoder().encode("GIF89a\x01\x00\x01\x00\x00\x00\x00;");
+Deno.test("POST /v1/detect refuses a BMP sent as octet-stream with 415 from the decoder", async () => {
+  const bmp = new TextEncoder().encode("BM\x3a\x00\x00\x00\x00\x00\x00\x00\x36\x00\x00\x00");
   await assertProblem(
     await app.request("/v1/detect", {
       method: "POST",
       headers: { "content-type": "application/octet-stream" },
-      body: gif,
+      body: bmp,
     }),
     415,
     "unsupported_media_type",

@@ -97,7 +97,7 @@ Deno.test("POST …/verify refuses probes without a face or with several faces u
     "multiple_faces",
   );
   await assertProblem(
-    await app.request(verify("serena"), postImage(PHOTOS.serena2, "image/webp")),
+    await app.request(verify("serena"), postImage(PHOTOS.serena2, "image/bmp")),
     415,
     "unsupported_media_type",
   );
