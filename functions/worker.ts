@@ -129,11 +129,16 @@ export async function buildWorkerDeps(env: Record<string, unknown>): Promise<App
   if (warning) consoleLogger.error(warning);
   const plain = encryptionStartupWarning(config);
   if (plain) consoleLogger.error(plain);
-  return await buildAppDeps(config, {
+  const deps = await buildAppDeps(config, {
     modelLoader: bundledModels,
     galleryBatch: WORKER_GALLERY_BATCH,
   });
+  // Refused requests' bodies (up to 1 MiB) are read to the end: see AppDeps.drainUnreadBodyBytes.
+  return { ...deps, drainUnreadBodyBytes: WORKER_DRAIN_BYTES };
 }
+
+/** Largest unread body the Worker reads to its end after refusing a request (1 MiB). */
+const WORKER_DRAIN_BYTES = 1024 * 1024;
 
 /** The isolate's app and the deps it was built from. */
 interface Started {
