@@ -19,7 +19,7 @@ import { unitVector } from "../store/_contract.ts";
 
 const MODEL = defaultRecipe().id;
 
-async function setup() {
+function setup() {
   const store = new MemoryFaceStore();
   const idempotency = new MemoryIdempotencyStore();
   const pipeline = { manifest: MODEL_MANIFEST };
