@@ -6,7 +6,7 @@
  * # 1. put a new key first: FACEGATE_MASTER_KEY="$(openssl rand -base64 32),<old key>"
  * deno task keys rotate-master      # re-wraps every collection's data key with the newest key
  * # 2. restart the servers with the new list, then drop the old key from it
- * deno task keys encrypt-existing   # seals faces stored in plain text by earlier versions
+ * deno task keys encrypt-existing   # seals plain faces; binds old sealed ones to their time
  * ```
  *
  * @module
@@ -55,7 +55,12 @@ export async function runMasterKeyCommand(
       );
     } else {
       const sealed = await store.sealPlainRecords();
-      console.log(json ? JSON.stringify({ sealed }) : `${sealed} plain face record(s) sealed`);
+      // Records sealed before creation times were bound get them bound (AAD v2).
+      const resealed = await store.resealLegacyRecords();
+      console.log(
+        json ? JSON.stringify({ sealed, resealed }) : `${sealed} plain face record(s) sealed, ` +
+          `${resealed} sealed record(s) re-sealed to bind their creation time`,
+      );
     }
     return 0;
   } finally {

@@ -41,6 +41,13 @@ export interface AppDeps {
   manifest?: ModelManifest;
   /** Log sink. Default: JSON lines on stdout (info) and stderr (error). */
   logger?: Logger;
+  /**
+   * A request answered without reading its body (401/403/429…) has its body read to the end
+   * when it is at most this many bytes, else cancelled. The Workers entry sets 1 MiB: wrangler's
+   * dev proxy broke the next request after a worker answered without reading a body. Default: 0
+   * (always cancelled: a refused request costs no body read).
+   */
+  drainUnreadBodyBytes?: number;
   /** Millisecond clock for request durations. Default: `performance.now`. */
   now?: () => number;
   /**

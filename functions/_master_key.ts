@@ -29,7 +29,8 @@ export interface ResolveMasterKeyOptions {
  *
  * @returns The configuration with the keys in place (unchanged when there is no file to read).
  * @throws {FaceError} `invalid_request` when the file is missing (and `create` is false),
- *   unreadable or holds no valid key.
+ *   unreadable, holds no valid key, or is open to other users (any group or other permission
+ *   bit: `chmod 600` it).
  */
 export async function resolveMasterKey(
   config: Config,
@@ -73,6 +74,15 @@ export async function resolveMasterKey(
     throw new FaceError(
       "invalid_request",
       `Cannot start: master key file ${path}: ${problems.join("; ") || "no key"}`,
+    );
+  }
+  // Like ssh with a private key: a key file others may read is not a secret any more.
+  const mode = (await Deno.stat(path)).mode;
+  if (mode !== null && (mode & 0o077) !== 0) {
+    throw new FaceError(
+      "invalid_request",
+      `Cannot start: master key file ${path} can be read or written by other users (mode ` +
+        `0${(mode & 0o777).toString(8)}): run chmod 600 ${path}`,
     );
   }
   return { ...config, encryption: { mode: "on", masterKeys: keys, keyFile: path } };

@@ -60,6 +60,7 @@ const REQUEST_ID_RE = /^[\w.:=-]{1,128}$/;
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const logger = deps.logger ?? consoleLogger;
   const now = deps.now ?? (() => performance.now());
+  const drainBytes = deps.drainUnreadBodyBytes ?? 0;
   // One idempotency store for the write routes, the webhook and the deletes that erase them.
   const idempotency = deps.idempotency ?? new MemoryIdempotencyStore();
   const uc = useCaseDeps({ ...deps, idempotency });
@@ -80,10 +81,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.set("requestId", requestId);
     const raw = c.req.raw;
     await next();
-    // A body nobody read (a 401/403/429, a 404, a 413 from its declared length) is cancelled, so
-    // the runtime is not left with a half-read request: under workerd an unread body made the
-    // next request fail with "Your worker restarted mid-request".
-    if (raw.body !== null && !raw.bodyUsed) await raw.body.cancel().catch(() => {});
+    // A body nobody read (a 401/403/429, a 404, a 413 from its declared length) is settled: read
+    // to its end when small enough (`drainUnreadBodyBytes`, the Workers entry: wrangler's dev
+    // proxy broke the next request, "Your worker restarted mid-request", after a worker answered
+    // without reading the body), else cancelled, so no half-read request is left behind.
+    if (raw.body !== null && !raw.bodyUsed) await settleBody(raw.body, drainBytes);
     c.res.headers.set("x-request-id", requestId);
     logger.info({
       msg: "request",
@@ -164,4 +166,25 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     return res;
   });
   return app;
+}
+
+/**
+ * Reads an unread request body to its end when it holds at most `maxBytes`, else cancels it
+ * (reading stops at `maxBytes`). Never throws.
+ */
+async function settleBody(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<void> {
+  const reader = body.getReader();
+  try {
+    let read = 0;
+    while (read <= maxBytes) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      read += value.byteLength;
+    }
+    await reader.cancel();
+  } catch {
+    // The client went away: nothing left to settle.
+  } finally {
+    reader.releaseLock();
+  }
 }

@@ -159,9 +159,17 @@ export async function buildWorkerDeps(env: Record<string, unknown>): Promise<App
     modelLoader: bundledModels,
     galleryBatch: WORKER_GALLERY_BATCH,
   });
-  // Collections named by FACEGATE_SHARDS identify through their GalleryShard Durable Objects.
-  return { ...deps, store: withGalleryShards(deps.store, env) };
+  // Collections named by FACEGATE_SHARDS identify through their GalleryShard Durable Objects;
+  // refused requests' bodies (up to 1 MiB) are read to the end: see AppDeps.drainUnreadBodyBytes.
+  return {
+    ...deps,
+    store: withGalleryShards(deps.store, env),
+    drainUnreadBodyBytes: WORKER_DRAIN_BYTES,
+  };
 }
+
+/** Largest unread body the Worker reads to its end after refusing a request (1 MiB). */
+const WORKER_DRAIN_BYTES = 1024 * 1024;
 
 /** The isolate's app and the deps it was built from. */
 interface Started {

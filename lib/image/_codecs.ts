@@ -1,9 +1,15 @@
 /**
  * Thin loaders over imagescript's WebAssembly codecs (`wasm/any/jpeg.wasm`, `wasm/any/png.wasm`).
  * They take an already compiled `WebAssembly.Module` (so a Workers entry can import the `.wasm`
- * files as modules) and instantiate it once per decode: each decode gets a fresh linear memory
- * that is released with the instance, so one huge image does not pin memory for the isolate.
- * Errors are plain `Error`s (including wasm traps); `decodeImage` turns them into `FaceError`s.
+ * files as modules) and keep one instance per module, reused by every decode: decodes are
+ * synchronous, so they never overlap, and the instance's linear memory — which can only grow —
+ * stays at the largest decode so far. An instance whose memory grew past
+ * {@linkcode KEEP_INSTANCE_BYTES} (24 MiB) is dropped after its decode, so at most that much stays
+ * pinned per codec in an isolate (Workers have 128 MiB). A fresh instance per decode freed its memory only when the garbage collector ran,
+ * which wasm memory does not prompt: 20 decodes of one 7071×7071 JPEG grew the process by 360 MiB
+ * (issue 20); reused, by one decode's memory. An instance whose decode failed (a trap can leave
+ * its allocator in any state) is dropped. Errors are plain `Error`s (including wasm traps);
+ * `decodeImage` turns them into `FaceError`s.
  *
  * @module
  */
@@ -50,20 +56,52 @@ export function decodeJpegWasm(
   targetWidth = 0,
   targetHeight = 0,
 ): CodecFrame {
-  const wasm = new WebAssembly.Instance(module).exports as unknown as JpegExports;
-  const inPtr = wasm.walloc(bytes.length);
-  new Uint8Array(wasm.memory.buffer, inPtr, bytes.length).set(bytes);
-  const ptr = wasm.decode(inPtr, bytes.length, targetWidth, targetHeight);
-  if (ptr === 0) throw new Error("jpeg.wasm could not decode the data");
-  if (ptr === 1) throw new Error("jpeg.wasm could not scale the decoder");
+  return withInstance(module, () => new WebAssembly.Instance(module), (instance) => {
+    const wasm = instance.exports as unknown as JpegExports;
+    const inPtr = wasm.walloc(bytes.length);
+    new Uint8Array(wasm.memory.buffer, inPtr, bytes.length).set(bytes);
+    // decode() consumes (frees) its input buffer.
+    const ptr = wasm.decode(inPtr, bytes.length, targetWidth, targetHeight);
+    if (ptr === 0) throw new Error("jpeg.wasm could not decode the data");
+    if (ptr === 1) throw new Error("jpeg.wasm could not scale the decoder");
+    try {
+      const width = wasm.decode_width(ptr);
+      const height = wasm.decode_height(ptr);
+      const format = wasm.decode_format(ptr);
+      const src = new Uint8Array(wasm.memory.buffer, wasm.decode_buffer(ptr), wasm.wlen());
+      return { width, height, data: jpegToRgba(src, width, height, format) };
+    } finally {
+      wasm.decode_free(ptr);
+    }
+  });
+}
+
+const instances = new WeakMap<WebAssembly.Module, WebAssembly.Instance>();
+/** Largest linear memory an instance may keep for the next decode. */
+export const KEEP_INSTANCE_BYTES = 24 * 1024 * 1024;
+
+/**
+ * Runs `use` on the module's one instance (created by `create` when there is none); an instance
+ * whose use threw is dropped, so the next decode starts from a fresh one.
+ */
+function withInstance<T>(
+  module: WebAssembly.Module,
+  create: () => WebAssembly.Instance,
+  use: (instance: WebAssembly.Instance) => T,
+): T {
+  let instance = instances.get(module);
+  if (instance === undefined) {
+    instance = create();
+    instances.set(module, instance);
+  }
   try {
-    const width = wasm.decode_width(ptr);
-    const height = wasm.decode_height(ptr);
-    const format = wasm.decode_format(ptr);
-    const src = new Uint8Array(wasm.memory.buffer, wasm.decode_buffer(ptr), wasm.wlen());
-    return { width, height, data: jpegToRgba(src, width, height, format) };
-  } finally {
-    wasm.decode_free(ptr);
+    const out = use(instance);
+    const memory = instance.exports.memory as WebAssembly.Memory;
+    if (memory.buffer.byteLength > KEEP_INSTANCE_BYTES) instances.delete(module);
+    return out;
+  } catch (err) {
+    instances.delete(module);
+    throw err;
   }
 }
 
@@ -98,22 +136,25 @@ function jpegToRgba(src: Uint8Array, width: number, height: number, format: numb
 
 /** Decodes a PNG with imagescript's png.wasm (Rust `png` crate, output normalised to RGBA8). */
 export function decodePngWasm(module: WebAssembly.Module, bytes: Uint8Array): CodecFrame {
-  const instance = new WebAssembly.Instance(module, {
-    env: { emscripten_notify_memory_growth() {/* views are re-created on use */} },
+  const create = () =>
+    new WebAssembly.Instance(module, {
+      env: { emscripten_notify_memory_growth() {/* views are re-created on use */} },
+    });
+  return withInstance(module, create, (instance) => {
+    const wasm = instance.exports as unknown as PngExports;
+    const memory = wasm.memory;
+    const inPtr = wasm.walloc(bytes.length);
+    new Uint8Array(memory.buffer, inPtr, bytes.length).set(bytes);
+    const status = wasm.decode(inPtr, bytes.length);
+    wasm.wfree(inPtr);
+    if (status < 0) throw new Error(`png.wasm could not decode the data (status ${status})`);
+    const width = wasm.width();
+    const height = wasm.height();
+    const data = new Uint8Array(memory.buffer).slice(status, status + width * height * 4);
+    wasm.wfree(status);
+    if (data.length !== width * height * 4) {
+      throw new Error(`png.wasm returned ${data.length} bytes for ${width}x${height} RGBA`);
+    }
+    return { width, height, data };
   });
-  const wasm = instance.exports as unknown as PngExports;
-  const memory = wasm.memory;
-  const inPtr = wasm.walloc(bytes.length);
-  new Uint8Array(memory.buffer, inPtr, bytes.length).set(bytes);
-  const status = wasm.decode(inPtr, bytes.length);
-  wasm.wfree(inPtr);
-  if (status < 0) throw new Error(`png.wasm could not decode the data (status ${status})`);
-  const width = wasm.width();
-  const height = wasm.height();
-  const data = new Uint8Array(memory.buffer).slice(status, status + width * height * 4);
-  wasm.wfree(status);
-  if (data.length !== width * height * 4) {
-    throw new Error(`png.wasm returned ${data.length} bytes for ${width}x${height} RGBA`);
-  }
-  return { width, height, data };
 }

@@ -17,7 +17,8 @@
  * The estimates are upper bounds of those measurements: over 56 decodes (wasm memory after the
  * decode plus the RGBA copy, read from the codec instances) actual/estimate was 0.81–0.98 for
  * decodes above 10 MiB and never above 1; small ones are overestimated by the 2 MiB allowance.
- * Both wasm memories are released with their instance after the decode.
+ * Each codec's instance is reused by the next decode while its memory stays within 24 MiB
+ * (`_codecs.ts`), else dropped after the decode; the estimate is that of one decode.
  *
  * @module
  */

@@ -38,6 +38,14 @@ export interface KeyMaintenance {
    * every read until {@linkcode KeyMaintenance.sealPlainRecords} seals them.
    */
   countPlainRecords(): Promise<number>;
+  /**
+   * Re-seals every embedding sealed with the v1 AAD (before creation times were bound) with the
+   * v2 AAD, which binds the face's creation time, so retention cannot be cheated by re-dating it.
+   * A record that does not open is left as it is (reads refuse it).
+   *
+   * @returns The number of faces re-sealed.
+   */
+  resealLegacyRecords(): Promise<number>;
 }
 
 /**
@@ -52,5 +60,6 @@ export interface KeyMaintenance {
  */
 export function hasKeyMaintenance(store: FaceStore): store is FaceStore & KeyMaintenance {
   const s = store as Partial<KeyMaintenance>;
-  return typeof s.rotateMasterKey === "function" && typeof s.sealPlainRecords === "function";
+  return typeof s.rotateMasterKey === "function" && typeof s.sealPlainRecords === "function" &&
+    typeof s.resealLegacyRecords === "function";
 }

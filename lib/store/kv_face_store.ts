@@ -646,6 +646,78 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
     return sealedCount;
   }
 
+  /** Re-seals every v1-AAD embedding with the v2 AAD (see `KeyMaintenance`). */
+  async resealLegacyRecords(): Promise<number> {
+    this.#sealer.require("re-seal records");
+    const base = [...this.#prefix, SCHEMA_VERSION];
+    const n = base.length;
+    const legacy: Deno.KvKey[] = [];
+    await this.#call("re-seal records", async () => {
+      for await (
+        const e of this.#kv.list<StoredFace>({ prefix: base }, { batchSize: LIST_BATCH })
+      ) {
+        if (
+          e.key.length === n + 5 && e.key[n + 2] === "f" && e.value?.k !== undefined &&
+          e.value.a !== 2
+        ) legacy.push(e.key);
+      }
+    });
+    let count = 0;
+    for (const key of legacy) {
+      const [model, collection, , subject, faceId] = key.slice(n) as string[];
+      if (await this.#resealOne({ model, collection }, subject, faceId)) count++;
+    }
+    return count;
+  }
+
+  /** Re-seals one v1 face under the v2 AAD; false when it is gone, v2, or does not open. */
+  async #resealOne(ref: CollectionRef, subject: string, faceId: string): Promise<boolean> {
+    const keys = kvCollectionKeys(ref, this.#prefix);
+    const sealer = this.#sealer;
+    for (let attempt = 0; attempt < this.#maxAttempts; attempt++) {
+      const [face, dek] = await this.#call(
+        "re-seal records",
+        () =>
+          this.#kv.getMany<[StoredFace, WrappedDataKey]>([
+            keys.face(subject, faceId),
+            keys.dataKey,
+          ]),
+      );
+      const f = face.value;
+      if (f === null || f.k === undefined || f.a === 2 || dek.value === null) return false;
+      const embedding = await sealer.openEmbedding(
+        ref,
+        dek.value,
+        subject,
+        faceId,
+        f.k,
+        f.sealed!,
+        null,
+      );
+      if (embedding === null) return false;
+      const createdMs = Date.parse(f.created_at);
+      if (!Number.isFinite(createdMs)) return false;
+      const dataKey = await sealer.dataKey(ref, dek.value);
+      const sealed = await sealer.sealFace(
+        dataKey,
+        ref,
+        subject,
+        faceId,
+        embedding,
+        undefined,
+        createdMs,
+      );
+      const next: StoredFace = { ...f, sealed: sealed.embedding, a: sealed.aad };
+      const ok = await this.#call(
+        "re-seal records",
+        () => commit(this.#kv.atomic().check(face, dek).set(keys.face(subject, faceId), next)),
+      );
+      if (ok) return true;
+      await backoff(attempt);
+    }
+    throw contended("re-seal records", subject);
+  }
+
   /** Seals one plain face; false when it is gone or already sealed. */
   async #sealOne(ref: CollectionRef, subject: string, faceId: string): Promise<boolean> {
     const keys = kvCollectionKeys(ref, this.#prefix);

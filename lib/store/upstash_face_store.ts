@@ -211,7 +211,13 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[5])
 return 1`;
 
+const SWAP_ROW = `
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return 1`;
+
 const SCRIPTS = {
+  SWAP_ROW,
   SWAP_DATA_KEY,
   SEAL_FACE,
   ADD,
@@ -662,6 +668,83 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
         cursor = String(next);
       } while (cursor !== "0");
     }
+  }
+
+  /** Re-seals every v1-AAD gallery row with the v2 AAD (see `KeyMaintenance`). */
+  async resealLegacyRecords(): Promise<number> {
+    this.#sealer.require("re-seal records");
+    let count = 0;
+    for (const galleryKey of await this.#scanKeys(`${SCHEMA_VERSION}:{*}:gallery`)) {
+      const ref = refOfKey(galleryKey);
+      const keys = redisCollectionKeys(ref, this.#prefix);
+      let cursor = "0";
+      do {
+        const [next, flat, dekValue] = await this.#run("GALLERY", "re-seal records", [
+          keys.gallery,
+          keys.dataKey,
+        ], [this.#galleryBatch, cursor]) as [string, string[], string];
+        const dek = parseDataKey(dekValue);
+        for (let i = 0; i < flat.length; i += 2) {
+          if (await this.#resealOne(ref, dek, flat[i], flat[i + 1])) count++;
+        }
+        cursor = String(next);
+      } while (cursor !== "0");
+    }
+    return count;
+  }
+
+  /** Re-seals one v1 row under the v2 AAD; false when it is not v1, does not open, or changed. */
+  async #resealOne(
+    ref: CollectionRef,
+    dek: WrappedDataKey | null,
+    faceId: string,
+    packed: string,
+  ): Promise<boolean> {
+    let row;
+    try {
+      row = unpackSealedGalleryRecord(packed);
+    } catch {
+      return false;
+    }
+    if (row === null || row.aad !== 1 || dek === null) return false;
+    const { subject, keyId } = row;
+    const embedding = await this.#sealer.openEmbedding(
+      ref,
+      dek,
+      subject,
+      faceId,
+      keyId,
+      row.sealed,
+      null,
+    );
+    if (embedding === null) return false;
+    let createdMs = galleryRecordCreatedAt(packed);
+    if (createdMs === null) {
+      const keys = redisCollectionKeys(ref, this.#prefix);
+      const json = await this.#run("FACE_TIMES", "re-seal records", [keys.faces(subject)], [
+        faceId,
+      ]) as string[];
+      createdMs = json[0] ? Date.parse((JSON.parse(json[0]) as FaceJson).c) : NaN;
+      if (!Number.isFinite(createdMs)) return false;
+    }
+    const dataKey = await this.#sealer.dataKey(ref, dek);
+    const sealed = await this.#sealer.sealFace(
+      dataKey,
+      ref,
+      subject,
+      faceId,
+      embedding,
+      undefined,
+      createdMs,
+    );
+    const next = stampGalleryRecord(
+      packSealedGalleryRecord(subject, keyId, sealed.embedding),
+      createdMs,
+    );
+    const keys = redisCollectionKeys(ref, this.#prefix);
+    return Number(
+      await this.#run("SWAP_ROW", "re-seal records", [keys.gallery], [faceId, packed, next]),
+    ) === 1;
   }
 
   /** Seals one plain face (gallery row and metadata); false when it changed meanwhile. */

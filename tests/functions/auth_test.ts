@@ -36,6 +36,7 @@ function countingStore(): { store: FaceStore; calls: () => number } {
 interface AuthAppOptions {
   env?: Record<string, string>;
   limiter?: RateLimiter;
+  drainUnreadBodyBytes?: number;
 }
 
 /** An app with auth on (unless env says otherwise), a memory key store and a counting store. */
@@ -56,6 +57,7 @@ function authApp(options: AuthAppOptions = {}) {
     keys,
     limiter: options.limiter,
     logger: { info: (f) => logs.push(f), error: (f) => logs.push(f) },
+    drainUnreadBodyBytes: options.drainUnreadBodyBytes,
   });
   const key = async (spec: Partial<NewApiKey> & Pick<NewApiKey, "role">) =>
     (await createApiKey(keys, { name: "test", collections: "*", ...spec })).key;
@@ -384,4 +386,22 @@ Deno.test("a request refused before its body is read (401, 403) has its body can
   assert.equal(res.status, 400);
   assert.equal(state.cancelled, false);
   assert.equal(state.pulled, 2048);
+});
+
+Deno.test("with drainUnreadBodyBytes (the Workers entry), a refused request's body is read to its end when small enough, else cancelled", async () => {
+  const { app } = authApp({ env: { FACEGATE_AUTH: "keys" }, drainUnreadBodyBytes: 8192 });
+  const post = (body: ReadableStream<Uint8Array>) =>
+    app.request("http://facegate.test/v1/collections/a/identify", {
+      method: "POST",
+      body,
+      // @ts-ignore: a streamed request body needs duplex (Deno's Request accepts it).
+      duplex: "half",
+    });
+  const small = trackedBody(8192);
+  assert.equal((await post(small.stream)).status, 401);
+  assert.deepEqual(small.state, { pulled: 8192, cancelled: false }, "read to its end");
+  const big = trackedBody(64 * 1024);
+  assert.equal((await post(big.stream)).status, 401);
+  assert.equal(big.state.cancelled, true);
+  assert.ok(big.state.pulled <= 8192 + 2048, `${big.state.pulled} bytes read`);
 });

@@ -74,3 +74,28 @@ Deno.test("FACEGATE_MASTER_KEY needs no file and FACEGATE_ENCRYPTION=off logs a 
   const memory = parseConfig({ FACEGATE_ENCRYPTION: "off", FACEGATE_STORE: "memory" });
   assert.equal(encryptionStartupWarning(memory), undefined);
 });
+
+Deno.test("resolveMasterKey() refuses a key file other users may read, naming the fix", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "facegate_mk_" });
+  try {
+    const config = parseConfig({ FACEGATE_KV_PATH: `${dir}/facegate.kv` });
+    const path = `${dir}/master.key`;
+    await Deno.writeTextFile(path, TEST_MASTER_KEY + "\n");
+    for (const mode of [0o644, 0o640, 0o604, 0o620]) {
+      await Deno.chmod(path, mode);
+      await assert.rejects(resolveMasterKey(config), (err: unknown) => {
+        assert.ok(isFaceError(err, "invalid_request"));
+        assert.match(err.message, /can be read or written by other users .*chmod 600/);
+        assert.ok(!err.message.includes(TEST_MASTER_KEY), "the key never appears");
+        return true;
+      });
+    }
+    for (const mode of [0o600, 0o400]) {
+      await Deno.chmod(path, mode);
+      const resolved = await resolveMasterKey(config);
+      assert.equal(resolved.encryption.mode, "on");
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

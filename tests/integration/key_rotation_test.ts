@@ -214,9 +214,10 @@ Deno.test({
       };
       const run = await keysCli(env, "encrypt-existing", "--json");
       assert.equal(run.code, 0, run.stderr);
-      assert.deepEqual(JSON.parse(run.stdout), { sealed: 6 });
+      assert.deepEqual(JSON.parse(run.stdout), { sealed: 6, resealed: 0 });
       assert.deepEqual(JSON.parse((await keysCli(env, "encrypt-existing", "--json")).stdout), {
         sealed: 0,
+        resealed: 0,
       });
       const snapshot = await kvSnapshot(path);
       assert.deepEqual(findPlain(await kvBytes(path), vectors), []);

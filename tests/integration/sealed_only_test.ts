@@ -13,6 +13,7 @@ import {
   type CollectionRef,
   encodeEmbedding,
   type FaceStore,
+  galleryRecordCreatedAt,
   kvCollectionKeys,
   KvFaceStore,
   packGalleryRecord,
@@ -251,11 +252,30 @@ Deno.test({
       assert.equal((await store.gallery(ref)).faceIds.length, 1);
       assert.deepEqual((await store.getSubject(ref, "ann"))?.faces[0].metadata, { n: 1 });
       assert.equal(store.refusedRecords, 0);
+      // v1 binds no creation time: re-dating it goes unnoticed until encrypt-existing re-seals it.
+      const kv = await Deno.openKv(path);
+      const [entry] = await Array.fromAsync(kv.list<Record<string, unknown>>({
+        prefix: ["facegate", "v1", ref.model, ref.collection, "f"],
+      }));
+      const redate = (v: Record<string, unknown>) =>
+        kv.set(entry.key, { ...v, created_at: "2099-01-01T00:00:00.000Z" });
+      await redate(entry.value);
+      assert.equal((await store.gallery(ref)).faceIds.length, 1, "v1: re-dated and still read");
+      await kv.set(entry.key, entry.value);
+      assert.equal(await store.resealLegacyRecords(), 1);
+      assert.equal(await store.resealLegacyRecords(), 0);
+      const resealed = (await kv.get<Record<string, unknown>>(entry.key)).value!;
+      assert.equal(resealed.a, 2);
+      assert.deepEqual((await store.getSubject(ref, "ann"))?.faces[0].embedding, e);
+      assert.deepEqual((await store.getSubject(ref, "ann"))?.faces[0].metadata, { n: 1 });
+      await redate(resealed);
+      assert.equal((await store.gallery(ref)).faceIds.length, 0, "v2: re-dated is refused");
+      kv.close();
       await store.close();
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
-    await withRedis(async ({ bridge }) => {
+    await withRedis(async ({ bridge, redis }) => {
       const opts = { url: bridge.url, token: bridge.token, prefix: "v1:" };
       const before: FaceStore = new old.UpstashFaceStore({
         ...opts,
@@ -266,6 +286,21 @@ Deno.test({
       assert.equal((await store.gallery(ref)).faceIds.length, 1);
       assert.deepEqual((await store.getSubject(ref, "ann"))?.faces[0].metadata, { n: 1 });
       assert.equal(store.refusedRecords, 0);
+      assert.equal(await store.resealLegacyRecords(), 1);
+      assert.equal(await store.resealLegacyRecords(), 0);
+      const conn = await RespConnection.connect(redis.port);
+      try {
+        const keys = redisCollectionKeys(ref, "v1:");
+        const [faceId, row] = (await conn.call("HGETALL", keys.gallery) as Uint8Array[])
+          .map((b) => new TextDecoder().decode(b));
+        assert.match(row, /^c1\.[0-9a-z]+\.e2\./);
+        assert.deepEqual((await store.getSubject(ref, "ann"))?.faces[0].embedding, e);
+        const redated = stampGalleryRecord(row, galleryRecordCreatedAt(row)! + 86_400_000);
+        await conn.call("HSET", keys.gallery, faceId, redated);
+        assert.equal((await store.gallery(ref)).faceIds.length, 0, "v2: re-dated is refused");
+      } finally {
+        conn.close();
+      }
     });
   },
 });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { isFaceError } from "../../lib/errors.ts";
 import type { CollectionRef, FaceStore } from "../../lib/store/face_store.ts";
 import { UpstashFaceStore } from "../../lib/store/upstash_face_store.ts";
+import { PROBE_GAP_MS } from "../../lib/store/upstash_redis.ts";
 import { startBridge } from "../../tools/upstash_bridge.ts";
 import {
   assertChunksMatchGallery,
@@ -206,6 +207,8 @@ redisTest(
         port: bridge.port,
       });
       try {
+        // The client fails fast for a moment after its last failure, then its next call probes.
+        await new Promise((r) => setTimeout(r, PROBE_GAP_MS));
         const ids = await assertConsistent(store, ref);
         for (const id of landed) assert.ok(ids.has(id), `acknowledged face ${id} was lost`);
         assert.equal(await store.getSubject(ref, "late"), null);

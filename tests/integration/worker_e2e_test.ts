@@ -237,6 +237,38 @@ redisTest(
             assert.equal(res.headers.get("content-type"), "application/problem+json");
             assert.equal((await res.json()).code, "unauthorized");
           }],
+          [
+            "10 refused POSTs with bodies (401, 403) leave the next 10 requests answered (issue 20)",
+            async () => {
+              const image = photo(candidates[0].photos[0]);
+              const refused = (i: number) =>
+                fetch(
+                  i % 2 === 0 ? `${base}/identify` : `${worker.url}/v1/collections/other/identify`,
+                  {
+                    method: "POST",
+                    headers: {
+                      "content-type": "image/jpeg",
+                      ...(i % 2 === 0 ? {} : { authorization: `Bearer ${key}` }),
+                    },
+                    body: image as BodyInit,
+                    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+                  },
+                );
+              for (let i = 0; i < 10; i++) {
+                const res = await refused(i);
+                assert.equal(res.status, i % 2 === 0 ? 401 : 403, await res.clone().text());
+                await res.body?.cancel();
+              }
+              for (let i = 0; i < 10; i++) {
+                const { status, body } = await api.post(`${worker.url}/v1/detect`, image);
+                assert.equal(
+                  status,
+                  200,
+                  `request ${i + 1} after the refusals: ${JSON.stringify(body)}`,
+                );
+              }
+            },
+          ],
           ["serves the web app at / with its script and style sheet, without a key", async () => {
             for (
               const [path, file] of [["/", "index.html"], ["/app.js", "app.js"], [

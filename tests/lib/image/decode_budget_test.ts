@@ -209,3 +209,45 @@ Deno.test("decodeImage() throws RangeError for a non-positive maxDecodedBytes", 
     await assert.rejects(decodeImage(jpeg, { maxDecodedBytes: bad }), RangeError);
   }
 });
+
+Deno.test("decodeImage() reuses one codec instance: 20 decodes of a 7071x7071 JPEG keep one decode's wasm memory, and a failed decode drops the instance", async () => {
+  const jpeg = encodeFlatJpeg({ width: 7071, height: 7071, samples: [120, 90, 160] });
+  const broken = jpeg.slice();
+  broken.fill(0xff, 600, 2000);
+  const Instance = WebAssembly.Instance;
+  const made: WebAssembly.Instance[] = [];
+  // Count the codec instances the decodes create.
+  WebAssembly.Instance = function (module: WebAssembly.Module, imports?: WebAssembly.Imports) {
+    const instance = new Instance(module, imports);
+    made.push(instance);
+    return instance;
+  } as unknown as typeof WebAssembly.Instance;
+  const memory = () => (made[0].exports.memory as WebAssembly.Memory).buffer.byteLength;
+  try {
+    // A corrupt stream fails its decode and drops whatever instance there was.
+    await assert.rejects(decodeImage(broken, { maxDimension: 960 }));
+    made.length = 0;
+    const before = Deno.memoryUsage().rss;
+    const sizes: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      // As the pipeline asks for detection: a longer side of at least 960 px (here 1/4 scale).
+      const r = await decodeImage(jpeg, { maxDimension: 960 });
+      assert.deepEqual([r.width, r.height], [1768, 1768]);
+      sizes.push(memory());
+    }
+    const grew = (Deno.memoryUsage().rss - before) / MIB;
+    console.error(
+      `20 decodes of a ${jpeg.length}-byte 7071x7071 JPEG at 1/4: ${made.length} codec ` +
+        `instance, wasm memory ${(sizes[0] / MIB).toFixed(1)} MiB, RSS +${grew.toFixed(1)} MiB`,
+    );
+    assert.equal(made.length, 1, `${made.length} instances for 20 decodes`);
+    assert.ok(sizes.every((s) => s === sizes[0]), "the linear memory does not grow per decode");
+    assert.ok(sizes[0] <= DEFAULT_MAX_DECODED_BYTES, `${sizes[0]} bytes of wasm memory`);
+    // After another failure the next decode runs on a fresh instance, and succeeds.
+    await assert.rejects(decodeImage(broken, { maxDimension: 960 }));
+    assert.equal((await decodeImage(jpeg, { maxDimension: 960 })).width, 1768);
+    assert.equal(made.length, 2, "a fresh instance after the failure");
+  } finally {
+    WebAssembly.Instance = Instance;
+  }
+});
