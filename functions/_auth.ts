@@ -2,15 +2,18 @@
  * Authentication, authorization and rate limiting of API requests, as one Hono middleware that
  * runs before any body is read (so 401/403/429 cost no image work).
  *
- * - Routes in {@linkcode AUTH_EXEMPT} pass untouched: the one list of routes without Bearer auth.
+ * Each route declares its access where it is declared (`access` in `_openapi.ts`'s `RouteSpec`):
+ * the guard is attached to that route, so no path is matched here.
+ *
+ * - Routes declared `{ public: why }` pass untouched.
  * - Every other route needs `Authorization: Bearer <key>` when `FACEGATE_AUTH=keys` (the
  *   default): a missing, malformed, unknown or revoked key is 401 `unauthorized` with
  *   `WWW-Authenticate: Bearer`.
  * - Then the key's rate limit (`FACEGATE_RATE_LIMIT` per minute): 429 `rate_limited` with
  *   `Retry-After`. Refused requests do not count.
- * - Then the role and collection scope of the route's action ({@linkcode OPERATION_ACTIONS}, see
- *   `lib/auth/roles.ts`): 403 `forbidden`. A path that matches no declared operation needs the
- *   `admin` action (deny by default), so a route mounted without a declared action is admin-only.
+ * - Then the role and collection scope of the route's action (see `lib/auth/roles.ts`): 403
+ *   `forbidden`. A request that matches no declared route gets the `admin` guard (deny by
+ *   default, in `app.ts`'s fallback), so it is 401/403 before it is 404/405.
  * - With `FACEGATE_AUTH=off` (development only) nothing is authenticated; requests are limited
  *   per client address when the runtime tells it (Deno's `remoteAddr`), and not at all otherwise.
  *
@@ -27,65 +30,9 @@ import {
   MemoryKeyStore,
 } from "../lib/auth/mod.ts";
 import { MemoryRateLimiter, type RateLimiter } from "../lib/ratelimit/mod.ts";
-import type { AppEnv, Services } from "./_context.ts";
-import type { OperationSpec } from "./_openapi.ts";
+import type { AppEnv } from "./_context.ts";
+import { isPublic, type RouteAccess, type RouteGuards } from "./_openapi.ts";
 import { problemResponse } from "./problem.ts";
-
-/** A route that does not take Bearer auth, and why. */
-export interface ExemptRoute {
-  /** HTTP method (`GET` also covers `HEAD`). */
-  method: "GET" | "POST";
-  /** Exact path. */
-  path: string;
-  /** Why it is exempt. */
-  why: string;
-}
-
-/** Every route without Bearer auth. Nothing else is exempt. */
-export const AUTH_EXEMPT: readonly ExemptRoute[] = [
-  { method: "GET", path: "/healthz", why: "liveness probes" },
-  { method: "GET", path: "/openapi.json", why: "the public API description" },
-  { method: "GET", path: "/docs", why: "the public API page" },
-  { method: "GET", path: "/", why: "the web app page (its API calls carry the user's key)" },
-  { method: "GET", path: "/app.js", why: "the web app's script" },
-  { method: "GET", path: "/app.css", why: "the web app's style sheet" },
-  {
-    method: "POST",
-    path: "/v1/webhooks/upload",
-    why: "authenticated by its own signature (functions/webhooks.ts)",
-  },
-];
-
-/** The action of each operation (by `operationId`); see `lib/auth/roles.ts` for the roles. */
-export const OPERATION_ACTIONS: Readonly<Record<string, Action>> = {
-  detect: "analyze",
-  previewImage: "analyze",
-  embed: "analyze",
-  compare: "match",
-  verifySubject: "match",
-  identify: "match",
-  checkLiveness: "analyze",
-  startLivenessSession: "match",
-  checkLivenessFrames: "match",
-  enrollFace: "enroll",
-  listSubjects: "read",
-  getSubject: "read",
-  deleteSubject: "delete",
-  deleteFace: "delete",
-  deleteCollection: "delete_collection",
-  getMatchPolicy: "admin",
-  listAudit: "admin",
-  setMatchPolicy: "admin",
-  setSubjectExpiry: "admin",
-  purgeExpired: "admin",
-  convertCollection: "admin",
-};
-
-/** Whether `method path` is in {@linkcode AUTH_EXEMPT}. */
-export function isAuthExempt(method: string, path: string): boolean {
-  const m = method === "HEAD" ? "GET" : method;
-  return AUTH_EXEMPT.some((r) => r.method === m && r.path === path);
-}
 
 /** Auth dependencies of {@linkcode authMiddleware}. */
 export interface AuthDeps {
@@ -96,21 +43,6 @@ export interface AuthDeps {
    * none when it is 0.
    */
   limiter?: RateLimiter;
-}
-
-interface CompiledOperation {
-  method: string;
-  re: RegExp;
-  spec: OperationSpec;
-}
-
-function compile(spec: OperationSpec): CompiledOperation {
-  const source = spec.path.split("/").map((part) =>
-    part.startsWith(":")
-      ? `(?<${part.slice(1)}>[^/]+)`
-      : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
-  ).join("/");
-  return { method: spec.method.toUpperCase(), re: new RegExp(`^${source}$`), spec };
 }
 
 /**
@@ -132,14 +64,18 @@ export function authStartupWarning(config: Config): Record<string, unknown> | un
 }
 
 /**
- * Builds the middleware.
+ * Builds the auth guard: for each route's declared access, its middleware (none for a public
+ * route).
  *
- * @param s The app's services (config, route registry).
+ * @param config `auth`, `keyPepper`, `rateLimit`.
  * @param deps Key store and rate limiter.
+ * @returns `(access) => middlewares`, for {@linkcode RouteGuards}.
  * @throws {TypeError} When `config.auth` is `"keys"` and `deps.keys` is missing.
  */
-export function authMiddleware(s: Services, deps: AuthDeps): MiddlewareHandler<AppEnv> {
-  const { config } = s;
+export function authGuard(
+  config: Pick<Config, "auth" | "keyPepper" | "rateLimit">,
+  deps: AuthDeps,
+): (access: RouteAccess) => MiddlewareHandler<AppEnv>[] {
   if (config.auth === "keys" && deps.keys === undefined) {
     throw new TypeError(
       'createApp: config.auth is "keys" but no key store was given (deps.keys); ' +
@@ -149,22 +85,9 @@ export function authMiddleware(s: Services, deps: AuthDeps): MiddlewareHandler<A
   const keys = deps.keys ?? new MemoryKeyStore();
   const limiter = deps.limiter ??
     (config.rateLimit > 0 ? new MemoryRateLimiter({ limit: config.rateLimit }) : undefined);
-  let operations: CompiledOperation[] | undefined;
 
-  const match = (method: string, path: string) => {
-    operations ??= s.api.operations.map(compile);
-    const m = method === "HEAD" ? "GET" : method;
-    for (const op of operations) {
-      if (op.method !== m) continue;
-      const found = op.re.exec(path);
-      if (found) return { op, params: found.groups ?? {} };
-    }
-    return undefined;
-  };
-
-  return async (c, next) => {
+  const check = (action: Action): MiddlewareHandler<AppEnv> => async (c, next) => {
     const { method, path } = c.req;
-    if (isAuthExempt(method, path)) return await next();
     const requestId = c.get("requestId");
     const reject = (err: FaceError, headers: HeadersInit) =>
       problemResponse(err, requestId, { instance: path, headers });
@@ -199,20 +122,16 @@ export function authMiddleware(s: Services, deps: AuthDeps): MiddlewareHandler<A
       const d = await limiter.limit(`key:${key.id}`);
       if (!d.allowed) return reject(limited(d.limit), { "retry-after": `${d.retryAfterSeconds}` });
     }
-
-    const found = match(method, path);
-    const action: Action = found
-      ? OPERATION_ACTIONS[found.op.spec.operationId] ?? "admin"
-      : "admin";
-    const raw = found?.params.collection;
-    let collection: string | undefined;
-    try {
-      collection = raw === undefined ? undefined : decodeURIComponent(raw);
-    } catch {
-      collection = raw;
-    }
-    authorize(key, action, collection, `${method} ${path}`);
+    // Hono decodes the parameter (and keeps it as sent when it is not valid percent-encoding).
+    authorize(key, action, c.req.param("collection"), `${method} ${path}`);
     return await next();
+  };
+  const guards = new Map<Action, MiddlewareHandler<AppEnv>>();
+  return (access) => {
+    if (isPublic(access)) return [];
+    let guard = guards.get(access);
+    if (!guard) guards.set(access, guard = check(access));
+    return [guard];
   };
 }
 

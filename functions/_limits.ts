@@ -4,12 +4,15 @@
  * the process-wide budget of body bytes held at once, and admission control for the pipeline
  * routes (at most N at once, a bounded queue, 503 `overloaded` beyond).
  *
- * | requests                                   | body limit                  | pipeline gate |
+ * Each route declares its class (`limit` of its `RouteSpec` in `_openapi.ts`); no path is matched
+ * here.
+ *
+ * | class (routes)                             | body limit                  | pipeline gate |
  * | ------------------------------------------ | --------------------------- | ------------- |
- * | `POST /v1/webhooks/upload`                 | 64 KiB, own budget          | once signed   |
- * | image routes (detect, preview, embed, compare, enroll, verify, identify) | `FACEGATE_MAX_BODY_BYTES` | yes |
- * | `POST /v1/liveness/sessions/{id}/frames`  | 8 MiB (at most `FACEGATE_MAX_BODY_BYTES`) | yes |
- * | everything else                            | 64 KiB                      | no            |
+ * | `webhook` (`POST /v1/webhooks/upload`)     | 64 KiB, own budget          | once signed   |
+ * | `image` (detect, preview, embed, compare, liveness, enroll, verify, identify) | `FACEGATE_MAX_BODY_BYTES` | yes |
+ * | `frames` (`POST /v1/liveness/sessions/{id}/frames`) | 8 MiB (at most `FACEGATE_MAX_BODY_BYTES`) | yes |
+ * | `small` (everything else)                  | 64 KiB                      | no            |
  *
  * The webhook costs nothing shared until its signature is verified: its headers are checked
  * before its body is read (at most 8 signatures, 1 KiB), unverified deliveries have their own
@@ -26,18 +29,15 @@ import { FaceError } from "../lib/errors.ts";
 import { ByteBudget, ConcurrencyGate, readBoundedBody } from "../lib/limits/mod.ts";
 import { checkWebhookHeaders } from "../lib/webhook/mod.ts";
 import type { AppEnv } from "./_context.ts";
+import type { BodyLimit } from "./_openapi.ts";
 
 /** Body limit of the webhook and of every route that takes no image. */
 export const SMALL_BODY_BYTES = 64 * 1024;
 
-const IMAGE_ROUTE_RE =
-  /^\/v1\/(?:detect|preview|embed|compare|liveness|collections\/[^/]+\/(?:identify|subjects\/[^/]+\/(?:faces|verify)))\/?$/;
-const WEBHOOK_PATH = "/v1/webhooks/upload";
 /** Unverified webhook deliveries handled at once (bodies read, signatures checked). */
 export const WEBHOOK_UNVERIFIED_LIMIT = 16;
 /** Unverified webhook deliveries waiting for one of those; more answer 503 (only to them). */
 export const WEBHOOK_UNVERIFIED_QUEUE = 64;
-const FRAMES_ROUTE_RE = /^\/v1\/liveness\/sessions\/[^/]+\/frames\/?$/;
 
 /** Body limit of a liveness challenge's burst of frames (all frames together). */
 export const BURST_BODY_BYTES = 8 * 1024 * 1024;
@@ -56,27 +56,25 @@ export interface RouteBounds {
 }
 
 /**
- * The bounds of a request.
+ * The bounds of a route's body limit class.
  *
- * @param method HTTP method.
- * @param path URL path.
+ * @param limit The class declared on the route (`limit` of its `RouteSpec`).
  * @param config `maxBodyBytes` for image routes.
  */
 export function routeBounds(
-  method: string,
-  path: string,
+  limit: BodyLimit,
   config: Pick<Config, "maxBodyBytes">,
 ): RouteBounds {
-  if (method === "POST" && path === WEBHOOK_PATH) {
-    return { maxBodyBytes: SMALL_BODY_BYTES, pipeline: false, webhook: true };
+  switch (limit) {
+    case "webhook":
+      return { maxBodyBytes: SMALL_BODY_BYTES, pipeline: false, webhook: true };
+    case "frames":
+      return { maxBodyBytes: Math.min(config.maxBodyBytes, BURST_BODY_BYTES), pipeline: true };
+    case "image":
+      return { maxBodyBytes: config.maxBodyBytes, pipeline: true };
+    case "small":
+      return { maxBodyBytes: SMALL_BODY_BYTES, pipeline: false };
   }
-  if (method === "POST" && FRAMES_ROUTE_RE.test(path)) {
-    return { maxBodyBytes: Math.min(config.maxBodyBytes, BURST_BODY_BYTES), pipeline: true };
-  }
-  if (method === "POST" && IMAGE_ROUTE_RE.test(path)) {
-    return { maxBodyBytes: config.maxBodyBytes, pipeline: true };
-  }
-  return { maxBodyBytes: SMALL_BODY_BYTES, pipeline: false };
 }
 
 /** The gate and budget of one app (one per isolate). */
@@ -136,15 +134,36 @@ export async function inPipelineSlot<T>(
 }
 
 /**
- * The middleware: reads the body within its bounds (replacing the request with the buffered
- * one), then, for pipeline routes, waits for a slot of the gate.
+ * Builds the limits guard: for each route's body limit class, the middleware that reads the body
+ * within its bounds (replacing the request with the buffered one), then, for pipeline routes,
+ * waits for a slot of the gate.
  *
+ * Hand-written rather than `hono/body-limit`: that one only counts bytes, while these bounds also
+ * time the body out (idle and total), hold every body in a process-wide byte budget, give the
+ * webhook its own budget and gate its headers before the body is read.
+ *
+ * @returns `(limit) => middleware`, one middleware per class.
  * @throws {FaceError} `payload_too_large` (413), `request_timeout` (408), `overloaded` (503),
  *   `client_closed_request` (499), through the app's error handler.
  */
-export function limitsMiddleware(config: Config, limits: Limits): MiddlewareHandler<AppEnv> {
+export function limitsGuard(
+  config: Config,
+  limits: Limits,
+): (limit: BodyLimit) => MiddlewareHandler<AppEnv> {
+  const guards = new Map<BodyLimit, MiddlewareHandler<AppEnv>>();
+  return (limit) => {
+    let guard = guards.get(limit);
+    if (!guard) guards.set(limit, guard = boundBody(config, limits, routeBounds(limit, config)));
+    return guard;
+  };
+}
+
+function boundBody(
+  config: Config,
+  limits: Limits,
+  bounds: RouteBounds,
+): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const bounds = routeBounds(c.req.method, c.req.path, config);
     const raw = c.req.raw;
     let release = () => {};
     let leaveUnverified = () => {};

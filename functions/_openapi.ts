@@ -1,7 +1,9 @@
 /**
  * The route registry: each sub-app declares its routes through {@linkcode ApiRegistry.route},
- * which registers the handler on Hono and keeps the operation's schema, so the OpenAPI document
- * is generated from the same declarations that route requests.
+ * with who may call them (`access`), their body limit class (`limit`) and, when documented, their
+ * OpenAPI operation, all as data. The registry attaches the auth and limit middleware where the
+ * route is declared (Hono's idiom), and the OpenAPI document is generated from the same
+ * declarations: no path is matched again elsewhere.
  *
  * @module
  */
@@ -10,7 +12,7 @@ import type { FaceErrorCode } from "../lib/errors.ts";
 import type { AppEnv } from "./_context.ts";
 import { PROBLEM_CONTENT_TYPE, PROBLEMS } from "./problem.ts";
 import { COMPONENT_SCHEMAS, type JsonSchema, NAME_PATTERN } from "./_schemas.ts";
-import { isAuthExempt } from "./_auth.ts";
+import type { Action } from "../lib/auth/mod.ts";
 
 /** One query or path parameter. */
 export interface ParameterSpec {
@@ -26,12 +28,33 @@ export interface ParameterSpec {
   required?: boolean;
 }
 
-/** One documented operation. */
-export interface OperationSpec {
+/**
+ * The body limit class of a route (see `_limits.ts`): `small` (64 KiB, no pipeline), `image`
+ * (`FACEGATE_MAX_BODY_BYTES`, pipeline gate), `frames` (a liveness burst: 8 MiB at most, pipeline
+ * gate) or `webhook` (64 KiB in its own budget until its signature is verified).
+ */
+export type BodyLimit = "small" | "image" | "frames" | "webhook";
+
+/**
+ * Who may call a route: the action a key's role must allow (see `lib/auth/roles.ts`), or
+ * `{ public: why }` for a route that takes no Bearer auth.
+ */
+export type RouteAccess = Action | { public: string };
+
+/** One route: what the router, auth and the body limits read. */
+export interface RouteSpec {
   /** HTTP method. */
   method: "get" | "post" | "put" | "delete";
   /** Hono path syntax (`/v1/collections/:collection`). */
   path: string;
+  /** Who may call it. */
+  access: RouteAccess;
+  /** Body limit class. Default: `small`. */
+  limit?: BodyLimit;
+}
+
+/** One documented operation: a route plus what `/openapi.json` says of it. */
+export interface OperationSpec extends RouteSpec {
   /** Unique operation id. */
   operationId: string;
   /** One-line summary. */
@@ -106,74 +129,77 @@ export interface DocumentInfo {
   server: string;
 }
 
-/** A Hono path (`/v1/collections/:collection`) as a RegExp over request paths. */
-function pathRegExp(path: string): RegExp {
-  const source = path.split("/").map((part) =>
-    part.startsWith(":") ? "[^/]+" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
-  ).join("/");
-  return new RegExp(`^${source}$`);
+/** The middleware a route runs before its own handlers: auth and body limits, from its spec. */
+export type RouteGuards = (spec: RouteSpec) => MiddlewareHandler<AppEnv>[];
+
+/** Whether `access` takes no Bearer auth. */
+export function isPublic(access: RouteAccess): access is { public: string } {
+  return typeof access !== "string";
 }
 
-/** Collects {@linkcode OperationSpec}s and builds the OpenAPI 3.1 document from them. */
+/**
+ * The one list of routes: each sub-app declares its routes through {@linkcode ApiRegistry.route},
+ * which registers them on Hono behind their guards (auth, body limits) and keeps the documented
+ * ones for the OpenAPI document.
+ */
 export class ApiRegistry {
-  readonly #operations: OperationSpec[] = [];
+  readonly #routes: RouteSpec[] = [];
+  readonly #guards: RouteGuards;
 
-  /** The operations registered so far, in order. */
+  /** @param guards The middleware each route runs first. Default: none. */
+  constructor(guards: RouteGuards = () => []) {
+    this.#guards = guards;
+  }
+
+  /** The documented operations registered so far, in order. */
   get operations(): readonly OperationSpec[] {
-    return this.#operations;
+    return this.#routes.filter(isOperation);
+  }
+
+  /** Every route registered so far (documented or not), in order. */
+  get routes(): readonly RouteSpec[] {
+    return this.#routes;
+  }
+
+  /** The guards of `spec` (for a handler registered outside the registry, e.g. the fallback). */
+  guards(spec: RouteSpec): MiddlewareHandler<AppEnv>[] {
+    return this.#guards(spec);
   }
 
   /**
-   * Registers `handler` on `app` for `spec.method` + `spec.path` and records the spec.
+   * Registers `handlers` on `app` for `spec.method` + `spec.path` behind the spec's guards, and
+   * records the spec (documented when it is an {@linkcode OperationSpec}).
    *
    * @param app The sub-app.
-   * @param spec The operation.
+   * @param spec The route.
    * @param handlers Route middlewares (e.g. `idempotent(s)`), then the Hono handler.
    */
   route(
     app: Hono<AppEnv>,
-    spec: OperationSpec,
+    spec: RouteSpec | OperationSpec,
     ...handlers: [...MiddlewareHandler<AppEnv>[], Handler<AppEnv>]
   ): void {
-    this.#operations.push(spec);
-    this.#paths = undefined;
-    app.on(spec.method.toUpperCase(), spec.path, ...(handlers as [Handler<AppEnv>]));
-  }
-
-  #paths: { re: RegExp; method: string }[] | undefined;
-
-  /**
-   * The methods declared for a request path (`GET` implies `HEAD`), for `405` and `Allow`.
-   *
-   * @param path A request path, e.g. `/v1/collections/c/identify`.
-   * @returns Upper-case methods, empty when no operation has this path.
-   */
-  allowedMethods(path: string): string[] {
-    this.#paths ??= this.#operations.map((op) => ({
-      re: pathRegExp(op.path),
-      method: op.method.toUpperCase(),
-    }));
-    const methods = new Set<string>();
-    for (const { re, method } of this.#paths) {
-      if (!re.test(path)) continue;
-      methods.add(method);
-      if (method === "GET") methods.add("HEAD");
-    }
-    return [...methods];
+    this.#routes.push(spec);
+    app.on(
+      spec.method.toUpperCase(),
+      spec.path,
+      ...([...this.#guards(spec), ...handlers] as [Handler<AppEnv>]),
+    );
   }
 
   /**
    * The OpenAPI 3.1 document of every registered operation.
    *
-   * Operations that need an API key (all but `AUTH_EXEMPT` in `_auth.ts`) carry the bearer
-   * security requirement and its problems; the others an empty `security`.
+   * Operations that need an API key (all but the `public` ones) carry the bearer security
+   * requirement and its problems; the others an empty `security`.
    *
    * @param info Title, version, description, licence and server URL.
    * @returns A JSON-serialisable document.
    */
   document(info: DocumentInfo): Record<string, unknown> {
     const paths: Record<string, Record<string, unknown>> = {};
-    for (const op of this.#operations) {
+    const operations = this.operations;
+    for (const op of operations) {
       const path = op.path.replace(/:([A-Za-z_]+)/g, "{$1}");
       const pathParams = [...op.path.matchAll(/:([A-Za-z_]+)/g)].map(([, name]) => ({
         name,
@@ -181,7 +207,7 @@ export class ApiRegistry {
         required: true,
         ...(PATH_PARAMS[name] ?? { description: name, schema: { type: "string" } }),
       }));
-      const secured = !isAuthExempt(op.method.toUpperCase(), op.path);
+      const secured = !isPublic(op.access);
       const responses: Record<string, unknown> = {
         [op.status]: op.response
           ? {
@@ -231,7 +257,7 @@ export class ApiRegistry {
       openapi: "3.1.0",
       info: rest,
       servers: [{ url: server, description: "This server" }],
-      tags: [...new Set(this.#operations.map((op) => op.tag))].map((name) => ({
+      tags: [...new Set(operations.map((op) => op.tag))].map((name) => ({
         name,
         description: TAG_DESCRIPTIONS[name] ?? name,
       })),
@@ -251,4 +277,8 @@ export class ApiRegistry {
       },
     };
   }
+}
+
+function isOperation(spec: RouteSpec): spec is OperationSpec {
+  return "operationId" in spec;
 }

@@ -3,23 +3,26 @@
  * files (`main.ts`, and later Workers) build the dependencies once and serve `app.fetch`.
  *
  * Cross-cutting behaviour: a request id (`X-Request-Id`, echoed or generated), one log line per
- * request (method, path, status, ms, request id: never bodies, embeddings or keys), API keys, roles
- * and rate limits before any body is read (401/403/429, see `_auth.ts`), then the request bounds
- * (body limits and timeouts, the pipeline gate: see `_limits.ts`), and every error as an RFC 9457
- * problem.
+ * request (method, path, status, ms, request id: never bodies, embeddings or keys), CORS, and every
+ * error as an RFC 9457 problem. Each route carries its own guards, attached where it is declared
+ * (`_openapi.ts`): API keys, roles and rate limits before any body is read (401/403/429, see
+ * `_auth.ts`), then the request bounds (body limits and timeouts, the pipeline gate: see
+ * `_limits.ts`).
  *
  * @module
  */
-import { Hono } from "hono";
+import { type Handler, Hono } from "hono";
 import { FaceError } from "../lib/errors.ts";
 import { type AppDeps, type AppEnv, consoleLogger, type Services } from "./_context.ts";
-import { ApiRegistry } from "./_openapi.ts";
+import { ApiRegistry, type RouteSpec } from "./_openapi.ts";
 import { useCaseDeps } from "./_deps.ts";
 import { MemoryIdempotencyStore } from "../lib/store/mod.ts";
 import { problemResponse } from "./problem.ts";
-import { authMiddleware } from "./_auth.ts";
+import { authGuard } from "./_auth.ts";
 import { corsMiddleware } from "./_cors.ts";
-import { createLimits, limitsMiddleware } from "./_limits.ts";
+import { createLimits, limitsGuard } from "./_limits.ts";
+import { requestId } from "hono/request-id";
+import { methodNotAllowed } from "hono/method-not-allowed";
 import { redactForLog } from "./_log_safety.ts";
 import { detectRoutes } from "./detect.ts";
 import { previewRoutes } from "./preview.ts";
@@ -38,6 +41,18 @@ import { webhookRoutes } from "./webhooks.ts";
 import { webRoutes } from "./web.ts";
 
 export type { AppDeps, Logger } from "./_context.ts";
+
+const DECLARED = new WeakMap<Hono<AppEnv>, ApiRegistry>();
+
+/**
+ * The routes an app declares, in order: method, path, access, body limit class and, when
+ * documented, the OpenAPI operation (the one list of routes).
+ *
+ * @param app An app made by {@linkcode createApp}.
+ */
+export function declaredRoutes(app: Hono<AppEnv>): readonly RouteSpec[] {
+  return DECLARED.get(app)?.routes ?? [];
+}
 
 /** Errors after which the connection is closed (the body may be partly unread). */
 const CLOSE_AFTER = new Set(["payload_too_large", "request_timeout", "client_closed_request"]);
@@ -64,21 +79,35 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // One idempotency store for the write routes, the webhook and the deletes that erase them.
   const idempotency = deps.idempotency ?? new MemoryIdempotencyStore();
   const uc = useCaseDeps({ ...deps, idempotency });
+  const limits = deps.limits ?? createLimits(deps.config);
+  // Every route runs its declared guards first: API keys, roles and rate limits before any body
+  // is read (401/403/429, see `_auth.ts`), then its body limit and timeouts and the pipeline's
+  // admission control (see `_limits.ts`).
+  const authorize = authGuard(deps.config, deps);
+  const limitBody = limitsGuard(deps.config, limits);
   const s: Services = {
     ...uc,
     config: deps.config,
     manifest: uc.pipeline.manifest,
     logger,
-    api: new ApiRegistry(),
+    api: new ApiRegistry((spec) => [...authorize(spec.access), limitBody(spec.limit ?? "small")]),
     idempotency,
   };
 
   const app = new Hono<AppEnv>();
+  DECLARED.set(app, s.api);
+  // Hono's request id, with our own check of a given one (it also accepts `.` and `:`, as trace
+  // ids carry); the header is set below, after the log line's fields are known.
+  app.use(requestId({
+    headerName: "",
+    generator: (c) => {
+      const given = c.req.header("x-request-id");
+      return given && REQUEST_ID_RE.test(given) ? given : crypto.randomUUID();
+    },
+  }));
   app.use(async (c, next) => {
     const start = now();
-    const given = c.req.header("x-request-id");
-    const requestId = given && REQUEST_ID_RE.test(given) ? given : crypto.randomUUID();
-    c.set("requestId", requestId);
+    const requestId = c.get("requestId");
     const raw = c.req.raw;
     await next();
     // A body nobody read (a 401/403/429, a 404, a 413 from its declared length) is settled: read
@@ -98,11 +127,22 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     });
   });
   app.use(corsMiddleware(deps.config.corsOrigins)); // preflights answered before auth
-  // Before the body limit and every route: 401/403/429 are answered before any body is read.
-  app.use(authMiddleware(s, deps));
-  // Body limits and timeouts, then the pipeline's admission control (see `_limits.ts`).
-  const limits = deps.limits ?? createLimits(deps.config);
-  app.use(limitsMiddleware(deps.config, limits));
+  // A known path with another method: 405 with the methods it has (after the fallback's 404).
+  app.use(methodNotAllowed({
+    app,
+    onMethodNotAllowed: (c, methods) => {
+      const allow = methods.join(", ");
+      return problemResponse(
+        new FaceError(
+          "method_not_allowed",
+          `Cannot ${c.req.method} ${c.req.path}: it allows ${allow}`,
+          { details: { allow } },
+        ),
+        c.get("requestId"),
+        { instance: c.req.path, headers: { allow } },
+      );
+    },
+  }));
 
   for (
     const routes of [
@@ -124,21 +164,16 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   ) app.route("/", routes(s));
   app.route("/", webhookRoutes(s, { idempotency: deps.idempotency, gate: limits.gate }));
 
-  app.notFound((c) => {
-    // A known path with another method: 405 with the methods it has.
-    const allow = s.api.allowedMethods(c.req.path).join(", ");
-    return problemResponse(
-      allow
-        ? new FaceError(
-          "method_not_allowed",
-          `Cannot ${c.req.method} ${c.req.path}: it allows ${allow}`,
-          { details: { allow } },
-        )
-        : new FaceError("not_found", `Cannot ${c.req.method} ${c.req.path}: no such route`),
+  // What no route declares is admin-only (deny by default: 401/403 before 404), with the small
+  // body limit.
+  const notFound: Handler<AppEnv> = (c) =>
+    problemResponse(
+      new FaceError("not_found", `Cannot ${c.req.method} ${c.req.path}: no such route`),
       c.get("requestId"),
-      { instance: c.req.path, headers: allow ? { allow } : undefined },
+      { instance: c.req.path },
     );
-  });
+  const fallback = s.api.guards({ method: "get", path: "*", access: "admin" });
+  app.all("*", ...([...fallback, notFound] as [Handler<AppEnv>]));
   app.onError((err, c) => {
     const requestId = c.get("requestId") ?? crypto.randomUUID();
     const headers: Record<string, string> = {};

@@ -19,6 +19,7 @@ export function collectionRoutes(s: Services): Hono<AppEnv> {
       method: "delete",
       path: "/v1/collections/:collection",
       operationId: "deleteCollection",
+      access: "delete_collection",
       summary: "Delete a collection",
       description:
         "Deletes every subject and face of the collection. Collections exist while they " +

@@ -20,6 +20,8 @@ export function compareRoutes(s: Services): Hono<AppEnv> {
     method: "post",
     path: "/v1/compare",
     operationId: "compare",
+    access: "match",
+    limit: "image",
     summary: "Compare two faces",
     description: "Embeds the chosen face of images `a` and `b` and decides whether they match " +
       "at the verify threshold (or `threshold` / `far`).",

@@ -19,6 +19,8 @@ export function detectRoutes(s: Services): Hono<AppEnv> {
     method: "post",
     path: "/v1/detect",
     operationId: "detect",
+    access: "analyze",
+    limit: "image",
     summary: "Detect faces",
     description: "Boxes, five landmarks and quality of the faces in an image. " +
       "No face is not an error here: `faces` is empty.",

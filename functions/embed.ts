@@ -19,6 +19,8 @@ export function embedRoutes(s: Services): Hono<AppEnv> {
     method: "post",
     path: "/v1/embed",
     operationId: "embed",
+    access: "analyze",
+    limit: "image",
     summary: "Embed faces",
     description: "Unit-length embeddings of the chosen face (or every face with `face=all`). " +
       "Embeddings of different models are not comparable: keep `model` with them.",

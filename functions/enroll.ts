@@ -24,6 +24,8 @@ export function enrollRoutes(s: Services): Hono<AppEnv> {
       method: "post",
       path: "/v1/collections/:collection/subjects/:subject/faces",
       operationId: "enrollFace",
+      access: "enroll",
+      limit: "image",
       summary: "Enroll a face",
       description: "Adds the face of an image to a subject (created on first use). Refuses faces " +
         "failing the quality gate (`low_quality`, with `reasons`) and images with several faces " +

@@ -24,6 +24,8 @@ export function identifyRoutes(s: Services): Hono<AppEnv> {
     method: "post",
     path: "/v1/collections/:collection/identify",
     operationId: "identify",
+    access: "match",
+    limit: "image",
     summary: "Identify a face",
     description: "The `k` nearest subjects of the collection. `match` is the nearest one when it " +
       "is within the identify threshold (stricter than verify's), else null: the person is " +

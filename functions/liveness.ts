@@ -20,6 +20,8 @@ export function livenessRoutes(s: Services): Hono<AppEnv> {
     method: "post",
     path: "/v1/liveness",
     operationId: "checkLiveness",
+    access: "analyze",
+    limit: "image",
     summary: "Judge whether a face is live (passive)",
     description: "Scores the chosen face with the passive presentation-attack model: `live` is " +
       "`score >= threshold` (higher = bona fide). Meant for trusted cameras (a kiosk, a door): a " +

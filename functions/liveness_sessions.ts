@@ -69,6 +69,7 @@ export function livenessSessionRoutes(s: Services): Hono<AppEnv> {
     method: "post",
     path: "/v1/liveness/sessions",
     operationId: "startLivenessSession",
+    access: "match",
     summary: "Start a liveness challenge",
     description: "Opens a session (2 minutes) with a random challenge: a head turn (left or " +
       "right, ≥ 15°) and a blink, in random order. Its frames are embedded with `collection`'s " +
@@ -91,6 +92,8 @@ export function livenessSessionRoutes(s: Services): Hono<AppEnv> {
     method: "post",
     path: "/v1/liveness/sessions/:session_id/frames",
     operationId: "checkLivenessFrames",
+    access: "match",
+    limit: "frames",
     summary: "Send a challenge's frames",
     description: "Checks a burst of 4 to 12 timestamped frames against the session's challenge, " +
       "once: one and the same person in every frame, the moves in order (yaw from the " +

@@ -30,6 +30,7 @@ export function policyRoutes(s: Services): Hono<AppEnv> {
     method: "get",
     path: PATH,
     operationId: "getMatchPolicy",
+    access: "admin",
     summary: "Get a collection's match policy",
     description: "The thresholds in force for verify and identify in this collection, each from " +
       "the collection's policy or the model's calibrated default. Admin keys only.",
@@ -45,6 +46,7 @@ export function policyRoutes(s: Services): Hono<AppEnv> {
       method: "put",
       path: PATH,
       operationId: "setMatchPolicy",
+      access: "admin",
       summary: "Set a collection's match policy",
       description:
         "Replaces the policy: `{verify?, identify?, retention?}`, each decision `{threshold}` " +
@@ -80,6 +82,7 @@ export function policyRoutes(s: Services): Hono<AppEnv> {
     method: "get",
     path: "/v1/collections/:collection/audit",
     operationId: "listAudit",
+    access: "admin",
     summary: "List a collection's audit events",
     description: "Enrolls, deletes, policy changes, loosened decisions, subject expiry changes " +
       "and purges (counts only) of the collection, " +
@@ -100,6 +103,7 @@ export function policyRoutes(s: Services): Hono<AppEnv> {
     method: "post",
     path: "/v1/collections/:collection/purge",
     operationId: "purgeExpired",
+    access: "admin",
     summary: "Purge a collection's expired faces now",
     description: "Deletes the faces past the collection's retention period and those of expired " +
       "subjects (a subject goes with its last face), with their remembered idempotent answers, " +
@@ -118,6 +122,7 @@ export function policyRoutes(s: Services): Hono<AppEnv> {
     method: "post",
     path: "/v1/collections/:collection/convert",
     operationId: "convertCollection",
+    access: "admin",
     summary: "Move a collection to another embedder recipe in place",
     description: 'Body `{"to": recipe id}`. Maps every stored template to the other recipe ' +
       "(v2's 512-d → v3's 128-d through v3's projection; images are never stored, so no other " +

@@ -17,6 +17,8 @@ export function previewRoutes(s: Services): Hono<AppEnv> {
     method: "post",
     path: "/v1/preview",
     operationId: "previewImage",
+    access: "analyze",
+    limit: "image",
     summary: "Preview an image",
     description: "The image decoded (any accepted format: JPEG, PNG, WebP, HEIC, AVIF, GIF), " +
       "turned upright and reduced to at most 1280 px on its longer side, as a PNG. " +

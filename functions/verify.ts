@@ -20,6 +20,8 @@ export function verifyRoutes(s: Services): Hono<AppEnv> {
     method: "post",
     path: "/v1/collections/:collection/subjects/:subject/verify",
     operationId: "verifySubject",
+    access: "match",
+    limit: "image",
     summary: "Verify a claimed identity",
     description: "Scores the probe face against the subject's faces (configured match strategy) " +
       "and decides at the verify threshold, or `threshold` / `far`. When the collection's policy " +

@@ -54,6 +54,7 @@ export function webRoutes(s: Services): Hono<AppEnv> {
     method: "get",
     path: "/",
     operationId: "webApp",
+    access: { public: "the web app page (its API calls carry the user's key)" },
     summary: "Demo web app",
     description: "A page to try the API on your own photos or camera: detect, compare, enroll, " +
       "verify, identify every face of a group photo, list and delete subjects.",
@@ -63,6 +64,17 @@ export function webRoutes(s: Services): Hono<AppEnv> {
     responseType: "text/html",
     problems: [],
   }, () => serve(WEB_ASSETS["/"]));
-  for (const path of ["/app.js", "/app.css"]) app.get(path, () => serve(WEB_ASSETS[path]));
+  for (
+    const [path, what] of [["/app.js", "the web app's script"], [
+      "/app.css",
+      "the web app's style sheet",
+    ]]
+  ) {
+    s.api.route(
+      app,
+      { method: "get", path, access: { public: what } },
+      () => serve(WEB_ASSETS[path]),
+    );
+  }
   return app;
 }

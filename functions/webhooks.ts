@@ -125,6 +125,8 @@ export function webhookRoutes(s: Services, options: WebhookRoutesOptions = {}): 
     method: "post",
     path: "/v1/webhooks/upload",
     operationId: "uploadWebhook",
+    access: { public: "authenticated by its own signature (functions/webhooks.ts)" },
+    limit: "webhook",
     summary: "Upload-service webhook",
     description: 'Standard Webhooks delivery of `{type: "upload.completed", data: {url, ' +
       "collection, action: enroll|identify|verify, subject?, metadata?}}`. Authenticated by " +

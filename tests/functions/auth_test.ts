@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { createApp } from "../../functions/app.ts";
-import { AUTH_EXEMPT, isAuthExempt, OPERATION_ACTIONS } from "../../functions/_auth.ts";
+import { createApp, declaredRoutes } from "../../functions/app.ts";
+import { isPublic } from "../../functions/_openapi.ts";
 import { parseConfig } from "../../lib/config.ts";
 import { createApiKey, MemoryKeyStore, type NewApiKey } from "../../lib/auth/mod.ts";
 import { MemoryRateLimiter, type RateLimiter } from "../../lib/ratelimit/mod.ts";
@@ -126,17 +126,23 @@ Deno.test("the collection routes listed here are every route with a {collection}
   assert.deepEqual(scoped, collectionRoutes("x").map(([id]) => id).sort());
 });
 
-Deno.test("every documented operation is either exempt from auth or has a declared action", async () => {
+Deno.test("every documented operation declares an action or why it is public", async () => {
   const { app } = authApp();
   const doc = await json<{ paths: Record<string, Record<string, { operationId: string }>> }>(
     await app.request("/openapi.json"),
   );
-  for (const [path, ops] of Object.entries(doc.paths)) {
-    for (const [method, op] of Object.entries(ops)) {
-      const exempt = isAuthExempt(method.toUpperCase(), path);
+  const declared = new Map(
+    declaredRoutes(app).filter((r) => "operationId" in r).map((r) => [
+      (r as { operationId: string }).operationId,
+      r,
+    ]),
+  );
+  for (const ops of Object.values(doc.paths)) {
+    for (const op of Object.values(ops)) {
+      const access = declared.get(op.operationId)?.access;
       assert.ok(
-        exempt !== (op.operationId in OPERATION_ACTIONS),
-        `${method} ${path} (${op.operationId}) must be exempt xor have an action`,
+        typeof access === "string" || (access !== undefined && access.public.length > 0),
+        `${op.operationId} declares its access`,
       );
     }
   }
@@ -286,7 +292,8 @@ Deno.test("health, OpenAPI, docs, the web app's files and the signed webhook sta
     assert.equal(res.status, 200, path);
     await res.body?.cancel();
   }
-  assert.deepEqual(AUTH_EXEMPT.map((r) => `${r.method} ${r.path}`), [
+  const publicRoutes = declaredRoutes(app).filter((r) => isPublic(r.access));
+  assert.deepEqual(publicRoutes.map((r) => `${r.method.toUpperCase()} ${r.path}`), [
     "GET /healthz",
     "GET /openapi.json",
     "GET /docs",

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { createLimits, routeBounds, SMALL_BODY_BYTES } from "../../functions/_limits.ts";
+import { declaredRoutes } from "../../functions/app.ts";
 import { validateName } from "../../lib/store/mod.ts";
 import { assertProblem, makeApp, PHOTOS, readData } from "./_fixtures.ts";
 
@@ -39,31 +40,41 @@ function post(path: string, body: BodyInit, headers: Record<string, string> = {}
 Deno.test("routeBounds() gives the webhook and non-image routes 64 KiB and image routes the configured limit", () => {
   const config = { maxBodyBytes: 5_000_000 };
   // The webhook takes the pipeline gate in its route, once its signature is verified.
-  assert.deepEqual(routeBounds("POST", "/v1/webhooks/upload", config), {
+  assert.deepEqual(routeBounds("webhook", config), {
     maxBodyBytes: SMALL_BODY_BYTES,
     pipeline: false,
     webhook: true,
   });
-  for (
-    const path of [
-      "/v1/detect",
-      "/v1/embed",
-      "/v1/compare",
-      "/v1/collections/c/identify",
-      "/v1/collections/c/subjects/s/faces",
-      "/v1/collections/c/subjects/s/verify",
-    ]
-  ) {
-    assert.deepEqual(routeBounds("POST", path, config), {
-      maxBodyBytes: 5_000_000,
-      pipeline: true,
-    });
-  }
-  assert.deepEqual(routeBounds("PUT", "/v1/collections/c/policy", config), {
+  assert.deepEqual(routeBounds("image", config), { maxBodyBytes: 5_000_000, pipeline: true });
+  assert.deepEqual(routeBounds("frames", config), { maxBodyBytes: 5_000_000, pipeline: true });
+  assert.deepEqual(routeBounds("small", config), {
     maxBodyBytes: SMALL_BODY_BYTES,
     pipeline: false,
   });
-  assert.deepEqual(routeBounds("DELETE", "/v1/collections/c", config).pipeline, false);
+});
+
+Deno.test("the webhook, the image routes and the frames route declare their body limit class; the rest are small", () => {
+  const { app } = makeApp({ env: ENV });
+  const limits = Object.fromEntries(
+    declaredRoutes(app).map((r) => [`${r.method.toUpperCase()} ${r.path}`, r.limit ?? "small"]),
+  );
+  assert.equal(limits["POST /v1/webhooks/upload"], "webhook");
+  for (
+    const path of [
+      "/v1/detect",
+      "/v1/preview",
+      "/v1/embed",
+      "/v1/compare",
+      "/v1/liveness",
+      "/v1/collections/:collection/identify",
+      "/v1/collections/:collection/subjects/:subject/faces",
+      "/v1/collections/:collection/subjects/:subject/verify",
+    ]
+  ) assert.equal(limits[`POST ${path}`], "image", path);
+  assert.equal(limits["POST /v1/liveness/sessions/:session_id/frames"], "frames");
+  assert.equal(limits["PUT /v1/collections/:collection/policy"], "small");
+  assert.equal(limits["DELETE /v1/collections/:collection"], "small");
+  assert.equal(Object.values(limits).filter((l) => l !== "small").length, 10);
 });
 
 Deno.test("an image route answers 413 at once for a declared length over the limit, and closes", async () => {
