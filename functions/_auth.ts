@@ -31,7 +31,7 @@ import {
 } from "../lib/auth/mod.ts";
 import { MemoryRateLimiter, type RateLimiter } from "../lib/ratelimit/mod.ts";
 import type { AppEnv } from "./_context.ts";
-import { isPublic, type RouteAccess, type RouteGuards } from "./_openapi.ts";
+import { isPublic, type RouteAccess } from "./_openapi.ts";
 import { problemResponse } from "./problem.ts";
 
 /** Auth dependencies of {@linkcode authMiddleware}. */
@@ -69,7 +69,7 @@ export function authStartupWarning(config: Config): Record<string, unknown> | un
  *
  * @param config `auth`, `keyPepper`, `rateLimit`.
  * @param deps Key store and rate limiter.
- * @returns `(access) => middlewares`, for {@linkcode RouteGuards}.
+ * @returns `(access) => middlewares`, for `RouteGuards` (`_openapi.ts`).
  * @throws {TypeError} When `config.auth` is `"keys"` and `deps.keys` is missing.
  */
 export function authGuard(
