@@ -6,7 +6,7 @@
  */
 
 import { FaceError } from "../errors.ts";
-import type { FaceStore, Gallery, ListSubjectsOptions, NewFace } from "./face_store.ts";
+import type { FaceStore, Gallery, ListSubjectsOptions, NewFace } from "./faces/face_store.ts";
 import { validateName } from "./keys.ts";
 
 /** Most faces one subject may hold (keeps a subject deletable in one atomic operation). */

@@ -29,7 +29,7 @@
  */
 
 import { FaceError } from "../errors.ts";
-import type { CollectionRef } from "./face_store.ts";
+import type { CollectionRef } from "./faces/face_store.ts";
 
 /** Version of the key schema; bump it when the layout of keys or values changes. */
 export const SCHEMA_VERSION = "v1";

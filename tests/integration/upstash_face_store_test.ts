@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { isFaceError } from "../../lib/errors.ts";
-import type { CollectionRef, FaceStore } from "../../lib/store/face_store.ts";
-import { UpstashFaceStore } from "../../lib/store/upstash_face_store.ts";
-import { PROBE_GAP_MS } from "../../lib/store/upstash_redis.ts";
+import type { CollectionRef, FaceStore } from "../../lib/store/faces/face_store.ts";
+import { UpstashFaceStore } from "../../lib/store/faces/upstash_face_store.ts";
+import { PROBE_GAP_MS } from "../../lib/store/backends/upstash_redis.ts";
 import { startBridge } from "../../tools/upstash_bridge.ts";
 import {
   assertChunksMatchGallery,

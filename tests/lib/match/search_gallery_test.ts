@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Gallery } from "../../../lib/store/face_store.ts";
+import type { Gallery } from "../../../lib/store/faces/face_store.ts";
 import { type MatchStrategy, scoreSubject, searchGallery } from "../../../lib/match/mod.ts";
 import { randomUnitVectors, seededRandom } from "./_random.ts";
 

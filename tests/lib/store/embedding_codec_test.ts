@@ -6,7 +6,7 @@ import {
   encodeEmbedding,
   packGalleryRecord,
   unpackGalleryRecord,
-} from "../../../lib/store/embedding_codec.ts";
+} from "../../../lib/store/faces/embedding_codec.ts";
 
 Deno.test("encodeEmbedding() writes float32 little-endian bytes", () => {
   assert.deepEqual([...encodeEmbedding(new Float32Array([1, -2]))], [0, 0, 128, 63, 0, 0, 0, 192]);

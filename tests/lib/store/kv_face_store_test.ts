@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { KvFaceStore } from "../../../lib/store/kv_face_store.ts";
-import type { CollectionRef } from "../../../lib/store/face_store.ts";
+import { KvFaceStore } from "../../../lib/store/faces/kv_face_store.ts";
+import type { CollectionRef } from "../../../lib/store/faces/face_store.ts";
 import type { StoreEncryption } from "../../../lib/store/mod.ts";
 import { testKeyring } from "../../_master_key.ts";
 import {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { MemoryFaceStore } from "../../../lib/store/memory_face_store.ts";
+import { MemoryFaceStore } from "../../../lib/store/faces/memory_face_store.ts";
 import { rejectsWithCode, runFaceStoreContract, unitVector } from "./_contract.ts";
 
 runFaceStoreContract("MemoryFaceStore satisfies the FaceStore contract", () => {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { CollectionRef } from "./face_store.ts";
+import type { CollectionRef } from "../faces/face_store.ts";
 import {
   type AuditPage,
   type AuditRecord,
@@ -12,8 +12,8 @@ import {
   checkAuditCursor,
   kvAuditPrefix,
 } from "./audit_store.ts";
-import { commitKv } from "./commit_kv.ts";
-import { unavailable } from "./_store_common.ts";
+import { commitKv } from "../backends/commit_kv.ts";
+import { unavailable } from "../_store_common.ts";
 
 /** An {@linkcode AuditStore} on Deno KV. */
 export class KvAuditStore implements AuditStore {

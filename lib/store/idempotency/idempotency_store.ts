@@ -23,8 +23,8 @@
  *
  * @module
  */
-import { FaceError } from "../errors.ts";
-import { SCHEMA_VERSION } from "./keys.ts";
+import { FaceError } from "../../errors.ts";
+import { SCHEMA_VERSION } from "../keys.ts";
 
 /** Which idempotency record. */
 export interface IdempotencyRef {

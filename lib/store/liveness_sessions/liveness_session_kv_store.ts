@@ -4,10 +4,10 @@
  *
  * @module
  */
-import { kvLivenessKey } from "./keys.ts";
+import { kvLivenessKey } from "../keys.ts";
 import type { LivenessSessionStore, StoredLivenessSession } from "./liveness_session_store.ts";
-import { commitKv } from "./commit_kv.ts";
-import { unavailable } from "./_store_common.ts";
+import { commitKv } from "../backends/commit_kv.ts";
+import { unavailable } from "../_store_common.ts";
 
 /** A {@linkcode LivenessSessionStore} on Deno KV ({@linkcode kvLivenessKey}). */
 export class KvLivenessSessionStore implements LivenessSessionStore {

@@ -16,7 +16,7 @@
  * @module
  */
 
-import { FaceError } from "../errors.ts";
+import { FaceError } from "../../errors.ts";
 import type {
   CollectionRef,
   FaceRecord,
@@ -28,7 +28,7 @@ import type {
   SubjectRecord,
   SubjectSummary,
 } from "./face_store.ts";
-import { kvCollectionKeys, SCHEMA_VERSION, validateName } from "./keys.ts";
+import { kvCollectionKeys, SCHEMA_VERSION, validateName } from "../keys.ts";
 import { decodeEmbedding, encodeEmbedding } from "./embedding_codec.ts";
 import {
   mapBatched,
@@ -36,10 +36,10 @@ import {
   RecordSealer,
   type RecordSealerOptions,
   type StoreEncryption,
-} from "./_sealing.ts";
-import type { WrappedDataKey } from "./template_cipher.ts";
-import type { KeyMaintenance, RotationReport } from "./key_maintenance.ts";
-import { commitKv, kvBackoff } from "./commit_kv.ts";
+} from "../sealing/record_sealer.ts";
+import type { WrappedDataKey } from "../sealing/template_cipher.ts";
+import type { KeyMaintenance, RotationReport } from "../sealing/key_maintenance.ts";
+import { commitKv, kvBackoff } from "../backends/commit_kv.ts";
 import {
   checkExpiry,
   checkNewFace,
@@ -55,7 +55,7 @@ import {
   pageLimit,
   tooManyFaces,
   unavailable,
-} from "./_store_common.ts";
+} from "../_store_common.ts";
 
 /** Options for {@linkcode KvFaceStore}. */
 export interface KvFaceStoreOptions {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { validateLivenessSessionId } from "./keys.ts";
+import { validateLivenessSessionId } from "../keys.ts";
 
 /** A challenge session as stored. */
 export interface StoredLivenessSession {

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { CollectionRef } from "./face_store.ts";
+import type { CollectionRef } from "../faces/face_store.ts";
 import {
   kvCollectionPolicyKey,
   kvPolicyKey,
@@ -12,8 +12,8 @@ import {
   type PolicyStoreOptions,
   type StoredPolicy,
 } from "./policy_store.ts";
-import { commitKv } from "./commit_kv.ts";
-import { unavailable } from "./_store_common.ts";
+import { commitKv } from "../backends/commit_kv.ts";
+import { unavailable } from "../_store_common.ts";
 
 /**
  * A {@linkcode PolicyStore} on Deno KV (key {@linkcode kvCollectionPolicyKey}; policies under the

@@ -15,11 +15,11 @@
  *
  * @module
  */
-import { FaceError } from "../errors.ts";
-import type { CollectionRef } from "./face_store.ts";
+import { FaceError } from "../../errors.ts";
+import type { CollectionRef } from "../faces/face_store.ts";
 import type { MasterKeyring } from "./master_keyring.ts";
 import { type DataKey, TemplateCipher, type WrappedDataKey } from "./template_cipher.ts";
-import { decodeEmbedding, encodeEmbedding } from "./embedding_codec.ts";
+import { decodeEmbedding, encodeEmbedding } from "../faces/embedding_codec.ts";
 
 /**
  * How a store protects records: a master keyring; `"off"` (plain records; tests only); or

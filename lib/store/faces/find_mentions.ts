@@ -3,7 +3,10 @@
  *
  * @module
  */
-import { type IdempotencyMentions, MAX_MENTIONED_SUBJECTS } from "./idempotency_store.ts";
+import {
+  type IdempotencyMentions,
+  MAX_MENTIONED_SUBJECTS,
+} from "../idempotency/idempotency_store.ts";
 
 /** What the request was about. */
 export interface MentionScope {

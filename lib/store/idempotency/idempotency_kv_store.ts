@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { FaceError } from "../errors.ts";
+import { FaceError } from "../../errors.ts";
 import {
   checkErasure,
   checkMentions,
@@ -23,8 +23,8 @@ import {
   type StoredIdempotency,
   type StoredResponse,
 } from "./idempotency_store.ts";
-import { unavailable } from "./_store_common.ts";
-import { commitKv } from "./commit_kv.ts";
+import { unavailable } from "../_store_common.ts";
+import { commitKv } from "../backends/commit_kv.ts";
 
 /** Options for {@linkcode KvIdempotencyStore}. */
 export interface KvIdempotencyStoreOptions {

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { FaceError } from "../errors.ts";
+import { FaceError } from "../../errors.ts";
 import type { MasterKeyring } from "./master_keyring.ts";
 
 /** A data key as stored: wrapped by master key `kid`. */

@@ -22,10 +22,10 @@ import {
   redisIdempotencyKey,
   type StoredResponse,
 } from "./idempotency_store.ts";
-import { SCHEMA_VERSION } from "./keys.ts";
-import { unavailable } from "./_store_common.ts";
-import { upstashClient, type UpstashClientOptions } from "./upstash_redis.ts";
-import { FaceError } from "../errors.ts";
+import { SCHEMA_VERSION } from "../keys.ts";
+import { unavailable } from "../_store_common.ts";
+import { upstashClient, type UpstashClientOptions } from "../backends/upstash_redis.ts";
+import { FaceError } from "../../errors.ts";
 
 /** Options for {@linkcode UpstashIdempotencyStore}. */
 export interface UpstashIdempotencyStoreOptions extends UpstashClientOptions {

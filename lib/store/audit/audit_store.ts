@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { FaceError } from "../errors.ts";
-import type { CollectionRef } from "./face_store.ts";
-import { SCHEMA_VERSION, validateName } from "./keys.ts";
+import { FaceError } from "../../errors.ts";
+import type { CollectionRef } from "../faces/face_store.ts";
+import { SCHEMA_VERSION, validateName } from "../keys.ts";
 
 /** One audit event as stored and answered. */
 export interface AuditRecord {

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Redis } from "@upstash/redis";
-import type { CollectionRef } from "./face_store.ts";
+import type { CollectionRef } from "../faces/face_store.ts";
 import {
   type AuditPage,
   type AuditRecord,
@@ -14,7 +14,7 @@ import {
   checkAuditCursor,
   redisAuditKey,
 } from "./audit_store.ts";
-import { unavailable } from "./_store_common.ts";
+import { unavailable } from "../_store_common.ts";
 
 const APPEND = `
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Redis } from "@upstash/redis";
-import type { CollectionRef } from "./face_store.ts";
+import type { CollectionRef } from "../faces/face_store.ts";
 import {
   legacyPolicyModels,
   type PolicyStore,
@@ -13,7 +13,7 @@ import {
   redisPolicyKey,
   type StoredPolicy,
 } from "./policy_store.ts";
-import { unavailable } from "./_store_common.ts";
+import { unavailable } from "../_store_common.ts";
 
 /**
  * A {@linkcode PolicyStore} on Redis: one JSON string per collection

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { FaceStore } from "./face_store.ts";
+import type { FaceStore } from "../faces/face_store.ts";
 
 /** What {@linkcode KeyMaintenance.rotateMasterKey} did. */
 export interface RotationReport {
@@ -54,7 +54,7 @@ export interface KeyMaintenance {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { hasKeyMaintenance, MemoryFaceStore } from "./mod.ts";
+ * import { hasKeyMaintenance, MemoryFaceStore } from "../mod.ts";
  * assert.ok(!hasKeyMaintenance(new MemoryFaceStore()));
  * ```
  */

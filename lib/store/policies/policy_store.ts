@@ -10,8 +10,8 @@
  *
  * @module
  */
-import type { CollectionRef } from "./face_store.ts";
-import { SCHEMA_VERSION, validateName } from "./keys.ts";
+import type { CollectionRef } from "../faces/face_store.ts";
+import { SCHEMA_VERSION, validateName } from "../keys.ts";
 
 /** One decision's rule: an L2 threshold, or a FAR preset of the model manifest. */
 export type PolicyThreshold = { threshold: number } | { far: string } | { fpir: number };

@@ -28,7 +28,7 @@ import type {
   SubjectPage,
   SubjectRecord,
 } from "./face_store.ts";
-import { redisCollectionKeys, SCHEMA_VERSION, validateName } from "./keys.ts";
+import { redisCollectionKeys, SCHEMA_VERSION, validateName } from "../keys.ts";
 import {
   galleryRecordCreatedAt,
   packGalleryRecord,
@@ -43,10 +43,10 @@ import {
   RecordSealer,
   type RecordSealerOptions,
   type StoreEncryption,
-} from "./_sealing.ts";
-import type { WrappedDataKey } from "./template_cipher.ts";
-import type { KeyMaintenance, RotationReport } from "./key_maintenance.ts";
-import { upstashClient, type UpstashClientOptions } from "./upstash_redis.ts";
+} from "../sealing/record_sealer.ts";
+import type { WrappedDataKey } from "../sealing/template_cipher.ts";
+import type { KeyMaintenance, RotationReport } from "../sealing/key_maintenance.ts";
+import { upstashClient, type UpstashClientOptions } from "../backends/upstash_redis.ts";
 import {
   checkExpiry,
   checkNewFace,
@@ -62,7 +62,7 @@ import {
   pageLimit,
   tooManyFaces,
   unavailable,
-} from "./_store_common.ts";
+} from "../_store_common.ts";
 
 /** Options for {@linkcode UpstashFaceStore}. */
 export interface UpstashFaceStoreOptions extends UpstashClientOptions {

@@ -15,7 +15,7 @@ import type {
   SubjectPage,
   SubjectRecord,
 } from "./face_store.ts";
-import { validateName } from "./keys.ts";
+import { validateName } from "../keys.ts";
 import {
   checkExpiry,
   checkNewFace,
@@ -27,7 +27,7 @@ import {
   packGallery,
   pageLimit,
   tooManyFaces,
-} from "./_store_common.ts";
+} from "../_store_common.ts";
 
 /** Options for {@linkcode MemoryFaceStore}. */
 export interface MemoryFaceStoreOptions {

@@ -5,9 +5,9 @@
  * @module
  */
 import type { Redis } from "@upstash/redis";
-import { redisLivenessKey } from "./keys.ts";
+import { redisLivenessKey } from "../keys.ts";
 import type { LivenessSessionStore, StoredLivenessSession } from "./liveness_session_store.ts";
-import { unavailable } from "./_store_common.ts";
+import { unavailable } from "../_store_common.ts";
 
 /** A {@linkcode LivenessSessionStore} on Redis ({@linkcode redisLivenessKey}). */
 export class UpstashLivenessSessionStore implements LivenessSessionStore {

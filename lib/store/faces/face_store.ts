@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Gallery } from "../match/mod.ts";
+import type { Gallery } from "../../match/mod.ts";
 
 /** The packed gallery type lives in `lib/match` (matching imports nothing from the store). */
 export type { Gallery };
