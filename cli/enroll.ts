@@ -16,6 +16,7 @@
 import { parseCollectionArgs } from "./_args.ts";
 import { CliError, describeProblem, EXIT, progress, runCli } from "./_cli.ts";
 import { encodePath, imageRequest, openClient, queryString, readJson } from "./_client.ts";
+import { sha256Hex } from "../lib/encoding/mod.ts";
 
 /**
  * The stable `Idempotency-Key` of one image: the same (collection, subject, image content, `--face`)
@@ -37,13 +38,8 @@ export async function enrollKey(
   image: Uint8Array,
   face = "",
 ): Promise<string> {
-  const hex = async (bytes: Uint8Array) =>
-    Array.from(
-      new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>)),
-      (b) => b.toString(16).padStart(2, "0"),
-    ).join("");
-  const id = `${collection}\0${subject}\0${await hex(image)}\0${face}`;
-  return `enroll-${await hex(new TextEncoder().encode(id))}`;
+  const id = `${collection}\0${subject}\0${await sha256Hex(image)}\0${face}`;
+  return `enroll-${await sha256Hex(id)}`;
 }
 
 /**
@@ -62,8 +58,7 @@ export async function enrollKey(
  * ```
  */
 export async function reenrollKey(key: string, erasedAt: string): Promise<string> {
-  const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${key}\0${erasedAt}`));
-  return `enroll-${Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, "0")).join("")}`;
+  return `enroll-${await sha256Hex(`${key}\0${erasedAt}`)}`;
 }
 
 /** How many erasures in a row {@linkcode reenrollKey} follows for one image. */

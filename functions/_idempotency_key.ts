@@ -19,6 +19,7 @@ import { findMentions } from "../lib/store/mod.ts";
 import type { AppEnv, Services } from "./_context.ts";
 import type { ParameterSpec } from "./_openapi.ts";
 import { runOnce } from "./_run_once.ts";
+import { sha256Hex } from "../lib/encoding/mod.ts";
 
 /** How long a first write may run before a retry may run it again. */
 export const WRITE_LEASE_MS = 60_000;
@@ -38,11 +39,6 @@ export const IDEMPOTENCY_KEY_PARAM: ParameterSpec = {
     "nothing is written again (use a new key to enroll again).",
   schema: { type: "string", minLength: 1, maxLength: 200 },
 };
-
-async function sha256Hex(text: string): Promise<string> {
-  const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /**
  * The id a write with an `Idempotency-Key` uses (an enroll's face id): derived from the API key

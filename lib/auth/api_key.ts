@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { encodeHex } from "../encoding/mod.ts";
 
 /** What a key may do; see `roles.ts` for the matrix. */
 export type Role = "admin" | "enroll" | "verify";
@@ -61,8 +62,7 @@ export interface GeneratedApiKey {
  * ```
  */
 export function generateApiKey(): GeneratedApiKey {
-  const id = [...crypto.getRandomValues(new Uint8Array(8))]
-    .map((b) => b.toString(16).padStart(2, "0")).join("");
+  const id = encodeHex(crypto.getRandomValues(new Uint8Array(8)));
   const secret = crypto.getRandomValues(new Uint8Array(32))
     .toBase64({ alphabet: "base64url", omitPadding: true });
   return { id, key: `fg_${id}_${secret}` };

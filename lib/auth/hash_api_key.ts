@@ -5,12 +5,9 @@
  *
  * @module
  */
+import { encodeHex } from "../encoding/mod.ts";
 
 const encoder = new TextEncoder();
-
-function hex(buf: ArrayBuffer): string {
-  return [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /**
  * Hashes a key for storage.
@@ -30,7 +27,7 @@ function hex(buf: ArrayBuffer): string {
  */
 export async function hashApiKey(key: string, pepper?: string): Promise<string> {
   if (pepper === undefined) {
-    return "sha256:" + hex(await crypto.subtle.digest("SHA-256", encoder.encode(key)));
+    return "sha256:" + encodeHex(await crypto.subtle.digest("SHA-256", encoder.encode(key)));
   }
   const hmacKey = await crypto.subtle.importKey(
     "raw",
@@ -39,7 +36,7 @@ export async function hashApiKey(key: string, pepper?: string): Promise<string> 
     false,
     ["sign"],
   );
-  return "hmac-sha256:" + hex(await crypto.subtle.sign("HMAC", hmacKey, encoder.encode(key)));
+  return "hmac-sha256:" + encodeHex(await crypto.subtle.sign("HMAC", hmacKey, encoder.encode(key)));
 }
 
 /**

@@ -20,6 +20,7 @@ import { analyze } from "./_probe.ts";
 import { forCollection, withRecipe } from "./collection_deps.ts";
 import { defaultLivenessThreshold } from "./liveness_rule.ts";
 import { LIVENESS_TOKEN_TTL_MS } from "./liveness_tokens.ts";
+import { encodeHex } from "../encoding/mod.ts";
 
 /** How long a session accepts its frames, ms. */
 export const LIVENESS_SESSION_TTL_MS = 120_000;
@@ -141,9 +142,6 @@ function constantTimeEqual(a: string, b: string): boolean {
   return d === 0;
 }
 
-const hex = (b: ArrayBuffer) =>
-  [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, "0")).join("");
-
 /**
  * Checks a session's burst, once: every frame is analysed (largest face: pose, eye state,
  * embedding with the session's recipe, passive score) and {@linkcode checkBurst} decides. A pass
@@ -205,7 +203,7 @@ export async function checkLivenessFrames(
     }
     frames.push({
       timestamp: input.timestamps[i],
-      digest: hex(await crypto.subtle.digest("SHA-256", new Uint8Array(bytes))),
+      digest: encodeHex(await crypto.subtle.digest("SHA-256", new Uint8Array(bytes))),
       yaw: face.quality.pose.yaw,
       eyes: (face.eyes.left + face.eyes.right) / 2,
       landmarks: face.landmarks,

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { encodeHex } from "../../encoding/mod.ts";
 
 /** One master key, imported for AES-GCM (not extractable). */
 export interface MasterKey {
@@ -82,7 +83,7 @@ export async function masterKeyId(bytes: Uint8Array): Promise<string> {
   const digest = new Uint8Array(
     await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>),
   );
-  return [...digest.subarray(0, 4)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return encodeHex(digest.subarray(0, 4));
 }
 
 /**

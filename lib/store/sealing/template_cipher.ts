@@ -12,6 +12,7 @@
  */
 import { FaceError } from "../../errors.ts";
 import type { MasterKeyring } from "./master_keyring.ts";
+import { encodeHex } from "../../encoding/mod.ts";
 
 /** A data key as stored: wrapped by master key `kid`. */
 export interface WrappedDataKey {
@@ -74,8 +75,7 @@ export class TemplateCipher {
    */
   async createDataKey(scope: string): Promise<{ dataKey: DataKey; wrapped: WrappedDataKey }> {
     const raw = crypto.getRandomValues(new Uint8Array(32));
-    const id = [...crypto.getRandomValues(new Uint8Array(8))]
-      .map((b) => b.toString(16).padStart(2, "0")).join("");
+    const id = encodeHex(crypto.getRandomValues(new Uint8Array(8)));
     const master = this.keyring.newest;
     const wrapped = await gcmEncrypt(master.key, wrapAad(scope, id), raw);
     const key = await importDataKey(raw);
