@@ -35,6 +35,8 @@ export type { RefusedReason, RefusedRecord, StoreEncryption } from "./sealing/re
 export * from "./sealing/key_maintenance.ts";
 
 export * from "./idempotency/idempotency_store.ts";
+export * from "./idempotency/idempotency_keys.ts";
+export * from "./idempotency/idempotency_records.ts";
 export * from "./idempotency/idempotency_memory_store.ts";
 export * from "./idempotency/idempotency_kv_store.ts";
 export * from "./idempotency/idempotency_upstash_store.ts";

@@ -3,10 +3,8 @@
  *
  * @module
  */
-import {
-  type IdempotencyMentions,
-  MAX_MENTIONED_SUBJECTS,
-} from "../idempotency/idempotency_store.ts";
+import { type IdempotencyMentions } from "../idempotency/idempotency_store.ts";
+import { MAX_MENTIONED_SUBJECTS } from "../idempotency/idempotency_records.ts";
 
 /** What the request was about. */
 export interface MentionScope {

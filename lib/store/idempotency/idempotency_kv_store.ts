@@ -9,20 +9,23 @@
  */
 import { FaceError } from "../../errors.ts";
 import {
-  checkErasure,
-  checkMentions,
-  erasedRecord,
   type IdempotencyClaim,
   type IdempotencyErasure,
   type IdempotencyMentions,
   type IdempotencyRef,
   type IdempotencyStore,
-  kvIdempotencyIndexKey,
-  kvIdempotencyKey,
-  mentionsTarget,
   type StoredIdempotency,
   type StoredResponse,
 } from "./idempotency_store.ts";
+import {
+  checkErasure,
+  checkMentions,
+  claimWithRetries,
+  erasedRecord,
+  mentionsTarget,
+  pendingRecord,
+} from "./idempotency_records.ts";
+import { kvIdempotencyIndexKey, kvIdempotencyKey } from "./idempotency_keys.ts";
 import { unavailable } from "../_store_common.ts";
 import { commitKv } from "../backends/commit_kv.ts";
 
@@ -95,7 +98,7 @@ export class KvIdempotencyStore implements IdempotencyStore {
   ): Promise<IdempotencyClaim> {
     const key = kvIdempotencyKey(ref, this.#prefix);
     return await this.#call("claim an idempotency key", async () => {
-      for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      return await claimWithRetries(async () => {
         const entry = await this.#kv.get<StoredIdempotency>(key);
         const now = this.#now();
         if (entry.value !== null && entry.value.expires_at > now) {
@@ -103,16 +106,15 @@ export class KvIdempotencyStore implements IdempotencyStore {
         }
         const token = crypto.randomUUID();
         const value: StoredIdempotency = {
-          record: { state: "pending", fingerprint, started_at: new Date(now).toISOString() },
+          record: pendingRecord(fingerprint, now),
           token,
           expires_at: now + leaseMs,
         };
         const ok = await commitKv(
           this.#kv.atomic().check(entry).set(key, value, { expireIn: leaseMs }),
         );
-        if (ok) return { claimed: true, token };
-      }
-      throw new FaceError("conflict", "Cannot claim idempotency key: too many concurrent writes");
+        return ok ? { claimed: true, token } : undefined;
+      });
     });
   }
 

@@ -5,19 +5,22 @@
  * @module
  */
 import {
-  checkErasure,
-  checkIdempotencyRef,
-  checkMentions,
-  erasedRecord,
   type IdempotencyClaim,
   type IdempotencyErasure,
   type IdempotencyMentions,
   type IdempotencyRef,
   type IdempotencyStore,
-  mentionsTarget,
   type StoredIdempotency,
   type StoredResponse,
 } from "./idempotency_store.ts";
+import {
+  checkErasure,
+  checkMentions,
+  erasedRecord,
+  mentionsTarget,
+  pendingRecord,
+} from "./idempotency_records.ts";
+import { checkIdempotencyRef } from "./idempotency_keys.ts";
 
 /** Options for {@linkcode MemoryIdempotencyStore}. */
 export interface MemoryIdempotencyStoreOptions {
@@ -65,7 +68,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     const now = this.#now();
     const token = crypto.randomUUID();
     this.#map.set(id, {
-      record: { state: "pending", fingerprint, started_at: new Date(now).toISOString() },
+      record: pendingRecord(fingerprint, now),
       token,
       expires_at: now + leaseMs,
     });

@@ -10,22 +10,24 @@
  */
 import type { Redis } from "@upstash/redis";
 import {
-  checkErasure,
-  checkMentions,
   type IdempotencyClaim,
   type IdempotencyErasure,
   type IdempotencyMentions,
   type IdempotencyRecord,
   type IdempotencyRef,
   type IdempotencyStore,
-  redisIdempotencyIndexKeys,
-  redisIdempotencyKey,
   type StoredResponse,
 } from "./idempotency_store.ts";
+import {
+  checkErasure,
+  checkMentions,
+  claimWithRetries,
+  pendingRecord,
+} from "./idempotency_records.ts";
+import { redisIdempotencyIndexKeys, redisIdempotencyKey } from "./idempotency_keys.ts";
 import { SCHEMA_VERSION } from "../keys.ts";
 import { unavailable } from "../_store_common.ts";
 import { upstashClient, type UpstashClientOptions } from "../backends/upstash_redis.ts";
-import { FaceError } from "../../errors.ts";
 
 /** Options for {@linkcode UpstashIdempotencyStore}. */
 export interface UpstashIdempotencyStoreOptions extends UpstashClientOptions {
@@ -147,24 +149,18 @@ export class UpstashIdempotencyStore implements IdempotencyStore {
   ): Promise<IdempotencyClaim> {
     const key = redisIdempotencyKey(ref, this.#prefix);
     return await this.#call("claim an idempotency key", async () => {
-      for (let attempt = 0; attempt < 10; attempt++) {
-        const record: IdempotencyRecord = {
-          state: "pending",
-          fingerprint,
-          started_at: new Date(this.#now()).toISOString(),
-        };
+      return await claimWithRetries(async () => {
+        const record = pendingRecord(fingerprint, this.#now());
         const value = JSON.stringify({ record, token: crypto.randomUUID() });
         const set = await this.#redis.set(key, value, { nx: true, px: Math.max(1, leaseMs) });
         if (set !== null) return { claimed: true, token: value };
         const held = await this.#redis.get<string>(key);
-        if (held !== null) {
-          return {
-            claimed: false,
-            record: (JSON.parse(held) as { record: IdempotencyRecord }).record,
-          };
-        }
-      }
-      throw new FaceError("conflict", "Cannot claim idempotency key: too many concurrent writes");
+        if (held === null) return undefined;
+        return {
+          claimed: false,
+          record: (JSON.parse(held) as { record: IdempotencyRecord }).record,
+        };
+      });
     });
   }
 
