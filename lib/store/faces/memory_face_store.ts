@@ -28,26 +28,12 @@ import {
   pageLimit,
   tooManyFaces,
 } from "../_store_common.ts";
+import { attempt, expiresField, StoredFace, StoredSubject, toRecord } from "./_memory_faces.ts";
 
 /** Options for {@linkcode MemoryFaceStore}. */
 export interface MemoryFaceStoreOptions {
   /** Clock for `created_at` / `updated_at`. Default: `() => new Date()`. */
   now?: () => Date;
-}
-
-interface StoredFace {
-  id: string;
-  embedding: Float32Array;
-  quality: number;
-  created_at: string;
-  metadataJson: string | undefined;
-}
-
-interface StoredSubject {
-  created_at: string;
-  updated_at: string;
-  expires_at?: string;
-  faces: Map<string, StoredFace>;
 }
 
 /**
@@ -272,31 +258,5 @@ export class MemoryFaceStore implements FaceStore {
     return attempt(() => {
       this.#collections.clear();
     });
-  }
-}
-
-function expiresField(state: StoredSubject): { expires_at?: string } {
-  return state.expires_at === undefined ? {} : { expires_at: state.expires_at };
-}
-
-function toRecord(model: string, subject: string, f: StoredFace): FaceRecord {
-  const record: FaceRecord = {
-    id: f.id,
-    subject,
-    model,
-    embedding: new Float32Array(f.embedding),
-    quality: f.quality,
-    created_at: f.created_at,
-  };
-  if (f.metadataJson !== undefined) record.metadata = JSON.parse(f.metadataJson);
-  return record;
-}
-
-/** Runs `fn` so that a synchronous throw becomes a rejected promise. */
-function attempt<T>(fn: () => T): Promise<T> {
-  try {
-    return Promise.resolve(fn());
-  } catch (err) {
-    return Promise.reject(err);
   }
 }

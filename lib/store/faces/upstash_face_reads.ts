@@ -13,7 +13,7 @@ import type {
 } from "./face_store.ts";
 import { redisCollectionKeys, SCHEMA_VERSION } from "../keys.ts";
 import { galleryRecordCreatedAt } from "./embedding_codec.ts";
-import { mapBatched, OPEN_BATCH } from "../sealing/record_sealer.ts";
+import { mapBatched, OPEN_BATCH } from "../backends/map_batched.ts";
 import type { WrappedDataKey } from "../sealing/template_cipher.ts";
 import {
   decodeCursor,

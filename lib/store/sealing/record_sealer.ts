@@ -20,6 +20,7 @@ import type { CollectionRef } from "../faces/face_store.ts";
 import type { MasterKeyring } from "./master_keyring.ts";
 import { type DataKey, TemplateCipher, type WrappedDataKey } from "./template_cipher.ts";
 import { decodeEmbedding, encodeEmbedding } from "../faces/embedding_codec.ts";
+import { embeddingAad, faceAad } from "./_aad.ts";
 
 /**
  * How a store protects records: a master keyring; `"off"` (plain records; tests only); or
@@ -288,46 +289,10 @@ export class RecordSealer {
   }
 }
 
-/**
- * Maps `items` through async `fn` with at most `limit` calls in flight, keeping order. Opening a
- * whole gallery at once would queue one WebCrypto job per face (100k pending jobs and buffers);
- * small batches are as fast and bound memory.
- */
-export async function mapBatched<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  for (let i = 0; i < items.length; i += limit) {
-    const part = await Promise.all(items.slice(i, i + limit).map(fn));
-    for (let j = 0; j < part.length; j++) out[i + j] = part[j];
-  }
-  return out;
-}
-
-/** How many records a gallery read opens at once (see {@linkcode mapBatched}). */
-export const OPEN_BATCH = 64;
-
 function noMasterKey(): FaceError {
   return new FaceError(
     "store_key_unavailable",
     "Cannot seal or open face records: encryption at rest is on but no master key is configured " +
       "(set FACEGATE_MASTER_KEY; FACEGATE_ENCRYPTION=off stores plain text, tests only)",
   );
-}
-
-/** The AAD of a face's records: binds collection, subject and face id. */
-function faceAad(ref: CollectionRef, subject: string, faceId: string): string {
-  return `facegate/face/v1|${ref.model}|${ref.collection}|${subject}|${faceId}`;
-}
-
-/** The AAD (v2) of a face's embedding: also binds its creation time, which retention reads. */
-function embeddingAad(
-  ref: CollectionRef,
-  subject: string,
-  faceId: string,
-  createdMs: number,
-): string {
-  return `facegate/face/v2|${ref.model}|${ref.collection}|${subject}|${faceId}|${createdMs}`;
 }
