@@ -17,23 +17,13 @@
  */
 
 import { FaceError } from "../../errors.ts";
-import type {
-  CollectionRef,
-  FaceRecord,
-  FaceStore,
-  Gallery,
-  ListSubjectsOptions,
-  NewFace,
-  SubjectPage,
-  SubjectRecord,
-} from "./face_store.ts";
 import {
   RecordSealer,
   type RecordSealerOptions,
   type StoreEncryption,
 } from "../sealing/record_sealer.ts";
-import type { KeyMaintenance, RotationReport } from "../sealing/key_maintenance.ts";
-import { chunksOfBatches, galleryOfBatches, unavailable } from "../_store_common.ts";
+import { unavailable } from "../_store_common.ts";
+import { BackendFaceStore, type FaceStoreParts } from "./backend_face_store.ts";
 import * as writes from "./kv_face_writes.ts";
 import * as reads from "./kv_face_reads.ts";
 import * as maintenance from "./kv_face_maintenance.ts";
@@ -75,10 +65,9 @@ export interface KvFaceStoreOptions {
  * await store.close();
  * ```
  */
-export class KvFaceStore implements FaceStore, KeyMaintenance {
+export class KvFaceStore extends BackendFaceStore<KvFaces> {
   /** Always `"kv"`. */
   readonly kind = "kv";
-  #ctx: KvFaces;
   #ownsKv: boolean;
   #closed = false;
 
@@ -89,7 +78,7 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
    * @param options See {@linkcode KvFaceStoreOptions}.
    */
   constructor(kv: Deno.Kv, options: KvFaceStoreOptions = {}) {
-    this.#ctx = {
+    super({
       kv,
       prefix: options.prefix ?? ["facegate"],
       now: options.now ?? (() => new Date()),
@@ -97,7 +86,7 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
       sealer: new RecordSealer(options.encryption, { onRefused: options.onRefused }),
       galleryChunk: options.galleryChunk ?? 2000,
       locks: new Map(),
-    };
+    }, PARTS);
     this.#ownsKv = options.ownsKv ?? false;
   }
 
@@ -123,112 +112,13 @@ export class KvFaceStore implements FaceStore, KeyMaintenance {
     }
   }
 
-  /**
-   * Adds a face, creating the subject if needed; retried on contention.
-   *
-   * @throws {FaceError} `invalid_request` for bad names or metadata; `conflict` when the subject is
-   *   full or the write stayed contended for `maxAttempts` tries; `store_unavailable` on KV errors.
-   */
-  addFace(ref: CollectionRef, subject: string, face: NewFace): Promise<FaceRecord> {
-    return writes.addFace(this.#ctx, ref, subject, face);
-  }
-
-  /** The subject with its faces (by face id), or null. */
-  getSubject(ref: CollectionRef, subject: string): Promise<SubjectRecord | null> {
-    return reads.getSubject(this.#ctx, ref, subject);
-  }
-
-  /** Subjects ordered by name, `limit` per page. */
-  listSubjects(ref: CollectionRef, options?: ListSubjectsOptions): Promise<SubjectPage> {
-    return reads.listSubjects(this.#ctx, ref, options);
-  }
-
-  /** Deletes a subject and its faces in one atomic operation; false when it did not exist. */
-  deleteSubject(ref: CollectionRef, subject: string): Promise<boolean> {
-    return deletes.deleteSubject(this.#ctx, ref, subject);
-  }
-
-  /** Deletes one face, and the subject with its last face; false when it did not exist. */
-  deleteFace(ref: CollectionRef, subject: string, faceId: string): Promise<boolean> {
-    return deletes.deleteFace(this.#ctx, ref, subject, faceId);
-  }
-
-  /** Sets or clears a subject's expiry (one atomic write); false when the subject does not exist. */
-  setSubjectExpiry(
-    ref: CollectionRef,
-    subject: string,
-    expiresAt: string | null,
-  ): Promise<boolean> {
-    return writes.setSubjectExpiry(this.#ctx, ref, subject, expiresAt);
-  }
-
-  /**
-   * Every collection with a subject under this store's prefix, of every model (two one-key
-   * `kv.list` calls per collection: the scan skips over each collection's keys).
-   */
-  listCollections(): Promise<CollectionRef[]> {
-    return reads.listCollections(this.#ctx);
-  }
-
-  /**
-   * Deletes every subject of the collection, whole subjects per atomic operation (see module doc).
-   *
-   * @returns The number of faces removed.
-   */
-  deleteCollection(ref: CollectionRef): Promise<number> {
-    return deletes.deleteCollection(this.#ctx, ref);
-  }
-
-  /** The collection's write token (one read), or null when it was never written. */
-  galleryVersion(ref: CollectionRef): Promise<string | null> {
-    return reads.galleryVersion(this.#ctx, ref);
-  }
-
-  /**
-   * Every face of the collection, packed with creation times and subject expiries, read in batched
-   * `kv.list` calls of 500 faces (and 500 subject summaries).
-   */
-  gallery(ref: CollectionRef): Promise<Gallery> {
-    return galleryOfBatches(reads.galleryBatches(this.#ctx, ref));
-  }
-
-  /**
-   * The gallery in chunks of up to `galleryChunk` faces (see `FaceStore.galleryChunks`): identify indexes
-   * each as it arrives, so the whole float32 gallery never exists.
-   */
-  galleryChunks(ref: CollectionRef): AsyncIterable<Gallery> {
-    return chunksOfBatches(reads.galleryBatches(this.#ctx, ref));
-  }
-
-  /** Re-wraps every collection's data key with the newest master key (see `KeyMaintenance`). */
-  rotateMasterKey(): Promise<RotationReport> {
-    return maintenance.rotateMasterKey(this.#ctx);
-  }
-
-  /** Counts the plain face records, which sealed-only reads refuse (see `KeyMaintenance`). */
-  countPlainRecords(): Promise<number> {
-    return maintenance.countPlainRecords(this.#ctx);
-  }
-
-  /** Seals every plain face record in place (see `KeyMaintenance`). */
-  sealPlainRecords(): Promise<number> {
-    return maintenance.sealPlainRecords(this.#ctx);
-  }
-
-  /** Re-seals every v1-AAD embedding with the v2 AAD (see `KeyMaintenance`). */
-  resealLegacyRecords(): Promise<number> {
-    return maintenance.resealLegacyRecords(this.#ctx);
-  }
-
   /** Closes the KV handle when the store owns it; idempotent. */
   close(): Promise<void> {
-    if (this.#ownsKv && !this.#closed) this.#ctx.kv.close();
+    if (this.#ownsKv && !this.#closed) this.state.kv.close();
     this.#closed = true;
     return Promise.resolve();
   }
-
-  /** Records refused by sealed-only reads since the store was opened. */
-  get refusedRecords(): number {
-    return this.#ctx.sealer.refused;
-  }
 }
+
+/** The parts of the store, over its state. */
+const PARTS: FaceStoreParts<KvFaces> = { ...writes, ...deletes, ...reads, ...maintenance };

@@ -17,24 +17,13 @@
  * @module
  */
 
-import type {
-  CollectionRef,
-  FaceRecord,
-  FaceStore,
-  Gallery,
-  ListSubjectsOptions,
-  NewFace,
-  SubjectPage,
-  SubjectRecord,
-} from "./face_store.ts";
 import {
   RecordSealer,
   type RecordSealerOptions,
   type StoreEncryption,
 } from "../sealing/record_sealer.ts";
-import type { KeyMaintenance, RotationReport } from "../sealing/key_maintenance.ts";
 import { upstashClient, type UpstashClientOptions } from "../backends/upstash_redis.ts";
-import { chunksOfBatches, galleryOfBatches } from "../_store_common.ts";
+import { BackendFaceStore, type FaceStoreParts } from "./backend_face_store.ts";
 import * as writes from "./upstash_face_writes.ts";
 import * as deletes from "./upstash_face_deletes.ts";
 import * as reads from "./upstash_face_reads.ts";
@@ -68,10 +57,9 @@ export interface UpstashFaceStoreOptions extends UpstashClientOptions {
  * const g = await store.gallery({ model: "m@1", collection: "staff" });
  * ```
  */
-export class UpstashFaceStore implements FaceStore, KeyMaintenance {
+export class UpstashFaceStore extends BackendFaceStore<UpstashFaces> {
   /** Always `"upstash"`. */
   readonly kind = "upstash";
-  #ctx: UpstashFaces;
 
   /**
    * Creates the client; no request is made until the first call.
@@ -83,7 +71,7 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
     if (/[{}\s]/.test(prefix)) {
       throw new RangeError("UpstashFaceStore prefix must not contain braces or whitespace");
     }
-    this.#ctx = {
+    super({
       redis: upstashClient(options),
       prefix,
       now: options.now ?? (() => new Date()),
@@ -91,102 +79,7 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
       sealer: new RecordSealer(options.encryption, { onRefused: options.onRefused }),
       dataKeys: new Map(),
       scripts: new Map(),
-    };
-  }
-
-  /**
-   * Adds a face, creating the subject if needed, in one atomic script.
-   *
-   * @throws {FaceError} `invalid_request` for bad names or metadata; `conflict` when the subject
-   *   already has `MAX_FACES_PER_SUBJECT` faces; `store_unavailable` when Redis fails.
-   */
-  addFace(ref: CollectionRef, subject: string, face: NewFace): Promise<FaceRecord> {
-    return writes.addFace(this.#ctx, ref, subject, face);
-  }
-
-  /** The subject with its faces (by face id), or null; one round trip. */
-  getSubject(ref: CollectionRef, subject: string): Promise<SubjectRecord | null> {
-    return reads.getSubject(this.#ctx, ref, subject);
-  }
-
-  /** Subjects ordered by name, `limit` per page; one round trip. */
-  listSubjects(ref: CollectionRef, options?: ListSubjectsOptions): Promise<SubjectPage> {
-    return reads.listSubjects(this.#ctx, ref, options);
-  }
-
-  /** Deletes a subject and its faces atomically; false when it did not exist. */
-  deleteSubject(ref: CollectionRef, subject: string): Promise<boolean> {
-    return deletes.deleteSubject(this.#ctx, ref, subject);
-  }
-
-  /** Deletes one face, and the subject with its last face, atomically; false when absent. */
-  deleteFace(ref: CollectionRef, subject: string, faceId: string): Promise<boolean> {
-    return deletes.deleteFace(this.#ctx, ref, subject, faceId);
-  }
-
-  /** Sets or clears a subject's expiry in one script; false when the subject does not exist. */
-  setSubjectExpiry(
-    ref: CollectionRef,
-    subject: string,
-    expiresAt: string | null,
-  ): Promise<boolean> {
-    return writes.setSubjectExpiry(this.#ctx, ref, subject, expiresAt);
-  }
-
-  /** Every collection with subjects under this store's prefix, of every model (SCAN). */
-  listCollections(): Promise<CollectionRef[]> {
-    return reads.listCollections(this.#ctx);
-  }
-
-  /**
-   * Deletes the collection, 100 whole subjects per atomic script call.
-   *
-   * @returns The number of faces removed.
-   */
-  deleteCollection(ref: CollectionRef): Promise<number> {
-    return deletes.deleteCollection(this.#ctx, ref);
-  }
-
-  /** The collection's write token (one GET), or null when it was never written. */
-  galleryVersion(ref: CollectionRef): Promise<string | null> {
-    return reads.galleryVersion(this.#ctx, ref);
-  }
-
-  /**
-   * Every face of the collection, packed with creation times and subject expiries; one round trip
-   * up to `galleryBatch` faces. Rows written before retention existed carry no creation time: it
-   * is read from their faces' records, in one more round trip.
-   */
-  gallery(ref: CollectionRef): Promise<Gallery> {
-    return galleryOfBatches(reads.galleryBatches(this.#ctx, ref));
-  }
-
-  /**
-   * The gallery in chunks of up to `galleryBatch` faces, one round trip each (see
-   * `FaceStore.galleryChunks`): identify indexes each as it arrives.
-   */
-  galleryChunks(ref: CollectionRef): AsyncIterable<Gallery> {
-    return chunksOfBatches(reads.galleryBatches(this.#ctx, ref));
-  }
-
-  /** Re-wraps every collection's data key with the newest master key (see `KeyMaintenance`). */
-  rotateMasterKey(): Promise<RotationReport> {
-    return maintenance.rotateMasterKey(this.#ctx);
-  }
-
-  /** Seals every plain face record in place (see `KeyMaintenance`). */
-  sealPlainRecords(): Promise<number> {
-    return maintenance.sealPlainRecords(this.#ctx);
-  }
-
-  /** Counts the plain face records, which sealed-only reads refuse (see `KeyMaintenance`). */
-  countPlainRecords(): Promise<number> {
-    return maintenance.countPlainRecords(this.#ctx);
-  }
-
-  /** Re-seals every v1-AAD gallery row with the v2 AAD (see `KeyMaintenance`). */
-  resealLegacyRecords(): Promise<number> {
-    return maintenance.resealLegacyRecords(this.#ctx);
+    }, PARTS);
   }
 
   /**
@@ -196,16 +89,14 @@ export class UpstashFaceStore implements FaceStore, KeyMaintenance {
    * @throws {FaceError} `store_unavailable` when Redis fails.
    */
   purge(): Promise<number> {
-    return deletes.purge(this.#ctx);
+    return deletes.purge(this.state);
   }
 
   /** Nothing to release: the REST client holds no connections of its own. */
   close(): Promise<void> {
     return Promise.resolve();
   }
-
-  /** Records refused by sealed-only reads since the store was created. */
-  get refusedRecords(): number {
-    return this.#ctx.sealer.refused;
-  }
 }
+
+/** The parts of the store, over its state. */
+const PARTS: FaceStoreParts<UpstashFaces> = { ...writes, ...deletes, ...reads, ...maintenance };
