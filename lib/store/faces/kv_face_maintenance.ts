@@ -117,38 +117,20 @@ export async function resealLegacyRecords(ctx: KvFaces): Promise<number> {
 }
 
 /** Re-seals one v1 face under the v2 AAD; false when it is gone, v2, or does not open. */
-export async function resealOne(
+export function resealOne(
   ctx: KvFaces,
   ref: CollectionRef,
   subject: string,
   faceId: string,
 ): Promise<boolean> {
-  const keys = kvCollectionKeys(ref, ctx.prefix);
   const sealer = ctx.sealer;
-  for (let attempt = 0; attempt < ctx.maxAttempts; attempt++) {
-    const [face, dek] = await callKv(
-      "re-seal records",
-      () =>
-        ctx.kv.getMany<[StoredFace, WrappedDataKey]>([
-          keys.face(subject, faceId),
-          keys.dataKey,
-        ]),
-    );
-    const f = face.value;
-    if (f === null || f.k === undefined || f.a === 2 || dek.value === null) return false;
-    const embedding = await sealer.openEmbedding(
-      ref,
-      dek.value,
-      subject,
-      faceId,
-      f.k,
-      f.sealed!,
-      null,
-    );
-    if (embedding === null) return false;
+  return rewriteFace(ctx, ref, subject, faceId, "re-seal records", async (f, dek) => {
+    if (f.k === undefined || f.a === 2 || dek === null) return null;
+    const embedding = await sealer.openEmbedding(ref, dek, subject, faceId, f.k, f.sealed!, null);
+    if (embedding === null) return null;
     const createdMs = Date.parse(f.created_at);
-    if (!Number.isFinite(createdMs)) return false;
-    const dataKey = await sealer.dataKey(ref, dek.value);
+    if (!Number.isFinite(createdMs)) return null;
+    const dataKey = await sealer.dataKey(ref, dek);
     const sealed = await sealer.sealFace(
       dataKey,
       ref,
@@ -158,40 +140,21 @@ export async function resealOne(
       undefined,
       createdMs,
     );
-    const next: StoredFace = { ...f, sealed: sealed.embedding, a: sealed.aad };
-    const ok = await callKv(
-      "re-seal records",
-      () => commit(ctx.kv.atomic().check(face, dek).set(keys.face(subject, faceId), next)),
-    );
-    if (ok) return true;
-    await backoff(attempt);
-  }
-  throw contended("re-seal records", subject);
+    return { face: { ...f, sealed: sealed.embedding, a: sealed.aad } };
+  });
 }
 
 /** Seals one plain face; false when it is gone or already sealed. */
-export async function sealOne(
+export function sealOne(
   ctx: KvFaces,
   ref: CollectionRef,
   subject: string,
   faceId: string,
 ): Promise<boolean> {
-  const keys = kvCollectionKeys(ref, ctx.prefix);
   const sealer = ctx.sealer;
-  for (let attempt = 0; attempt < ctx.maxAttempts; attempt++) {
-    const [face, dek] = await callKv(
-      "seal plain records",
-      () =>
-        ctx.kv.getMany<[StoredFace, WrappedDataKey]>([
-          keys.face(subject, faceId),
-          keys.dataKey,
-        ]),
-    );
-    if (face.value === null || face.value.k !== undefined) return false;
-    const op = ctx.kv.atomic().check(face, dek);
-    const wrapped = dek.value ?? await sealer.newDataKey(ref);
-    if (dek.value === null) op.set(keys.dataKey, wrapped);
-    const f = face.value;
+  return rewriteFace(ctx, ref, subject, faceId, "seal plain records", async (f, dek) => {
+    if (f.k !== undefined) return null;
+    const wrapped = dek ?? await sealer.newDataKey(ref);
     const sealed = await sealer.sealFace(
       await sealer.dataKey(ref, wrapped),
       ref,
@@ -201,23 +164,48 @@ export async function sealOne(
       f.metadata as string | undefined,
       Date.parse(f.created_at),
     );
-    const next: StoredFace = {
+    const face: StoredFace = {
       sealed: sealed.embedding,
       k: sealed.k,
       a: sealed.aad,
       quality: f.quality,
       created_at: f.created_at,
     };
-    if (sealed.metadata !== undefined) next.metadata = sealed.metadata;
-    if (
-      await callKv(
-        "seal plain records",
-        () => commit(op.set(keys.face(subject, faceId), next)),
-      )
-    ) {
-      return true;
-    }
+    if (sealed.metadata !== undefined) face.metadata = sealed.metadata;
+    return { face, newDataKey: dek === null ? wrapped : undefined };
+  });
+}
+
+/**
+ * Reads one face and its collection's data key, lets `change` compute the face's new record (and
+ * the data key to create, if any), and commits it guarded by both reads; retried on contention.
+ * False when the face is gone or `change` declines (null).
+ */
+async function rewriteFace(
+  ctx: KvFaces,
+  ref: CollectionRef,
+  subject: string,
+  faceId: string,
+  action: string,
+  change: (
+    face: StoredFace,
+    dek: WrappedDataKey | null,
+  ) => Promise<{ face: StoredFace; newDataKey?: WrappedDataKey } | null>,
+): Promise<boolean> {
+  const keys = kvCollectionKeys(ref, ctx.prefix);
+  const faceKey = keys.face(subject, faceId);
+  for (let attempt = 0; attempt < ctx.maxAttempts; attempt++) {
+    const [face, dek] = await callKv(
+      action,
+      () => ctx.kv.getMany<[StoredFace, WrappedDataKey]>([faceKey, keys.dataKey]),
+    );
+    if (face.value === null) return false;
+    const next = await change(face.value, dek.value);
+    if (next === null) return false;
+    const op = ctx.kv.atomic().check(face, dek).set(faceKey, next.face);
+    if (next.newDataKey) op.set(keys.dataKey, next.newDataKey);
+    if (await callKv(action, () => commit(op))) return true;
     await backoff(attempt);
   }
-  throw contended("seal plain records", subject);
+  throw contended(action, subject);
 }
