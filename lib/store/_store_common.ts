@@ -6,7 +6,13 @@
  */
 
 import { FaceError } from "../errors.ts";
-import type { FaceStore, Gallery, ListSubjectsOptions, NewFace } from "./faces/face_store.ts";
+import type {
+  FaceRecord,
+  FaceStore,
+  Gallery,
+  ListSubjectsOptions,
+  NewFace,
+} from "./faces/face_store.ts";
 import { validateName } from "./keys.ts";
 
 /** Most faces one subject may hold (keeps a subject deletable in one atomic operation). */
@@ -79,6 +85,31 @@ export function checkNewFace(face: NewFace): CheckedFace {
     createdAt = new Date(ms).toISOString();
   }
   return { embedding: new Float32Array(e), quality: face.quality, metadataJson, createdAt };
+}
+
+/**
+ * The record an `addFace` returns: the checked face as stored at `id`, with the stored quality and
+ * creation time (a retry's are the first write's), marked `existing` for a retry.
+ */
+export function addedFaceRecord(
+  ref: { model: string },
+  subject: string,
+  id: string,
+  checked: CheckedFace,
+  stored: { quality: number; created_at: string },
+  existing = false,
+): FaceRecord {
+  const record: FaceRecord = {
+    id,
+    subject,
+    model: ref.model,
+    embedding: checked.embedding,
+    quality: stored.quality,
+    created_at: stored.created_at,
+  };
+  if (checked.metadataJson !== undefined) record.metadata = JSON.parse(checked.metadataJson);
+  if (existing) record.existing = true;
+  return record;
 }
 
 /** The error thrown when a subject already holds {@linkcode MAX_FACES_PER_SUBJECT} faces. */

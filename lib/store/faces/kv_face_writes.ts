@@ -12,6 +12,7 @@ import { RecordSealer } from "../sealing/record_sealer.ts";
 import type { WrappedDataKey } from "../sealing/template_cipher.ts";
 import { commitKv, kvBackoff } from "../backends/commit_kv.ts";
 import {
+  addedFaceRecord,
   checkExpiry,
   checkNewFace,
   MAX_FACES_PER_SUBJECT,
@@ -64,19 +65,7 @@ export async function addFace(
       );
       if (prior.value !== null) {
         // A retry of a write that already happened (`NewFace.id`): nothing is written.
-        const record: FaceRecord = {
-          id,
-          subject,
-          model: ref.model,
-          embedding: checked.embedding,
-          quality: prior.value.quality,
-          created_at: prior.value.created_at,
-          existing: true,
-        };
-        if (checked.metadataJson !== undefined) {
-          record.metadata = JSON.parse(checked.metadataJson);
-        }
-        return record;
+        return addedFaceRecord(ref, subject, id, checked, prior.value, true);
       }
       const count = meta.value?.face_count ?? 0;
       if (count >= MAX_FACES_PER_SUBJECT) throw tooManyFaces(subject);
@@ -123,18 +112,10 @@ export async function addFace(
           ),
       );
       if (res) {
-        const record: FaceRecord = {
-          id,
-          subject,
-          model: ref.model,
-          embedding: checked.embedding,
+        return addedFaceRecord(ref, subject, id, checked, {
           quality: checked.quality,
           created_at: created,
-        };
-        if (checked.metadataJson !== undefined) {
-          record.metadata = JSON.parse(checked.metadataJson);
-        }
-        return record;
+        });
       }
       await backoff(attempt);
     }

@@ -13,6 +13,7 @@ import {
   stampGalleryRecord,
 } from "./embedding_codec.ts";
 import {
+  addedFaceRecord,
   checkExpiry,
   checkNewFace,
   MAX_FACES_PER_SUBJECT,
@@ -93,16 +94,10 @@ export async function addFace(
   if (status !== "ok" && status !== "exists") {
     throw unavailable("upstash", "add a face", new Error(String(status)));
   }
-  const record: FaceRecord = {
-    id,
-    subject,
-    model: ref.model,
-    embedding: checked.embedding,
+  const record = addedFaceRecord(ref, subject, id, checked, {
     quality: checked.quality,
     created_at: created,
-  };
-  if (checked.metadataJson !== undefined) record.metadata = JSON.parse(checked.metadataJson);
-  if (status === "exists") record.existing = true;
+  }, status === "exists");
   return record;
 }
 
