@@ -2,34 +2,14 @@ import type { Gallery } from "./gallery.ts";
 import { quantizeInt8 } from "./quantize_int8.ts";
 import type { GalleryCandidate } from "./search_gallery.ts";
 import { type ExpiredFace, expiredFaces, type LiveWindow } from "./live_faces.ts";
-import {
-  type DotsKernel,
-  dotsKernelBytes,
-  instantiateDotsKernel,
-  setDotsKernelModule,
-} from "./_dots_kernel.ts";
-
-/**
- * Hands {@linkcode GalleryIndex} a precompiled SIMD kernel, for runtimes that cannot compile
- * WebAssembly from bytes (Cloudflare Workers import it as a module). Elsewhere it is compiled
- * lazily from the embedded bytes.
- */
-export function setGalleryIndexKernel(module: WebAssembly.Module): void {
-  setDotsKernelModule(module);
-}
-
-/** The SIMD kernel's `.wasm` bytes, for a build step that ships it as a module. */
-export function galleryIndexKernelBytes(): Uint8Array {
-  return dotsKernelBytes();
-}
+import { type DotsKernel } from "./_dots_kernel.ts";
+import { CHUNK, grown, type PlacedRows, placeRows, quantizeRows } from "./_gallery_rows.ts";
 
 /** Options for {@linkcode GalleryIndex.build}. */
 export interface GalleryIndexOptions {
   /** Use the WebAssembly SIMD kernel when the runtime allows it. Default: true. */
   simd?: boolean;
 }
-
-const CHUNK = 4096;
 
 /**
  * An in-memory nearest-subject index over a packed gallery: every face is quantised to int8 with
@@ -306,84 +286,4 @@ export class GalleryIndex {
       };
     });
   }
-}
-
-/** Int8 rows and the SIMD kernel whose memory holds them (null: a plain array). */
-interface PlacedRows {
-  rows: Int8Array;
-  kernel: DotsKernel | null;
-}
-
-/**
- * Room for `n` int8 rows of `dim`: in the SIMD kernel's memory when it can hold them (with the
- * probe and output space after them), else in an array. Given `from`, grows it keeping its rows
- * (a wasm memory grows in place; an array, or rows the kernel cannot grow to hold, are copied).
- */
-function placeRows(
-  n: number,
-  dim: number,
-  options: GalleryIndexOptions,
-  from?: PlacedRows,
-): PlacedRows {
-  let kernel = from
-    ? from.kernel
-    : options.simd === false || dim % 16 !== 0
-    ? null
-    : instantiateDotsKernel();
-  if (kernel) {
-    const need = n * dim + dim + 16 + CHUNK * 4;
-    const have = kernel.memory.buffer.byteLength;
-    try {
-      if (need > have) kernel.memory.grow(Math.ceil((need - have) / 65536));
-      return { rows: new Int8Array(kernel.memory.buffer, 0, n * dim), kernel };
-    } catch {
-      kernel = null;
-    }
-  }
-  const rows = new Int8Array(n * dim);
-  if (from) rows.set(from.rows.subarray(0, Math.min(from.rows.length, rows.length)));
-  return { rows, kernel };
-}
-
-/**
- * Quantises `n` float rows of `v` to int8 with one scale per row (as `quantizeInt8`), written in
- * place into `rows` / `scales` from row `at` on (no per-face allocation).
- */
-function quantizeRows(
-  v: Float32Array,
-  n: number,
-  dim: number,
-  rows: Int8Array,
-  scales: Float32Array,
-  at: number,
-): void {
-  for (let i = 0, off = 0; i < n; i++, off += dim) {
-    let max = 0;
-    for (let j = off; j < off + dim; j++) {
-      const a = Math.abs(v[j]);
-      if (a > max) max = a;
-    }
-    if (!Number.isFinite(max)) {
-      throw new RangeError(`Cannot index gallery: face ${at + i} is not finite`);
-    }
-    const out = (at + i) * dim - off;
-    if (max === 0) {
-      rows.fill(0, off + out, off + out + dim);
-      scales[at + i] = 0;
-      continue;
-    }
-    const inv = 127 / max;
-    for (let j = off; j < off + dim; j++) rows[out + j] = Math.round(v[j] * inv);
-    scales[at + i] = max / 127;
-  }
-}
-
-/** A copy of `a` with room for `length` elements. */
-function grown<T extends Int8Array | Float32Array | Int32Array | Float64Array>(
-  a: T,
-  length: number,
-): T {
-  const b = new (a.constructor as new (n: number) => T)(length);
-  (b as Int8Array).set(a as Int8Array);
-  return b;
 }

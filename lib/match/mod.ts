@@ -37,6 +37,7 @@ export * from "./search_gallery.ts";
 export * from "./quantize_int8.ts";
 export * from "./dequantize_int8.ts";
 export * from "./gallery_index.ts";
+export * from "./gallery_index_kernel.ts";
 export * from "./gallery_cache.ts";
 export * from "./gallery.ts";
 export * from "./live_faces.ts";

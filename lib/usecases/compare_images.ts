@@ -7,7 +7,7 @@ import type { FaceSelection, Rotation } from "../pipeline/mod.ts";
 import { l2Distance } from "../match/mod.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
 import type { ThresholdOptions } from "./choose_threshold.ts";
-import { type Caller, decideThreshold } from "./match_policy.ts";
+import { type Caller, decideThreshold } from "./decide_threshold.ts";
 import { embedProbe, type MatchDecision, matchDecision } from "./_probe.ts";
 
 /** Options for {@linkcode compareImages}. */

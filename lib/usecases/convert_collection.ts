@@ -11,7 +11,7 @@ import { parseProjection, projectEmbedding } from "../embed/mod.ts";
 import { validateName } from "../store/mod.ts";
 import { embedderRecipes } from "../../models/manifest.ts";
 import { forCollection, forgetCollectionRecipe } from "./collection_deps.ts";
-import type { Caller } from "./match_policy.ts";
+import type { Caller } from "./decide_threshold.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
 import { collectionNotFound } from "./_probe.ts";
 

@@ -18,7 +18,8 @@ import { validateName } from "../store/mod.ts";
 import { forCollection } from "./collection_deps.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
 import { embedProbe, rotationField } from "./_probe.ts";
-import { type Caller, readPolicy } from "./match_policy.ts";
+import { readPolicy } from "./match_policy.ts";
+import { type Caller } from "./decide_threshold.ts";
 import { type LivenessRequest, livenessRule, passiveVerdict } from "./liveness_rule.ts";
 import { parseExpiry } from "./retention.ts";
 

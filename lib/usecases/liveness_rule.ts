@@ -9,7 +9,7 @@ import { FaceError } from "../errors.ts";
 import type { LivenessPolicy, StoredPolicy } from "../store/mod.ts";
 import type { LivenessScore } from "../liveness/mod.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
-import type { Caller } from "./match_policy.ts";
+import type { Caller } from "./decide_threshold.ts";
 
 /** The liveness options of a request. */
 export interface LivenessRequest {

@@ -11,6 +11,7 @@ export * from "./use_case_deps.ts";
 export * from "./match_thresholds.ts";
 export * from "./choose_threshold.ts";
 export * from "./match_policy.ts";
+export * from "./decide_threshold.ts";
 export type { EmbeddedFace, MatchDecision } from "./_probe.ts";
 export * from "./detect_image.ts";
 export * from "./preview_image.ts";

@@ -12,7 +12,8 @@ import { embedderRecipes } from "../../models/manifest.ts";
 import { cachedIndex } from "./_cached_index.ts";
 import { forCollection, withRecipe } from "./collection_deps.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
-import { type Caller, readPolicy } from "./match_policy.ts";
+import { readPolicy } from "./match_policy.ts";
+import { type Caller } from "./decide_threshold.ts";
 import { liveWindow } from "./retention.ts";
 import { eraseAnswers } from "./erase_answers.ts";
 

@@ -8,7 +8,7 @@ import { FaceError } from "../errors.ts";
 import type { LiveWindow } from "../match/mod.ts";
 import { type StoredPolicy, validateName } from "../store/mod.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
-import type { Caller } from "./match_policy.ts";
+import type { Caller } from "./decide_threshold.ts";
 import { forCollection } from "./collection_deps.ts";
 
 /** Latest expiry a subject may be given, in days from now (100 years). */

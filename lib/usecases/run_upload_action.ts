@@ -9,7 +9,7 @@ import type { UseCaseDeps } from "./use_case_deps.ts";
 import { type EnrolledFace, enrollFace } from "./enroll_face.ts";
 import { type Verification, verifySubject } from "./verify_subject.ts";
 import { type Identification, identifyFace } from "./identify_face.ts";
-import type { Caller } from "./match_policy.ts";
+import type { Caller } from "./decide_threshold.ts";
 
 /**
  * Performs an upload's action on the fetched image bytes.

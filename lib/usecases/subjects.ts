@@ -13,7 +13,7 @@ import { type AuditPage, type SubjectPage, validateName } from "../store/mod.ts"
 import { embedderRecipes } from "../../models/manifest.ts";
 import { forCollection } from "./collection_deps.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
-import type { Caller } from "./match_policy.ts";
+import type { Caller } from "./decide_threshold.ts";
 import { eraseAnswers } from "./erase_answers.ts";
 
 /** Which page of subjects. */

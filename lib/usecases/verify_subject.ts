@@ -10,7 +10,8 @@ import { validateName } from "../store/mod.ts";
 import { forCollection } from "./collection_deps.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
 import type { ThresholdOptions } from "./choose_threshold.ts";
-import { type Caller, decideThreshold, readPolicy } from "./match_policy.ts";
+import { readPolicy } from "./match_policy.ts";
+import { type Caller, decideThreshold } from "./decide_threshold.ts";
 import { isLiveRecord, liveWindow } from "./retention.ts";
 import {
   judgeProbe,
