@@ -2,7 +2,7 @@
  * `Idempotency-Key` on the write routes (enroll, deletes, policy): a retry with the same key
  * returns the first answer byte for byte (with `idempotent-replayed: true`) and never writes
  * twice; the same key with another request is 409 `conflict`; a duplicate while the first runs
- * is 409 with `Retry-After`. The records are the webhook's (`runOnce`), scoped to the API key.
+ * is 409 with `Retry-After`. The records are the webhook's (`runIdempotent`), scoped to the API key.
  *
  * A write that answered 5xx is not remembered, so its retry runs again; an enroll retried after a
  * 5xx is still written once, because its face id is derived from the key (`NewFace.id`).
@@ -18,7 +18,7 @@ import { FaceError } from "../lib/errors.ts";
 import { findMentions } from "../lib/store/mod.ts";
 import type { AppEnv, Services } from "./_context.ts";
 import type { ParameterSpec } from "./_openapi.ts";
-import { runOnce } from "./_run_once.ts";
+import { runIdempotent } from "./_idempotent_request.ts";
 import { sha256Hex } from "../lib/encoding/mod.ts";
 
 /** How long a first write may run before a retry may run it again. */
@@ -93,7 +93,7 @@ export function idempotent(s: Services): MiddlewareHandler<AppEnv> {
     c.set("writeId", await writeId(owner, header));
     // The route's errors reach here as their problem answer (the app's onError has run), so a
     // 5xx releases the lease and 4xx answers are remembered.
-    c.res = await runOnce({
+    c.res = await runIdempotent({
       store: s.idempotency,
       scope: "write",
       key: `${owner}:${header}`,

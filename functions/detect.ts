@@ -7,7 +7,7 @@ import { Hono } from "hono";
 import type { AppEnv, Services } from "./_context.ts";
 import { OPTION_PARAMS, readImageRequest } from "./_request_options.ts";
 import { IMAGE_BODY, ref } from "./_schemas.ts";
-import { roundBox } from "./_analyze.ts";
+import { roundBox } from "./_image_routes.ts";
 import { detectImage } from "../lib/usecases/mod.ts";
 
 const FACES = ["all", "largest", "center", "primary", "single"] as const;

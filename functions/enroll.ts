@@ -10,7 +10,7 @@ import type { AppEnv, Services } from "./_context.ts";
 import { callerOf } from "./_caller.ts";
 import { OPTION_PARAMS, readImageRequest } from "./_request_options.ts";
 import { IMAGE_BODY, ref } from "./_schemas.ts";
-import { probeProblems } from "./_analyze.ts";
+import { probeProblems } from "./_image_routes.ts";
 import { IDEMPOTENCY_KEY_PARAM, idempotent } from "./_idempotency_key.ts";
 
 const FACES = ["single", "largest", "center", "primary"] as const;

@@ -9,7 +9,7 @@ import { checkLiveness } from "../lib/usecases/mod.ts";
 import type { AppEnv, Services } from "./_context.ts";
 import { OPTION_PARAMS, readImageRequest } from "./_request_options.ts";
 import { IMAGE_BODY, ref } from "./_schemas.ts";
-import { probeProblems, roundBox } from "./_analyze.ts";
+import { probeProblems, roundBox } from "./_image_routes.ts";
 
 const FACES = ["largest", "center", "primary", "single"] as const;
 

@@ -10,7 +10,7 @@ import { FaceError } from "../lib/errors.ts";
 import { checkLivenessFrames, startLivenessSession } from "../lib/usecases/mod.ts";
 import type { AppEnv, Services } from "./_context.ts";
 import { NAME_PATTERN, ref } from "./_schemas.ts";
-import { probeProblems } from "./_analyze.ts";
+import { probeProblems } from "./_image_routes.ts";
 
 /** Largest single frame of a burst, bytes (and at most `FACEGATE_MAX_BODY_BYTES`). */
 export const MAX_FRAME_BYTES = 2 * 1024 * 1024;

@@ -21,7 +21,7 @@ import { FaceError } from "../lib/errors.ts";
 import { createApp } from "./app.ts";
 import { type AppEnv, consoleLogger } from "./_context.ts";
 import { buildDeps } from "./main.ts";
-import { startOnce, startupFailure } from "./_start_once.ts";
+import { startOnce, startupFailure } from "./_app_startup.ts";
 
 /** This isolate's app, started on first use; a failed start is retried next time. */
 const ready = startOnce(async (): Promise<Hono<AppEnv>> => {

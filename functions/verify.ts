@@ -9,7 +9,7 @@ import type { AppEnv, Services } from "./_context.ts";
 import { callerOf } from "./_caller.ts";
 import { OPTION_PARAMS, readImageRequest } from "./_request_options.ts";
 import { IMAGE_BODY, ref } from "./_schemas.ts";
-import { probeProblems } from "./_analyze.ts";
+import { probeProblems } from "./_image_routes.ts";
 
 const FACES = ["largest", "center", "primary", "single"] as const;
 

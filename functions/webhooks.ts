@@ -39,7 +39,7 @@ import {
   verifyWebhook,
 } from "../lib/webhook/mod.ts";
 import type { AppEnv, Services } from "./_context.ts";
-import { runOnce } from "./_run_once.ts";
+import { runIdempotent } from "./_idempotent_request.ts";
 import { inPipelineSlot } from "./_limits.ts";
 import type { ConcurrencyGate } from "../lib/limits/mod.ts";
 
@@ -192,7 +192,7 @@ export function webhookRoutes(s: Services, options: WebhookRoutesOptions = {}): 
     ).toBase64();
     let processed: unknown; // set when this delivery ran the action (not a replay)
     let about: UploadData | undefined; // the event, once parsed
-    const res = await runOnce({
+    const res = await runIdempotent({
       store: idempotency,
       scope: await webhookScope(wh.secrets[secretIndex]),
       key: id,

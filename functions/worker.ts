@@ -34,7 +34,7 @@ import { MODEL_MANIFEST } from "../models/manifest.ts";
 import { type AppDeps, createApp } from "./app.ts";
 import { type AppEnv, consoleLogger } from "./_context.ts";
 import { authStartupWarning } from "./_auth.ts";
-import { startOnce, startupFailure } from "./_start_once.ts";
+import { startOnce, startupFailure } from "./_app_startup.ts";
 import { buildAppDeps } from "./_deps.ts";
 import { scheduledPurge } from "./_scheduled_purge.ts";
 import { encryptionStartupWarning } from "./_master_key.ts";

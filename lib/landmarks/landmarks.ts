@@ -61,7 +61,7 @@ export function recentreShift(
   return Math.max(Math.abs(second.cx - first.cx), Math.abs(second.cy - first.cy)) / first.side;
 }
 
-async function runOnce(
+async function runIdempotent(
   session: OrtSession,
   raster: Raster,
   crop: { cx: number; cy: number; side: number },
@@ -92,7 +92,7 @@ export async function detectLandmarks(
   options: DetectLandmarksOptions = {},
 ): Promise<Point[]> {
   const first = landmarkCrop(box);
-  const pts = await runOnce(session, raster, first);
+  const pts = await runIdempotent(session, raster, first);
   const refine = options.refine ?? true;
   if (refine === false) {
     options.onPasses?.(1, NaN);
@@ -113,7 +113,7 @@ export async function detectLandmarks(
     return pts;
   }
   options.onPasses?.(2, shift);
-  return runOnce(session, raster, second);
+  return runIdempotent(session, raster, second);
 }
 
 function mean(points: Point[], idx: number[]): Point {

@@ -8,7 +8,8 @@ import { FaceError } from "../errors.ts";
 import type { Box } from "../detect/mod.ts";
 import type { FaceSelection, Rotation } from "../pipeline/mod.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
-import { analyze, round4 } from "./_probe.ts";
+import { analyze } from "./_analyze_probe.ts";
+import { round4 } from "./_match_decision.ts";
 import { defaultLivenessThreshold } from "./liveness_rule.ts";
 
 /** What to judge. */

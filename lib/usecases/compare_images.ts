@@ -8,7 +8,8 @@ import { l2Distance } from "../match/mod.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
 import type { ThresholdOptions } from "./choose_threshold.ts";
 import { type Caller, decideThreshold } from "./decide_threshold.ts";
-import { embedProbe, type MatchDecision, matchDecision } from "./_probe.ts";
+import { embedProbe } from "./_analyze_probe.ts";
+import { type MatchDecision, matchDecision } from "./_match_decision.ts";
 
 /** Options for {@linkcode compareImages}. */
 export interface CompareImagesOptions extends ThresholdOptions {

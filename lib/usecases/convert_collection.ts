@@ -10,10 +10,10 @@ import { FaceError } from "../errors.ts";
 import { parseProjection, projectEmbedding } from "../embed/mod.ts";
 import { validateName } from "../store/mod.ts";
 import { embedderRecipes } from "../../models/manifest.ts";
-import { forCollection, forgetCollectionRecipe } from "./collection_deps.ts";
+import { forCollection, forgetCollectionRecipe } from "./for_collection.ts";
 import type { Caller } from "./decide_threshold.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
-import { collectionNotFound } from "./_probe.ts";
+import { collectionNotFound } from "./_collection_not_found.ts";
 
 /** What to convert. */
 export interface ConvertCollectionInput {

@@ -5,7 +5,7 @@
  */
 import type { Analysis, FaceSelection } from "../pipeline/mod.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
-import { analyze } from "./_probe.ts";
+import { analyze } from "./_analyze_probe.ts";
 
 /** Options for {@linkcode detectImage}. */
 export interface DetectImageOptions {

@@ -5,7 +5,7 @@
  */
 import type { AnalyzedFace, FaceSelection, Rotation } from "../pipeline/mod.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
-import { analyze, rotationField } from "./_probe.ts";
+import { analyze, rotationField } from "./_analyze_probe.ts";
 
 /** Options for {@linkcode embedImage}. */
 export interface EmbedImageOptions {

@@ -15,9 +15,9 @@ import {
   type Rotation,
 } from "../pipeline/mod.ts";
 import { validateName } from "../store/mod.ts";
-import { forCollection } from "./collection_deps.ts";
+import { forCollection } from "./for_collection.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
-import { embedProbe, rotationField } from "./_probe.ts";
+import { embedProbe, rotationField } from "./_analyze_probe.ts";
 import { readPolicy } from "./match_policy.ts";
 import { type Caller } from "./decide_threshold.ts";
 import { type LivenessRequest, livenessRule, passiveVerdict } from "./liveness_rule.ts";

@@ -8,7 +8,7 @@ import { FaceError } from "../errors.ts";
 import type { AnalyzedFace, FaceSelection, Rotation } from "../pipeline/mod.ts";
 import { confidence, type GalleryCandidate, type LiveWindow } from "../match/mod.ts";
 import { validateName } from "../store/mod.ts";
-import { forCollection } from "./collection_deps.ts";
+import { forCollection } from "./for_collection.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
 import type { ThresholdOptions } from "./choose_threshold.ts";
 import { readPolicy } from "./match_policy.ts";
@@ -28,7 +28,9 @@ import {
   type LivenessVerdict,
   passiveVerdict,
 } from "./liveness_rule.ts";
-import { analyze, collectionNotFound, embedProbe, rotationField, round4 } from "./_probe.ts";
+import { analyze, embedProbe, rotationField } from "./_analyze_probe.ts";
+import { collectionNotFound } from "./_collection_not_found.ts";
+import { round4 } from "./_match_decision.ts";
 import { type OpenedGallery, openGallery } from "./_open_gallery.ts";
 
 /** Most faces {@linkcode identifyFaces} identifies in one photo (the largest ones). */

@@ -16,8 +16,8 @@ import {
 } from "../liveness/mod.ts";
 import { type StoredLivenessSession, validateLivenessSessionId } from "../store/mod.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
-import { analyze } from "./_probe.ts";
-import { forCollection, withRecipe } from "./collection_deps.ts";
+import { analyze } from "./_analyze_probe.ts";
+import { forCollection, withRecipe } from "./for_collection.ts";
 import { defaultLivenessThreshold } from "./liveness_rule.ts";
 import { LIVENESS_TOKEN_TTL_MS } from "./liveness_tokens.ts";
 import { encodeHex } from "../encoding/mod.ts";

@@ -9,7 +9,7 @@
  */
 import { FaceError } from "../errors.ts";
 import { type PolicyThreshold, type StoredPolicy, validateName } from "../store/mod.ts";
-import { forCollection } from "./collection_deps.ts";
+import { forCollection } from "./for_collection.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
 import { FAR_PRESETS } from "./match_thresholds.ts";
 import { defaultLivenessThreshold, parseLivenessPolicy } from "./liveness_rule.ts";

@@ -10,7 +10,7 @@
 import { validateName } from "../store/mod.ts";
 import { embedderRecipes } from "../../models/manifest.ts";
 import { cachedIndex } from "./_cached_index.ts";
-import { forCollection, withRecipe } from "./collection_deps.ts";
+import { forCollection, withRecipe } from "./for_collection.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
 import { readPolicy } from "./match_policy.ts";
 import { type Caller } from "./decide_threshold.ts";

@@ -9,7 +9,7 @@ import type { LiveWindow } from "../match/mod.ts";
 import { type StoredPolicy, validateName } from "../store/mod.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
 import type { Caller } from "./decide_threshold.ts";
-import { forCollection } from "./collection_deps.ts";
+import { forCollection } from "./for_collection.ts";
 
 /** Latest expiry a subject may be given, in days from now (100 years). */
 export const MAX_EXPIRY_DAYS = 36500;

@@ -11,7 +11,7 @@
 import { FaceError } from "../errors.ts";
 import { type AuditPage, type SubjectPage, validateName } from "../store/mod.ts";
 import { embedderRecipes } from "../../models/manifest.ts";
-import { forCollection } from "./collection_deps.ts";
+import { forCollection } from "./for_collection.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
 import type { Caller } from "./decide_threshold.ts";
 import { eraseAnswers } from "./erase_answers.ts";

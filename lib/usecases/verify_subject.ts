@@ -7,7 +7,7 @@ import { FaceError } from "../errors.ts";
 import type { FaceSelection, Rotation } from "../pipeline/mod.ts";
 import { scoreSubject } from "../match/mod.ts";
 import { validateName } from "../store/mod.ts";
-import { forCollection } from "./collection_deps.ts";
+import { forCollection } from "./for_collection.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
 import type { ThresholdOptions } from "./choose_threshold.ts";
 import { readPolicy } from "./match_policy.ts";
@@ -19,13 +19,9 @@ import {
   livenessRule,
   type LivenessVerdict,
 } from "./liveness_rule.ts";
-import {
-  collectionNotFound,
-  embedProbe,
-  type MatchDecision,
-  matchDecision,
-  rotationField,
-} from "./_probe.ts";
+import { embedProbe, rotationField } from "./_analyze_probe.ts";
+import { collectionNotFound } from "./_collection_not_found.ts";
+import { type MatchDecision, matchDecision } from "./_match_decision.ts";
 
 /** What to verify. */
 export interface VerifySubjectInput extends ThresholdOptions, LivenessRequest {

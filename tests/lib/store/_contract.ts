@@ -6,7 +6,12 @@
 
 import assert from "node:assert/strict";
 import { isFaceError } from "../../../lib/errors.ts";
-import type { CollectionRef, FaceStore, Gallery, NewFace } from "../../../lib/store/faces/face_store.ts";
+import type {
+  CollectionRef,
+  FaceStore,
+  Gallery,
+  NewFace,
+} from "../../../lib/store/faces/face_store.ts";
 
 /** A fresh store and how to dispose of it (close handles, delete keys/files). */
 export interface StoreFixture {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { startOnce, startupFailure } from "../../functions/_start_once.ts";
+import { startOnce, startupFailure } from "../../functions/_app_startup.ts";
 
 Deno.test("startOnce() shares one start between concurrent calls and retries after a failure", async () => {
   let runs = 0;

@@ -22,8 +22,8 @@ import type {
 } from "../lib/store/mod.ts";
 import { problemResponse } from "./problem.ts";
 
-/** How {@linkcode runOnce} runs one request. */
-export interface RunOnceOptions {
+/** How {@linkcode runIdempotent} runs one request. */
+export interface RunIdempotentOptions {
   /** Where the records live. */
   store: IdempotencyStore;
   /** Record scope, e.g. `"webhook"`. */
@@ -56,14 +56,14 @@ export interface RunOnceOptions {
 /**
  * Runs `handle` at most once per key.
  *
- * @param options See {@linkcode RunOnceOptions}.
+ * @param options See {@linkcode RunIdempotentOptions}.
  * @param handle Produces the answer; a thrown error becomes its problem answer.
  * @returns The answer of this run, or the replayed / conflict answer.
  * @throws The error of `handle` when its answer would be a 5xx (after releasing the lease), and
  *   the store's errors (`store_unavailable`, `conflict`).
  */
-export async function runOnce(
-  options: RunOnceOptions,
+export async function runIdempotent(
+  options: RunIdempotentOptions,
   handle: () => Promise<Response>,
 ): Promise<Response> {
   const { store, fingerprint } = options;
@@ -99,7 +99,7 @@ async function stored(res: Response): Promise<StoredResponse> {
   };
 }
 
-function replay(record: IdempotencyRecord, options: RunOnceOptions): Response {
+function replay(record: IdempotencyRecord, options: RunIdempotentOptions): Response {
   if (record.state === "pending") {
     return problemResponse(
       new FaceError(

@@ -1,6 +1,6 @@
 /**
- * Private helpers of the use cases: the pipeline with the configured decoder limits, the one
- * embedded face of a probe image, and the 1:1 decision.
+ * The probe image of a use case: the pipeline run with the configured decoder limits, and the one
+ * embedded face of a probe.
  *
  * @module
  */
@@ -12,7 +12,6 @@ import {
   type FaceSelection,
   type Rotation,
 } from "../pipeline/mod.ts";
-import { confidence } from "../match/mod.ts";
 import { FaceError } from "../errors.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
 
@@ -74,43 +73,4 @@ export async function embedProbe(
 /** `{rotation}` for a probe the pipeline had to turn, else nothing (upright answers are unchanged). */
 export function rotationField(probe: { rotation: Rotation }): { rotation?: Rotation } {
   return probe.rotation ? { rotation: probe.rotation } : {};
-}
-
-/** Rounds a distance, similarity or confidence to 4 decimals for responses. */
-export function round4(x: number): number {
-  return Math.round(x * 1e4) / 1e4;
-}
-
-/** The `collection_not_found` error: a typo in a collection name must not look like a stranger. */
-export function collectionNotFound(collection: string): FaceError {
-  return new FaceError(
-    "collection_not_found",
-    `Cannot find collection ${collection}: nothing is enrolled in it`,
-    { details: { collection } },
-  );
-}
-
-/** A 1:1 match decision, in the answer order of compare and verify. */
-export interface MatchDecision {
-  /** Whether `distance <= threshold`. */
-  match: boolean;
-  /** L2 distance of the two embeddings. */
-  distance: number;
-  /** Cosine similarity at that distance (`1 − d²/2`). */
-  similarity: number;
-  /** The threshold the decision used. */
-  threshold: number;
-  /** Confidence of the decision (see `confidence`). */
-  confidence: number;
-}
-
-/** The decision on `distance` at `threshold`. */
-export function matchDecision(distance: number, threshold: number): MatchDecision {
-  return {
-    match: distance <= threshold,
-    distance: round4(distance),
-    similarity: round4(1 - (distance * distance) / 2),
-    threshold,
-    confidence: round4(confidence(distance, threshold)),
-  };
 }
