@@ -12,7 +12,7 @@ import { analyzeImage, type AnalyzeImageOptions, type StageTimings } from "../li
 import { threadCpuMs } from "./_kernels.ts";
 import { searchGallery } from "../lib/match/mod.ts";
 import { parseConfig } from "../lib/config.ts";
-import { buildDeps } from "../functions/main.ts";
+import { composeOnDeno } from "../app/mod.ts";
 import { createApp } from "../functions/app.ts";
 import { syntheticGallery } from "./_synthetic_gallery.ts";
 import { defaultRecipe } from "../models/manifest.ts";
@@ -86,7 +86,7 @@ if (import.meta.main) {
     FACEGATE_ORT_THREADS: String(threads),
     FACEGATE_RATE_LIMIT: "0",
   });
-  const deps = await buildDeps(config);
+  const deps = await composeOnDeno(config);
   const t0 = performance.now();
   const first = await analyzeImage(deps.pipeline, files[0], { select: "largest" });
   const firstMs = performance.now() - t0;

@@ -11,7 +11,7 @@
  * @module
  */
 import { type Backend, openBackend } from "../lib/backend/mod.ts";
-import { useCaseDeps } from "../functions/_deps.ts";
+import { useCaseDeps } from "../app/mod.ts";
 import { purgeExpired } from "../lib/usecases/mod.ts";
 import { parseConfig } from "../lib/config.ts";
 import { defaultRecipe, MODEL_MANIFEST } from "../models/manifest.ts";

@@ -8,8 +8,8 @@
 import { parseConfig } from "../lib/config.ts";
 import { fetchModels } from "../models/fetch_models.ts";
 import { createApp } from "../functions/app.ts";
-import { buildDeps } from "../functions/main.ts";
-import { closeAppDeps } from "../functions/_deps.ts";
+import { composeOnDeno } from "../app/mod.ts";
+import { closeDeps } from "../app/mod.ts";
 import { CliError, readImageFile } from "./_cli.ts";
 
 /** A handle on the API. */
@@ -97,12 +97,12 @@ export async function openClient(url: string | undefined): Promise<ApiClient> {
   }
   const config = { ...parseConfig(Deno.env.toObject()), auth: "off" as const, rateLimit: 0 };
   await fetchModels();
-  const deps = await buildDeps(config);
+  const deps = await composeOnDeno(config);
   const app = createApp({ ...deps, logger: { info: () => {}, error: (f) => console.error(f) } });
   return {
     target: `local ${deps.store.kind} store`,
     request: async (path, init) => await app.request(path, init),
-    close: () => closeAppDeps(deps),
+    close: () => closeDeps(deps),
   };
 }
 

@@ -13,9 +13,9 @@
  */
 import { parseConfig } from "../lib/config.ts";
 import { hasKeyMaintenance } from "../lib/store/mod.ts";
-import { storeEncryption } from "../functions/_deps.ts";
+import { storeEncryption } from "../app/mod.ts";
 import { openBackend } from "../lib/backend/mod.ts";
-import { resolveMasterKey } from "../functions/_master_key.ts";
+import { resolveMasterKey } from "../app/mod.ts";
 import { CliError } from "./_cli.ts";
 
 /** The subcommands handled here. */

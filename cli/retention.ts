@@ -19,8 +19,8 @@
 import { parseConfig } from "../lib/config.ts";
 import { isFaceError } from "../lib/errors.ts";
 import { purgeAllExpired } from "../lib/usecases/mod.ts";
-import { buildDeps } from "../functions/main.ts";
-import { closeAppDeps, useCaseDeps } from "../functions/_deps.ts";
+import { composeOnDeno } from "../app/mod.ts";
+import { closeDeps, useCaseDeps } from "../app/mod.ts";
 import { CliError, EXIT, parseCli, runCli } from "./_cli.ts";
 
 /** The usage text printed by `--help`. */
@@ -60,7 +60,7 @@ export async function main(args: string[]): Promise<number> {
   const config = parseConfig({ ...Deno.env.toObject(), FACEGATE_PURGE_INTERVAL_MINUTES: "0" });
   let deps;
   try {
-    deps = await buildDeps(config);
+    deps = await composeOnDeno(config);
   } catch (err) {
     if (!isFaceError(err)) throw err;
     throw new CliError(err.message);
@@ -94,7 +94,7 @@ export async function main(args: string[]): Promise<number> {
     if (!isFaceError(err)) throw err;
     throw new CliError(err.message);
   } finally {
-    await closeAppDeps(deps);
+    await closeDeps(deps);
   }
 }
 

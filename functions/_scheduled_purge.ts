@@ -6,7 +6,7 @@
  */
 import { purgeAllExpired } from "../lib/usecases/mod.ts";
 import { type AppDeps, consoleLogger } from "./_context.ts";
-import { useCaseDeps } from "./_deps.ts";
+import { useCaseDeps } from "../app/mod.ts";
 
 /** When the scheduled purge runs: every hour, on the hour (cron syntax, UTC). */
 export const PURGE_SCHEDULE = "0 * * * *";

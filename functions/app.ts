@@ -15,7 +15,7 @@ import { type Handler, Hono } from "hono";
 import { FaceError } from "../lib/errors.ts";
 import { type AppDeps, type AppEnv, consoleLogger, type Services } from "./_context.ts";
 import { ApiRegistry, type RouteSpec } from "./_openapi.ts";
-import { useCaseDeps } from "./_deps.ts";
+import { useCaseDeps } from "../app/mod.ts";
 import { MemoryIdempotencyStore } from "../lib/store/mod.ts";
 import { problemResponse } from "./problem.ts";
 import { authGuard } from "./_auth.ts";

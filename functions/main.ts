@@ -5,30 +5,19 @@
  * @module
  */
 import { type Config, parseConfig } from "../lib/config.ts";
-import { fileModelLoader } from "../lib/onnx/mod.ts";
 import { fetchModels } from "../models/fetch_models.ts";
 import { MODEL_MANIFEST } from "../models/manifest.ts";
-import { type AppDeps, createApp } from "./app.ts";
+import { createApp } from "./app.ts";
 import { consoleLogger } from "./_context.ts";
 import { matchThresholds } from "../lib/usecases/mod.ts";
 import { authStartupWarning } from "./_auth.ts";
-import { buildAppDeps, closeAppDeps } from "./_deps.ts";
-import { encryptionStartupWarning, reportPlainRecords, resolveMasterKey } from "./_master_key.ts";
+import {
+  closeDeps,
+  composeOnDeno,
+  encryptionStartupWarning,
+  reportPlainRecords,
+} from "../app/mod.ts";
 import { PURGE_SCHEDULE, schedulePurgeOnDeno } from "./_scheduled_purge.ts";
-
-/**
- * Builds the app's dependencies on Deno ({@linkcode buildAppDeps}), the models loaded lazily from
- * `models/`, the master key read from its file ({@linkcode resolveMasterKey}; created when
- * `createMasterKey`, as `deno task dev` does). Used by the server and by the CLIs' local mode;
- * release them with {@linkcode closeAppDeps}.
- */
-export async function buildDeps(config: Config, createMasterKey = false): Promise<AppDeps> {
-  const resolved = await resolveMasterKey(config, {
-    create: createMasterKey,
-    logger: consoleLogger,
-  });
-  return await buildAppDeps(resolved, { modelLoader: fileModelLoader() });
-}
 
 /**
  * Exits with one line naming the port (exit code 2) when `HOST:PORT` is already taken, instead of
@@ -83,7 +72,7 @@ async function start(): Promise<void> {
   if (warning) consoleLogger.error(warning);
   const plain = encryptionStartupWarning(config);
   if (plain) consoleLogger.error(plain);
-  const deps = await buildDeps(config, Deno.args.includes("--create-master-key"));
+  const deps = await composeOnDeno(config, Deno.args.includes("--create-master-key"));
   const app = createApp(deps);
   const server = Deno.serve({
     hostname: config.host,
@@ -109,7 +98,7 @@ async function start(): Promise<void> {
   }
   const stop = async () => {
     await server.shutdown();
-    await closeAppDeps(deps);
+    await closeDeps(deps);
     Deno.exit(0);
   };
   for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, stop);

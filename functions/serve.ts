@@ -20,7 +20,7 @@ import { parseConfig } from "../lib/config.ts";
 import { FaceError } from "../lib/errors.ts";
 import { createApp } from "./app.ts";
 import { type AppEnv, consoleLogger } from "./_context.ts";
-import { buildDeps } from "./main.ts";
+import { composeOnDeno } from "../app/mod.ts";
 import { startOnce, startupFailure } from "./_app_startup.ts";
 
 /** This isolate's app, started on first use; a failed start is retried next time. */
@@ -33,7 +33,7 @@ const ready = startOnce(async (): Promise<Hono<AppEnv>> => {
         "faces (use Deno KV or Upstash Redis)",
     );
   }
-  const app = createApp(await buildDeps(config));
+  const app = createApp(await composeOnDeno(config));
   consoleLogger.info({ msg: "facegate isolate started", store: config.store.kind });
   return app;
 });

@@ -35,9 +35,9 @@ import { type AppDeps, createApp } from "./app.ts";
 import { type AppEnv, consoleLogger } from "./_context.ts";
 import { authStartupWarning } from "./_auth.ts";
 import { startOnce, startupFailure } from "./_app_startup.ts";
-import { buildAppDeps } from "./_deps.ts";
+import { composeDeps } from "../app/mod.ts";
 import { scheduledPurge } from "./_scheduled_purge.ts";
-import { encryptionStartupWarning } from "./_master_key.ts";
+import { encryptionStartupWarning } from "../app/mod.ts";
 import { withGalleryShards } from "./_shards.ts";
 
 export { GalleryShard } from "./gallery_shard.ts";
@@ -128,7 +128,7 @@ function stringVars(env: Record<string, unknown>): Record<string, string> {
 }
 
 /**
- * Builds the app's dependencies from the Worker's `env` with {@linkcode buildAppDeps}, as
+ * Builds the app's dependencies from the Worker's `env` with {@linkcode composeDeps}, as
  * `main.ts` does for Deno, from the bundled models; one ort thread, and the embedded store is
  * memory (per isolate). The rate limiter is Upstash's when the store is (else the app limits in
  * memory, per isolate).
@@ -155,7 +155,7 @@ export async function buildWorkerDeps(env: Record<string, unknown>): Promise<App
   if (warning) consoleLogger.error(warning);
   const plain = encryptionStartupWarning(config);
   if (plain) consoleLogger.error(plain);
-  const deps = await buildAppDeps(config, {
+  const deps = await composeDeps(config, {
     modelLoader: bundledModels,
     galleryBatch: WORKER_GALLERY_BATCH,
   });

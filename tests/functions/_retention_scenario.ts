@@ -13,7 +13,7 @@ import type { Backend } from "../../lib/backend/mod.ts";
 import { createApiKey } from "../../lib/auth/mod.ts";
 import { defaultRecipe } from "../../models/manifest.ts";
 import { type AppDeps, createApp } from "../../functions/app.ts";
-import { useCaseDeps } from "../../functions/_deps.ts";
+import { useCaseDeps } from "../../app/mod.ts";
 import { MAX_EXPIRY_DAYS, MAX_RETENTION_DAYS, purgeExpired } from "../../lib/usecases/mod.ts";
 import {
   assertProblem,

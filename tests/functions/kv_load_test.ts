@@ -12,7 +12,7 @@ import { signWebhook } from "../../lib/webhook/mod.ts";
 import { fileModelLoader } from "../../lib/onnx/mod.ts";
 import { defaultRecipe, MODEL_MANIFEST } from "../../models/manifest.ts";
 import { createApp } from "../../functions/app.ts";
-import { buildAppDeps, closeAppDeps } from "../../functions/_deps.ts";
+import { closeDeps, composeDeps } from "../../app/mod.ts";
 import { PHOTOS, readData, sessions } from "./_fixtures.ts";
 import { TEST_MASTER_KEY } from "../_master_key.ts";
 
@@ -51,7 +51,7 @@ Deno.test({
       FACEGATE_MAX_CONCURRENT: "16",
       FACEGATE_MAX_QUEUED: "1000",
     });
-    const deps = await buildAppDeps(config, { modelLoader: fileModelLoader() });
+    const deps = await composeDeps(config, { modelLoader: fileModelLoader() });
     const cli = await openBackend(config.store);
     const errors: Record<string, unknown>[] = [];
     try {
@@ -127,7 +127,7 @@ Deno.test({
       assert.equal((await deps.keys!.list()).length, 1 + CLI_KEYS);
     } finally {
       await cli.close();
-      await closeAppDeps(deps);
+      await closeDeps(deps);
       await server.shutdown();
       await Deno.remove(dir, { recursive: true });
     }

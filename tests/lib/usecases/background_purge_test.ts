@@ -9,7 +9,7 @@ import {
   type UseCaseDeps,
 } from "../../../lib/usecases/mod.ts";
 import { defaultRecipe, MODEL_MANIFEST } from "../../../models/manifest.ts";
-import { useCaseDeps } from "../../../functions/_deps.ts";
+import { useCaseDeps } from "../../../app/mod.ts";
 import { PHOTOS, readData, sessions } from "../../functions/_fixtures.ts";
 
 const DAY = 86_400_000;

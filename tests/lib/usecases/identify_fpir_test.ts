@@ -4,7 +4,7 @@ import { estimateFpir, openSetThreshold } from "../../../lib/match/mod.ts";
 import { MemoryFaceStore, MemoryPolicyStore } from "../../../lib/store/mod.ts";
 import { decideThreshold, getMatchPolicy, setMatchPolicy } from "../../../lib/usecases/mod.ts";
 import { MODEL_MANIFEST } from "../../../models/manifest.ts";
-import { useCaseDeps } from "../../../functions/_deps.ts";
+import { useCaseDeps } from "../../../app/mod.ts";
 import { sessions } from "../../functions/_fixtures.ts";
 
 function deps() {

@@ -3,7 +3,7 @@ import { parseConfig } from "../../../lib/config.ts";
 import { MemoryFaceStore, MemoryPolicyStore } from "../../../lib/store/mod.ts";
 import { compareImages, decideThreshold, setMatchPolicy } from "../../../lib/usecases/mod.ts";
 import { MODEL_MANIFEST } from "../../../models/manifest.ts";
-import { useCaseDeps } from "../../../functions/_deps.ts";
+import { useCaseDeps } from "../../../app/mod.ts";
 import { PHOTOS, readData, sessions } from "../../functions/_fixtures.ts";
 
 function deps() {

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { parseConfig } from "../../lib/config.ts";
 import { isFaceError } from "../../lib/errors.ts";
 import { MasterKeyring } from "../../lib/store/mod.ts";
-import { encryptionStartupWarning, resolveMasterKey } from "../../functions/_master_key.ts";
-import { storeEncryption } from "../../functions/_deps.ts";
+import { encryptionStartupWarning, resolveMasterKey } from "../../app/mod.ts";
+import { storeEncryption } from "../../app/mod.ts";
 import { TEST_MASTER_KEY } from "../_master_key.ts";
 
 function logger() {

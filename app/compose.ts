@@ -1,6 +1,8 @@
 /**
- * The app's dependencies built from a configuration, the same way on every platform: the entry
- * files (`main.ts` for Deno, `worker.ts` for Workers) only say where the model files come from.
+ * The composition root: the dependencies built from a configuration, the same way on every
+ * platform and for every caller. The HTTP entry files (`functions/main.ts` for Deno,
+ * `functions/worker.ts` for Workers) and the CLIs only say where the model files come from
+ * ({@linkcode Platform}); the use cases' deps are derived here too ({@linkcode useCaseDeps}).
  * A new dependency is added here, once.
  *
  * @module
@@ -26,9 +28,9 @@ import {
   withDefaultRecipe,
 } from "../lib/usecases/mod.ts";
 import { embedderRecipes, MODEL_MANIFEST } from "../models/manifest.ts";
-import { type AppDeps, consoleLogger } from "./_context.ts";
+import { type ComposedDeps, consoleLogger } from "./composed_deps.ts";
 
-/** What differs between platforms when building {@linkcode AppDeps}. */
+/** What differs between platforms when building {@linkcode ComposedDeps}. */
 export interface Platform {
   /** Serves the model files to the session cache (files on Deno, the bundle on Workers). */
   modelLoader: ModelLoader;
@@ -79,11 +81,11 @@ export function livenessTokenMaterial(config: Config): Uint8Array | undefined {
  *
  * @param config The parsed configuration.
  * @param platform See {@linkcode Platform}.
- * @returns The dependencies; release them with {@linkcode closeAppDeps}.
+ * @returns The dependencies; release them with {@linkcode closeDeps}.
  * @throws {FaceError} `store_unavailable` when the store cannot be opened; `invalid_request`
  *   without a master key (see {@linkcode storeEncryption}).
  */
-export async function buildAppDeps(config: Config, platform: Platform): Promise<AppDeps> {
+export async function composeDeps(config: Config, platform: Platform): Promise<ComposedDeps> {
   const encryption = config.store.kind === "memory" ? "off" : await storeEncryption(config);
   const backend = await openBackend(config.store, {
     rateLimit: config.rateLimit,
@@ -126,7 +128,7 @@ export async function buildAppDeps(config: Config, platform: Platform): Promise<
 }
 
 /** Closes the backend of `deps` (or, when built by hand, its stores one by one). */
-export async function closeAppDeps(deps: AppDeps): Promise<void> {
+export async function closeDeps(deps: ComposedDeps): Promise<void> {
   if (deps.backend) return await deps.backend.close();
   await deps.store.close();
   await deps.keys?.close();
@@ -142,7 +144,7 @@ export async function closeAppDeps(deps: AppDeps): Promise<void> {
  * `msg: "audit"` log line per event, and the collection's trail). `createApp` and the CLIs' local
  * mode both build theirs here.
  */
-export function useCaseDeps(deps: AppDeps): UseCaseDeps {
+export function useCaseDeps(deps: ComposedDeps): UseCaseDeps {
   const manifest = deps.manifest ?? deps.pipeline.manifest ?? MODEL_MANIFEST;
   const logger = deps.logger ?? consoleLogger;
   const audits = deps.audits ?? new MemoryAuditStore();

@@ -14,7 +14,7 @@ import {
   hasKeyMaintenance,
   parseMasterKeys,
 } from "../lib/store/mod.ts";
-import type { Logger } from "./_context.ts";
+import type { Logger } from "./composed_deps.ts";
 
 /** Options for {@linkcode resolveMasterKey}. */
 export interface ResolveMasterKeyOptions {

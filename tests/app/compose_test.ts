@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import { parseConfig } from "../../lib/config.ts";
 import { MemoryFaceStore } from "../../lib/store/mod.ts";
 import { createApp } from "../../functions/app.ts";
-import { buildAppDeps, closeAppDeps } from "../../functions/_deps.ts";
-import { sessions } from "./_fixtures.ts";
+import { closeDeps, composeDeps } from "../../app/mod.ts";
+import { sessions } from "../functions/_fixtures.ts";
 import { TEST_MASTER_KEY } from "../_master_key.ts";
 
 const noModels = () => Promise.reject(new Error("no models in this test"));
 
-Deno.test("buildAppDeps() opens the face, key and idempotency stores beside each other", async () => {
+Deno.test("composeDeps() opens the face, key and idempotency stores beside each other", async () => {
   const dir = await Deno.makeTempDir({ prefix: "facegate_deps_" });
   try {
     const config = parseConfig({
@@ -17,25 +17,25 @@ Deno.test("buildAppDeps() opens the face, key and idempotency stores beside each
       FACEGATE_MASTER_KEY: TEST_MASTER_KEY,
       FACEGATE_AUTH: "keys",
     });
-    const deps = await buildAppDeps(config, { modelLoader: noModels });
+    const deps = await composeDeps(config, { modelLoader: noModels });
     assert.equal(deps.store.kind, "kv");
     assert.equal(deps.keys?.kind, "kv");
     assert.equal(deps.idempotency?.kind, "kv");
     assert.equal(deps.limiter, undefined);
     assert.equal(deps.config, config);
-    await closeAppDeps(deps);
+    await closeDeps(deps);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });
 
-Deno.test("buildAppDeps() on the memory store keeps everything in memory, without keys", async () => {
+Deno.test("composeDeps() on the memory store keeps everything in memory, without keys", async () => {
   const config = parseConfig({ FACEGATE_STORE: "memory", FACEGATE_AUTH: "off" });
-  const deps = await buildAppDeps(config, { modelLoader: noModels });
+  const deps = await composeDeps(config, { modelLoader: noModels });
   assert.equal(deps.store.kind, "memory");
   assert.equal(deps.keys, undefined);
   assert.equal(deps.idempotency?.kind, "memory");
-  await closeAppDeps(deps);
+  await closeDeps(deps);
 });
 
 Deno.test("createApp() refuses webhooks on a shared store without an idempotency store", () => {
