@@ -4,17 +4,17 @@
  * @module
  */
 import type { Context } from "hono";
-import type { Caller } from "../lib/usecases/mod.ts";
+import { type Caller, callerUnder } from "../lib/usecases/mod.ts";
 import type { AppEnv, Services } from "./_context.ts";
 
 /**
  * The caller of a request: its key id, its request id and whether it may loosen a match decision
- * (an `admin` key; with `FACEGATE_AUTH=off`, development only, every caller is trusted).
+ * (the rule is the use cases' {@linkcode callerUnder}).
  */
 export function callerOf(s: Services, c: Context<AppEnv>): Caller {
-  return {
-    admin: s.config.auth === "off" || c.get("role") === "admin",
-    keyId: c.get("keyId"),
-    requestId: c.get("requestId"),
-  };
+  return callerUnder(
+    s.config.auth,
+    { role: c.get("role"), keyId: c.get("keyId") },
+    c.get("requestId"),
+  );
 }

@@ -42,8 +42,6 @@ export interface AppVariables {
   webhookVerified?: () => void;
   /** The role of the authenticated API key, when auth is on. */
   role?: Role;
-  /** With an `Idempotency-Key`: the id the write uses (an enroll's face id). */
-  writeId?: string;
 }
 
 /** The Hono environment of every facegate (sub-)app. */

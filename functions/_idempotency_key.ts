@@ -5,7 +5,7 @@
  * is 409 with `Retry-After`. The records are the webhook's (`runIdempotent`), scoped to the API key.
  *
  * A write that answered 5xx is not remembered, so its retry runs again; an enroll retried after a
- * 5xx is still written once, because its face id is derived from the key (`NewFace.id`).
+ * 5xx is still written once, because its face id is derived from the key (`enrollFaceId`).
  *
  * A remembered answer that names a subject or face (an enroll's `{subject, face_id}`, a problem
  * about the subject) is erased when that subject, face or collection is deleted; a retry then
@@ -40,23 +40,6 @@ export const IDEMPOTENCY_KEY_PARAM: ParameterSpec = {
   schema: { type: "string", minLength: 1, maxLength: 200 },
 };
 
-/**
- * The id a write with an `Idempotency-Key` uses (an enroll's face id): derived from the API key
- * id (`"-"` without auth, as the CLIs' local mode) and the header, so retries name one face.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { writeId } from "./_idempotency_key.ts";
- * assert.equal(await writeId("-", "k1"), await writeId("-", "k1"));
- * assert.notEqual(await writeId("-", "k1"), await writeId("0123456789abcdef", "k1"));
- * assert.match(await writeId("-", "k1"), /^i[0-9a-f]{40}$/);
- * ```
- */
-export async function writeId(owner: string, key: string): Promise<string> {
-  return `i${(await sha256Hex(`${owner}:${key}`)).slice(0, 40)}`;
-}
-
 /** Method, path, query, media type and body, with a multipart boundary made neutral. */
 async function fingerprint(c: Context<AppEnv>): Promise<string> {
   const raw = c.req.raw;
@@ -73,8 +56,8 @@ async function fingerprint(c: Context<AppEnv>): Promise<string> {
 
 /**
  * The middleware of a write route: without the header the route runs as is; with it, at most
- * once per (API key, Idempotency-Key). The route finds the derived write id (an enroll's face id)
- * in `c.get("writeId")`.
+ * once per (API key, Idempotency-Key). An enroll derives its face id from the same key and API
+ * key id (`enrollFaceId` in `lib/usecases`), so a write retried after a 5xx still writes once.
  *
  * @throws {FaceError} `invalid_request` for a malformed key.
  */
@@ -90,7 +73,6 @@ export function idempotent(s: Services): MiddlewareHandler<AppEnv> {
       );
     }
     const owner = c.get("keyId") ?? "-";
-    c.set("writeId", await writeId(owner, header));
     // The route's errors reach here as their problem answer (the app's onError has run), so a
     // 5xx releases the lease and 4xx answers are remembered.
     c.res = await runIdempotent({

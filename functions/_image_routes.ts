@@ -1,16 +1,11 @@
 /**
- * Helpers of the image routes' HTTP layer: rounding for responses and the documented problems.
+ * Helpers of the image routes' HTTP layer: the documented problems (and `roundBox`, from
+ * `lib/detect`).
  *
  * @module
  */
-import type { AnalyzedFace } from "../lib/pipeline/mod.ts";
+export { roundBox } from "../lib/detect/mod.ts";
 import type { FaceErrorCode } from "../lib/errors.ts";
-
-/** A box rounded to 0.1 px for responses. */
-export function roundBox(box: AnalyzedFace["box"]): AnalyzedFace["box"] {
-  const r = (v: number) => Math.round(v * 10) / 10;
-  return { x: r(box.x), y: r(box.y), width: r(box.width), height: r(box.height) };
-}
 
 /**
  * The problems of a route that reads a probe image and embeds its face: reading the request,

@@ -66,7 +66,7 @@ export function enrollRoutes(s: Services): Hono<AppEnv> {
         liveness: options.liveness,
         metadata: fields.metadata,
         ...(options.expires_at === undefined ? {} : { expiresAt: options.expires_at }),
-        faceId: c.get("writeId"),
+        idempotencyKey: c.req.header("idempotency-key"),
         caller: callerOf(s, c),
       });
       c.header(

@@ -11,6 +11,7 @@ import {
   deleteSubject,
   getSubject,
   listSubjects,
+  readExpiryBody,
   setSubjectExpiry,
 } from "../lib/usecases/mod.ts";
 import type { AppEnv, Services } from "./_context.ts";
@@ -131,20 +132,10 @@ export function subjectRoutes(s: Services): Hono<AppEnv> {
           cause,
         });
       });
-      if (
-        body === null || typeof body !== "object" || Array.isArray(body) ||
-        !("expires_at" in body) || Object.keys(body).length !== 1
-      ) {
-        throw new FaceError(
-          "invalid_request",
-          "Cannot read expiry: the body must be {expires_at: time or null}",
-          { details: { field: "expires_at" } },
-        );
-      }
       return c.json(
         await setSubjectExpiry(s, {
           ...params(c.req.param()),
-          expiresAt: (body as { expires_at: unknown }).expires_at,
+          expiresAt: readExpiryBody(body),
           caller: callerOf(s, c),
         }),
       );

@@ -29,15 +29,8 @@
 import { type Context, Hono } from "hono";
 import { FaceError } from "../lib/errors.ts";
 import { findMentions, type IdempotencyStore } from "../lib/store/mod.ts";
-import { runUploadAction } from "../lib/usecases/mod.ts";
-import {
-  type DnsResolver,
-  parseUploadEvent,
-  safeFetch,
-  signWebhook,
-  type UploadData,
-  verifyWebhook,
-} from "../lib/webhook/mod.ts";
+import { type ProcessedUpload, processUpload, sendUploadCallback } from "../lib/usecases/mod.ts";
+import { type DnsResolver, type UploadData, verifyWebhook } from "../lib/webhook/mod.ts";
 import type { AppEnv, Services } from "./_context.ts";
 import { runIdempotent } from "./_idempotent_request.ts";
 import { inPipelineSlot } from "./_limits.ts";
@@ -190,7 +183,7 @@ export function webhookRoutes(s: Services, options: WebhookRoutesOptions = {}): 
     const fingerprint = new Uint8Array(
       await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body)),
     ).toBase64();
-    let processed: unknown; // set when this delivery ran the action (not a replay)
+    let processed: ProcessedUpload | undefined; // set when this delivery ran the action
     let about: UploadData | undefined; // the event, once parsed
     const res = await runIdempotent({
       store: idempotency,
@@ -210,68 +203,40 @@ export function webhookRoutes(s: Services, options: WebhookRoutesOptions = {}): 
           subject: about?.subject,
         }),
     }, async () => {
-      const event = parseUploadEvent(body);
-      about = event.data;
-      const scope = wh.scopes[secretIndex] ?? "*";
-      if (scope !== "*" && !scope.includes(event.data.collection)) {
-        throw new FaceError(
-          "forbidden",
-          `Cannot accept webhook: its secret may not touch collection ${event.data.collection}`,
-          { details: { collection: event.data.collection } },
-        );
-      }
-      const image = await safeFetch(event.data.url, {
-        ...fetchPolicy,
-        maxBytes: s.config.maxBodyBytes,
-        tooLargeCode: "image_too_large",
-      });
-      const result = {
-        id,
-        action: event.data.action,
-        result: await runUploadAction(s, event.data, image.bytes, {
-          admin: false,
-          keyId: `webhook-secret-${secretIndex + 1}`,
+      processed = await processUpload(
+        s,
+        {
+          id,
+          body,
+          secretIndex,
+          scope: wh.scopes[secretIndex] ?? "*",
           requestId: c.get("requestId"),
-        }),
-      };
-      processed = result;
-      return c.json(result, 200);
+        },
+        fetchPolicy,
+        (data) => about = data,
+      );
+      return c.json(processed, 200);
     });
     if (processed !== undefined && wh.callbackUrl !== undefined) {
-      await callback(processed, wh.secrets[secretIndex]);
+      const sent = await sendUploadCallback(processed, {
+        url: wh.callbackUrl,
+        secret: wh.secrets[secretIndex],
+        nowMs: now(),
+        maxBytes: MAX_WEBHOOK_BODY_BYTES,
+      }, fetchPolicy);
+      if (sent.sent) {
+        s.logger.info({ msg: "webhook callback sent", webhook_id: sent.id, status: sent.status });
+      } else {
+        s.logger.error({
+          msg: "webhook callback failed",
+          webhook_id: sent.id,
+          code: sent.code,
+          error: sent.error,
+        });
+      }
     }
     return res;
   }
 
-  async function callback(result: unknown, secret: string): Promise<void> {
-    const id = `msg_${crypto.randomUUID().replaceAll("-", "")}`;
-    const timestamp = Math.floor(now() / 1000);
-    const body = JSON.stringify({
-      type: "upload.processed",
-      timestamp: new Date(timestamp * 1000).toISOString(),
-      data: result,
-    });
-    await safeFetch(wh.callbackUrl!, {
-      ...fetchPolicy,
-      method: "POST",
-      body,
-      maxBytes: MAX_WEBHOOK_BODY_BYTES,
-      headers: {
-        "content-type": "application/json",
-        "webhook-id": id,
-        "webhook-timestamp": String(timestamp),
-        "webhook-signature": await signWebhook(secret, id, timestamp, body),
-      },
-    }).then(
-      (res) => s.logger.info({ msg: "webhook callback sent", webhook_id: id, status: res.status }),
-      (err: unknown) =>
-        s.logger.error({
-          msg: "webhook callback failed",
-          webhook_id: id,
-          code: err instanceof FaceError ? err.code : "internal_error",
-          error: err instanceof Error ? err.message : String(err),
-        }),
-    );
-  }
   return app;
 }

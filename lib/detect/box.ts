@@ -33,3 +33,23 @@ export function intersection(a: Box, b: Box): number {
   const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
   return w > 0 && h > 0 ? w * h : 0;
 }
+
+/**
+ * A box rounded to 0.1 px, as answers carry it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { roundBox } from "./box.ts";
+ * assert.deepEqual(roundBox({ x: 1.04, y: 2.06, width: 3, height: 4.449 }), {
+ *   x: 1,
+ *   y: 2.1,
+ *   width: 3,
+ *   height: 4.4,
+ * });
+ * ```
+ */
+export function roundBox(box: Box): Box {
+  const r = (v: number) => Math.round(v * 10) / 10;
+  return { x: r(box.x), y: r(box.y), width: r(box.width), height: r(box.height) };
+}

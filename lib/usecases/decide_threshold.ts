@@ -25,6 +25,28 @@ export interface Caller {
   requestId?: string;
 }
 
+/**
+ * Who asks, from how the server authenticates: with auth off (development, and the CLIs' local
+ * mode) every caller is trusted like an admin; with keys, only an `admin` key may loosen a
+ * decision.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { callerUnder } from "./decide_threshold.ts";
+ * assert.equal(callerUnder("off", {}).admin, true);
+ * assert.equal(callerUnder("keys", { role: "verify", keyId: "k" }).admin, false);
+ * assert.equal(callerUnder("keys", { role: "admin", keyId: "k" }).admin, true);
+ * ```
+ */
+export function callerUnder(
+  auth: "off" | "keys",
+  key: { role?: string; keyId?: string },
+  requestId?: string,
+): Caller {
+  return { admin: auth === "off" || key.role === "admin", keyId: key.keyId, requestId };
+}
+
 /** The open-set rate an identify answer stands at (from the recipe's impostor FAR curve). */
 export interface FpirStatement {
   /** The FPIR the collection's policy targets (default 0.01), or null for a fixed threshold. */

@@ -22,6 +22,7 @@ import { readPolicy } from "./match_policy.ts";
 import { type Caller } from "./decide_threshold.ts";
 import { type LivenessRequest, livenessRule, passiveVerdict } from "./liveness_rule.ts";
 import { parseExpiry } from "./retention.ts";
+import { sha256Hex } from "../encoding/mod.ts";
 
 /** What to enroll. */
 export interface EnrollFaceInput extends Pick<LivenessRequest, "liveness"> {
@@ -36,10 +37,16 @@ export interface EnrollFaceInput extends Pick<LivenessRequest, "liveness"> {
   /** Stored with the face: a JSON object of at most 8 KiB (checked by the store). */
   metadata?: unknown;
   /**
-   * The face id, for idempotent retries (derived from an `Idempotency-Key`): when the subject
-   * already has it, nothing is written and that face is answered. Default: a new id.
+   * The face id, for idempotent retries: when the subject already has it, nothing is written and
+   * that face is answered. Default: derived from `idempotencyKey` when given, else a new id.
    */
   faceId?: string;
+  /**
+   * The caller's key for this write (an `Idempotency-Key`, a CLI's content hash): the face id is
+   * derived from it and the caller's key id ({@linkcode enrollFaceId}), so every retry names one
+   * face. Default: none.
+   */
+  idempotencyKey?: string;
   /**
    * The subject's expiry (ISO 8601 with a time zone, in the future, see `parseExpiry`): after it
    * none of its faces match and a purge deletes them. Replaces the subject's expiry. Default: the
@@ -66,6 +73,23 @@ export interface EnrolledFace {
   already_enrolled?: true;
   /** The subject's expiry, when this request set one. */
   expires_at?: string;
+}
+
+/**
+ * The face id a write with an idempotency key uses: derived from the API key id (`"-"` without
+ * auth, as the CLIs' local mode) and the key, so retries name one face.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { enrollFaceId } from "./enroll_face.ts";
+ * assert.equal(await enrollFaceId("-", "k1"), await enrollFaceId("-", "k1"));
+ * assert.notEqual(await enrollFaceId("-", "k1"), await enrollFaceId("0123456789abcdef", "k1"));
+ * assert.match(await enrollFaceId("-", "k1"), /^i[0-9a-f]{40}$/);
+ * ```
+ */
+export async function enrollFaceId(owner: string, key: string): Promise<string> {
+  return `i${(await sha256Hex(`${owner}:${key}`)).slice(0, 40)}`;
 }
 
 /**
@@ -119,7 +143,10 @@ export async function enrollFace(deps: UseCaseDeps, input: EnrollFaceInput): Pro
     embedding: face.embedding,
     quality: face.quality.score,
     metadata: input.metadata as Record<string, unknown> | undefined,
-    id: input.faceId,
+    id: input.faceId ??
+      (input.idempotencyKey === undefined
+        ? undefined
+        : await enrollFaceId(input.caller?.keyId ?? "-", input.idempotencyKey)),
     ...(expiresAt === undefined ? {} : { expiresAt }),
   });
   const out: EnrolledFace = {

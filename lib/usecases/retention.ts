@@ -86,6 +86,35 @@ export function parseExpiry(value: unknown, now: Date, field = "expires_at"): st
   return new Date(ms).toISOString();
 }
 
+/**
+ * The expiry a request body sets: the body must be exactly `{expires_at: time or null}`.
+ *
+ * @param body The request's JSON.
+ * @returns The `expires_at` value, unchecked (see {@linkcode setSubjectExpiry}).
+ * @throws {FaceError} `invalid_request` for any other shape.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readExpiryBody } from "./retention.ts";
+ * assert.equal(readExpiryBody({ expires_at: null }), null);
+ * assert.throws(() => readExpiryBody({ expires_at: null, x: 1 }), { code: "invalid_request" });
+ * ```
+ */
+export function readExpiryBody(body: unknown): unknown {
+  if (
+    body === null || typeof body !== "object" || Array.isArray(body) ||
+    !("expires_at" in body) || Object.keys(body).length !== 1
+  ) {
+    throw new FaceError(
+      "invalid_request",
+      "Cannot read expiry: the body must be {expires_at: time or null}",
+      { details: { field: "expires_at" } },
+    );
+  }
+  return (body as { expires_at: unknown }).expires_at;
+}
+
 /** A subject's expiry as answered. */
 export interface SubjectExpiry {
   /** The subject. */
