@@ -104,9 +104,13 @@ const HINTS: Record<string, string> = {
 };
 
 /** A problem+json body as one line: `code: detail; hint`. */
-export function describeProblem(status: number, body: unknown): string {
+export function describeProblem(status: number | undefined, body: unknown): string {
   const p = (body ?? {}) as { code?: unknown; detail?: unknown };
-  const code = typeof p.code === "string" ? p.code : `HTTP ${status}`;
+  const code = typeof p.code === "string"
+    ? p.code
+    : status === undefined
+    ? "error"
+    : `HTTP ${status}`;
   const detail = typeof p.detail === "string" ? p.detail : "";
   const hint = typeof p.code === "string" ? HINTS[p.code] : undefined;
   return `${code}${detail ? `: ${detail}` : ""}${hint ? `; ${hint}` : ""}`;

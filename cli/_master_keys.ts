@@ -13,9 +13,8 @@
  */
 import { parseConfig } from "../lib/config.ts";
 import { hasKeyMaintenance } from "../lib/store/mod.ts";
-import { storeEncryption } from "../app/mod.ts";
 import { openBackend } from "../lib/backend/mod.ts";
-import { resolveMasterKey } from "../app/mod.ts";
+import { resolveMasterKey, storeEncryption } from "../app/mod.ts";
 import { CliError } from "./_cli.ts";
 
 /** The subcommands handled here. */

@@ -14,8 +14,8 @@
  * @module
  */
 import { parseCollectionArgs } from "./_args.ts";
-import { CliError, describeProblem, EXIT, progress, runCli } from "./_cli.ts";
-import { encodePath, imageRequest, openClient, queryString, readJson } from "./_client.ts";
+import { CliError, describeProblem, EXIT, progress, readImageFile, runCli } from "./_cli.ts";
+import { type Answer, openClient } from "./_client.ts";
 import { sha256Hex } from "../lib/encoding/mod.ts";
 
 /**
@@ -144,44 +144,38 @@ async function main(): Promise<number> {
   let already = 0;
   try {
     for (const [i, job] of jobs.entries()) {
-      const path = `/v1/collections/${encodePath(values.collection)}/subjects/${
-        encodePath(job.subject)
-      }/faces${queryString({ face: values.face })}`;
-      const init = await imageRequest(job.path);
-      const image = new Uint8Array(await new Response(init.body).arrayBuffer());
+      const image = await readImageFile(job.path);
       let key = await enrollKey(values.collection, job.subject, image, values.face);
-      const headers = init.headers as Record<string, string>;
-      let res: Response;
-      let body: Record<string, unknown>;
+      let answer: Answer;
       for (let attempt = 0;; attempt++) {
-        res = await client.request(path, {
-          ...init,
-          body: image,
-          headers: { ...headers, "idempotency-key": key },
+        answer = await client.enroll({
+          collection: values.collection,
+          subject: job.subject,
+          image: job.path,
+          face: values.face,
+          idempotencyKey: key,
         });
-        body = await readJson(res);
-        const erasedAt = body.reason === "erased" ? body.erased_at : undefined;
-        if (res.status !== 409 || typeof erasedAt !== "string" || attempt >= MAX_REENROLLS) break;
+        const erasedAt = answer.body.reason === "erased" ? answer.body.erased_at : undefined;
+        if (answer.body.code !== "conflict" || typeof erasedAt !== "string") break;
+        if (attempt >= MAX_REENROLLS) break;
         // Enrolled before, then deleted: this run enrolls it again, knowingly.
         key = await reenrollKey(key, erasedAt);
       }
-      const replayed = res.headers.get("idempotent-replayed") === "true";
-      if (res.status === 201 && (replayed || body.already_enrolled === true)) {
+      const { body } = answer;
+      if (answer.ok && (answer.replayed || body.already_enrolled === true)) {
         already++;
         subjects.add(job.subject);
-      } else if (res.status === 201) {
+      } else if (answer.ok) {
         enrolled++;
         subjects.add(job.subject);
-      } else if (
-        res.status >= 500 || typeof body.code !== "string" || res.status === 401 ||
-        res.status === 403
-      ) {
-        failures.push(`${job.path}: ${describeProblem(res.status, body)}`);
-        if (res.status === 401 || res.status === 403) break; // every other image would fail too
+      } else if (answer.fatal || typeof body.code !== "string") {
+        failures.push(`${job.path}: ${describeProblem(answer.status, body)}`);
+        // Every other image would fail too.
+        if (body.code === "unauthorized" || body.code === "forbidden") break;
       } else {
         const code = body.code as string;
         if (!refused.has(code)) refused.set(code, []);
-        refused.get(code)!.push(`${job.path}: ${describeProblem(res.status, body)}`);
+        refused.get(code)!.push(`${job.path}: ${describeProblem(answer.status, body)}`);
       }
       progress(i + 1, jobs.length, job.subject);
     }

@@ -11,7 +11,7 @@
  */
 import { parseCollectionArgs } from "./_args.ts";
 import { CliError, describeProblem, EXIT, progress, runCli } from "./_cli.ts";
-import { encodePath, imageRequest, openClient, queryString, readJson } from "./_client.ts";
+import { openClient } from "./_client.ts";
 
 /** The usage text printed by `--help`. */
 export const USAGE =
@@ -59,21 +59,19 @@ async function main(): Promise<number> {
   const client = await openClient(values.url);
   let allMatched = true;
   try {
-    const query = queryString({
-      k: values.k,
-      threshold: values.threshold,
-      far: values.far,
-      face: values.face,
-    });
     for (const [i, image] of positionals.entries()) {
-      const res = await client.request(
-        `/v1/collections/${encodePath(values.collection)}/identify${query}`,
-        await imageRequest(image),
-      );
-      const body = await readJson(res);
-      if (!res.ok) {
-        const line = `${image}: ${describeProblem(res.status, body)}`;
-        if (res.status >= 500 || FATAL.has(String(body.code))) throw new CliError(line);
+      const answer = await client.identify({
+        collection: values.collection,
+        image,
+        k: values.k,
+        threshold: values.threshold,
+        far: values.far,
+        face: values.face,
+      });
+      const { body } = answer;
+      if (!answer.ok) {
+        const line = `${image}: ${describeProblem(answer.status, body)}`;
+        if (answer.fatal || FATAL.has(String(body.code))) throw new CliError(line);
         console.error(`refused: ${line}`);
         console.log(JSON.stringify({ image, error: body }));
         allMatched = false;

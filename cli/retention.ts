@@ -19,8 +19,7 @@
 import { parseConfig } from "../lib/config.ts";
 import { isFaceError } from "../lib/errors.ts";
 import { purgeAllExpired } from "../lib/usecases/mod.ts";
-import { composeOnDeno } from "../app/mod.ts";
-import { closeDeps, useCaseDeps } from "../app/mod.ts";
+import { closeDeps, composeOnDeno, useCaseDeps } from "../app/mod.ts";
 import { CliError, EXIT, parseCli, runCli } from "./_cli.ts";
 
 /** The usage text printed by `--help`. */

@@ -8,8 +8,8 @@
  * @module
  */
 import { parseCollectionArgs } from "./_args.ts";
-import { CliError, describeProblem, EXIT, runCli } from "./_cli.ts";
-import { encodePath, imageRequest, openClient, queryString, readJson } from "./_client.ts";
+import { CliError, describeProblem, EXIT, readImageFile, runCli } from "./_cli.ts";
+import { openClient } from "./_client.ts";
 
 /** The usage text printed by `--help`. */
 export const USAGE =
@@ -38,20 +38,20 @@ async function main(): Promise<number> {
     return EXIT.ok;
   }
   const { values, positionals: [subject, image] } = args;
-  const request = await imageRequest(image);
+  await readImageFile(image); // a missing file is a usage error before the store opens
   const client = await openClient(values.url);
   try {
-    const query = queryString({ threshold: values.threshold, far: values.far, face: values.face });
-    const res = await client.request(
-      `/v1/collections/${encodePath(values.collection)}/subjects/${
-        encodePath(subject)
-      }/verify${query}`,
-      request,
-    );
-    const body = await readJson(res);
-    if (!res.ok) throw new CliError(`${image}: ${describeProblem(res.status, body)}`);
-    console.log(JSON.stringify(body));
-    return body.match === true ? EXIT.ok : EXIT.noMatch;
+    const answer = await client.verify({
+      collection: values.collection,
+      subject,
+      image,
+      threshold: values.threshold,
+      far: values.far,
+      face: values.face,
+    });
+    if (!answer.ok) throw new CliError(`${image}: ${describeProblem(answer.status, answer.body)}`);
+    console.log(JSON.stringify(answer.body));
+    return answer.body.match === true ? EXIT.ok : EXIT.noMatch;
   } finally {
     await client.close();
   }

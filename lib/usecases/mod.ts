@@ -25,6 +25,7 @@ export * from "./subjects.ts";
 export * from "./erase_answers.ts";
 export * from "./run_upload_action.ts";
 export * from "./process_upload.ts";
+export * from "./read_options.ts";
 export * from "./for_collection.ts";
 export * from "./retention.ts";
 export * from "./purge_expired.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readOptions } from "../../functions/_request_options.ts";
+import { readOptions } from "../../lib/usecases/read_options.ts";
 import { chooseThreshold, matchThresholds } from "../../lib/usecases/mod.ts";
 import { decodeBase64Image } from "../../functions/_image_input.ts";
 import { isFaceError } from "../../lib/errors.ts";
