@@ -6,13 +6,7 @@
  */
 
 import { FaceError } from "../errors.ts";
-import type {
-  FaceRecord,
-  FaceStore,
-  Gallery,
-  ListSubjectsOptions,
-  NewFace,
-} from "./faces/face_store.ts";
+import type { FaceRecord, Gallery, ListSubjectsOptions, NewFace } from "./faces/face_store.ts";
 import { validateName } from "./keys.ts";
 
 /** Most faces one subject may hold (keeps a subject deletable in one atomic operation). */
@@ -265,14 +259,6 @@ export async function* chunksOfBatches(
   for await (const batch of batches) {
     if (batch.rows.length > 0) yield packGallery(batch.rows, batch.expiries);
   }
-}
-
-/** Wraps a backend failure as `FaceError("store_unavailable")`; FaceErrors pass through. */
-export function unavailable(store: FaceStore["kind"], action: string, cause: unknown): FaceError {
-  if (cause instanceof FaceError) return cause;
-  return new FaceError("store_unavailable", `Cannot ${action}: the ${store} store failed`, {
-    cause,
-  });
 }
 
 /**

@@ -5,6 +5,7 @@
  * @module
  */
 import type { CollectionRef } from "../faces/face_store.ts";
+import { storeCall } from "../backends/store_call.ts";
 import {
   type AuditPage,
   type AuditRecord,
@@ -13,7 +14,6 @@ import {
   kvAuditPrefix,
 } from "./audit_store.ts";
 import { commitKv } from "../backends/commit_kv.ts";
-import { unavailable } from "../_store_common.ts";
 
 /** An {@linkcode AuditStore} on Deno KV. */
 export class KvAuditStore implements AuditStore {
@@ -31,11 +31,9 @@ export class KvAuditStore implements AuditStore {
   /** Appends an event. */
   async append(ref: CollectionRef, event: AuditRecord, ttlMs: number): Promise<void> {
     const key = [...kvAuditPrefix(ref, this.#prefix), event.id];
-    try {
+    return await storeCall("kv", "write an audit event", async () => {
       await commitKv(this.#kv.atomic().set(key, event, { expireIn: ttlMs }));
-    } catch (err) {
-      throw unavailable("kv", "write an audit event", err);
-    }
+    });
   }
 
   /** Events newest first (expired ones may linger until Deno KV deletes them: filtered here). */
@@ -45,7 +43,7 @@ export class KvAuditStore implements AuditStore {
     const selector: Deno.KvListSelector = cursor === undefined
       ? { prefix }
       : { prefix, end: [...prefix, cursor] };
-    try {
+    return await storeCall("kv", "list audit events", async () => {
       const events: AuditRecord[] = [];
       const iter = this.#kv.list<AuditRecord>(selector, {
         reverse: true,
@@ -55,8 +53,6 @@ export class KvAuditStore implements AuditStore {
       const more = events.length > options.limit;
       if (more) events.pop();
       return { events, next_cursor: more ? events[events.length - 1].id : null };
-    } catch (err) {
-      throw unavailable("kv", "list audit events", err);
-    }
+    });
   }
 }

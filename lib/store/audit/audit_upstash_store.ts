@@ -6,6 +6,7 @@
  * @module
  */
 import type { Redis } from "@upstash/redis";
+import { storeCall, unavailable } from "../backends/store_call.ts";
 import type { CollectionRef } from "../faces/face_store.ts";
 import {
   type AuditPage,
@@ -14,7 +15,6 @@ import {
   checkAuditCursor,
   redisAuditKey,
 } from "./audit_store.ts";
-import { unavailable } from "../_store_common.ts";
 
 const APPEND = `
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
@@ -41,16 +41,14 @@ export class UpstashAuditStore implements AuditStore {
   async append(ref: CollectionRef, event: AuditRecord, ttlMs: number): Promise<void> {
     const key = redisAuditKey(ref, this.#prefix);
     const now = this.#now();
-    try {
+    return await storeCall("upstash", "write an audit event", async () => {
       await this.#redis.eval(APPEND, [key], [
         String(parseInt(event.id.slice(0, 11), 36)),
         `${event.id}\t${JSON.stringify(event)}`,
         String(now - ttlMs),
         String(ttlMs),
       ]);
-    } catch (err) {
-      throw unavailable("upstash", "write an audit event", err);
-    }
+    });
   }
 
   /** Events newest first. */

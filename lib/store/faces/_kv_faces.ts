@@ -11,7 +11,7 @@ import { decodeEmbedding } from "./embedding_codec.ts";
 import { RecordSealer } from "../sealing/record_sealer.ts";
 import type { WrappedDataKey } from "../sealing/template_cipher.ts";
 import { commitKv, kvBackoff } from "../backends/commit_kv.ts";
-import { unavailable } from "../_store_common.ts";
+import { storeCall } from "../backends/store_call.ts";
 
 export interface SubjectMeta {
   created_at: string;
@@ -115,12 +115,8 @@ export async function storedFaceRecord(
 }
 
 /** Runs a KV call, mapping failures (but not FaceErrors) to `store_unavailable`. */
-export async function callKv<T>(action: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw unavailable("kv", action, err);
-  }
+export function callKv<T>(action: string, fn: () => Promise<T>): Promise<T> {
+  return storeCall("kv", action, fn);
 }
 
 /** Serialises writes to one subject inside this isolate, so local writers do not contend. */

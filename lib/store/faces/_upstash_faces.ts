@@ -14,7 +14,7 @@ import {
 } from "./embedding_codec.ts";
 import { RecordSealer } from "../sealing/record_sealer.ts";
 import type { WrappedDataKey } from "../sealing/template_cipher.ts";
-import { unavailable } from "../_store_common.ts";
+import { unavailable } from "../backends/store_call.ts";
 import { type ScriptName, SCRIPTS } from "./_upstash_face_scripts.ts";
 
 /** A face's JSON in the faces hash; with `k`, `m` is the base64 of the sealed metadata. */

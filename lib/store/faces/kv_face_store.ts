@@ -17,12 +17,12 @@
  */
 
 import { FaceError } from "../../errors.ts";
+import { storeCall } from "../backends/store_call.ts";
 import {
   RecordSealer,
   type RecordSealerOptions,
   type StoreEncryption,
 } from "../sealing/record_sealer.ts";
-import { unavailable } from "../_store_common.ts";
 import { BackendFaceStore, type FaceStoreParts } from "./backend_face_store.ts";
 import * as writes from "./kv_face_writes.ts";
 import * as reads from "./kv_face_reads.ts";
@@ -105,11 +105,9 @@ export class KvFaceStore extends BackendFaceStore<KvFaces> {
         'Cannot open the Deno KV database: Deno.openKv is missing (run with --unstable-kv or set "unstable": ["kv"] in deno.json)',
       );
     }
-    try {
+    return await storeCall("kv", "open the Deno KV database", async () => {
       return new KvFaceStore(await Deno.openKv(path), { ownsKv: true, ...options });
-    } catch (cause) {
-      throw unavailable("kv", "open the Deno KV database", cause);
-    }
+    });
   }
 
   /** Closes the KV handle when the store owns it; idempotent. */

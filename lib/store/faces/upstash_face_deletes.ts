@@ -6,7 +6,7 @@
 
 import type { CollectionRef } from "./face_store.ts";
 import { redisCollectionKeys, validateName } from "../keys.ts";
-import { unavailable } from "../_store_common.ts";
+import { unavailable } from "../backends/store_call.ts";
 import { runScript, UpstashFaces } from "./_upstash_faces.ts";
 
 /** Deletes a subject and its faces atomically; false when it did not exist. */

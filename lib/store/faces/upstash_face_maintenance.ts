@@ -16,7 +16,7 @@ import {
 } from "./embedding_codec.ts";
 import type { WrappedDataKey } from "../sealing/template_cipher.ts";
 import type { RotationReport } from "../sealing/key_maintenance.ts";
-import { unavailable } from "../_store_common.ts";
+import { unavailable } from "../backends/store_call.ts";
 import {
   dataKeyOf,
   FaceJson,

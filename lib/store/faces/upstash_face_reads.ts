@@ -22,8 +22,8 @@ import {
   type GalleryBatch,
   type GalleryRow,
   pageLimit,
-  unavailable,
 } from "../_store_common.ts";
+import { unavailable } from "../backends/store_call.ts";
 import {
   FaceJson,
   openGalleryRow,

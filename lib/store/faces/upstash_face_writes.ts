@@ -19,8 +19,8 @@ import {
   MAX_FACES_PER_SUBJECT,
   newFaceId,
   tooManyFaces,
-  unavailable,
 } from "../_store_common.ts";
+import { unavailable } from "../backends/store_call.ts";
 import { dataKeyOf, FaceJson, runScript, UpstashFaces } from "./_upstash_faces.ts";
 
 /**

@@ -8,6 +8,7 @@
  * @module
  */
 import { FaceError } from "../../errors.ts";
+import { storeCall } from "../backends/store_call.ts";
 import {
   type IdempotencyClaim,
   type IdempotencyErasure,
@@ -26,7 +27,6 @@ import {
   pendingRecord,
 } from "./idempotency_records.ts";
 import { kvIdempotencyIndexKey, kvIdempotencyKey } from "./idempotency_keys.ts";
-import { unavailable } from "../_store_common.ts";
 import { commitKv } from "../backends/commit_kv.ts";
 
 /** Options for {@linkcode KvIdempotencyStore}. */
@@ -83,11 +83,9 @@ export class KvIdempotencyStore implements IdempotencyStore {
     path?: string,
     options: KvIdempotencyStoreOptions = {},
   ): Promise<KvIdempotencyStore> {
-    try {
+    return await storeCall("kv", "open the Deno KV database", async () => {
       return new KvIdempotencyStore(await Deno.openKv(path), { ownsKv: true, ...options });
-    } catch (cause) {
-      throw unavailable("kv", "open the Deno KV database", cause);
-    }
+    });
   }
 
   /** Takes the key for `leaseMs` when absent (atomic), else returns its record. */
@@ -231,11 +229,7 @@ export class KvIdempotencyStore implements IdempotencyStore {
     return Promise.resolve();
   }
 
-  async #call<T>(action: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw unavailable("kv", action, err);
-    }
+  #call<T>(action: string, fn: () => Promise<T>): Promise<T> {
+    return storeCall("kv", action, fn);
   }
 }

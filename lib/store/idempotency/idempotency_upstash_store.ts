@@ -26,7 +26,7 @@ import {
 } from "./idempotency_records.ts";
 import { redisIdempotencyIndexKeys, redisIdempotencyKey } from "./idempotency_keys.ts";
 import { SCHEMA_VERSION } from "../keys.ts";
-import { unavailable } from "../_store_common.ts";
+import { storeCall } from "../backends/store_call.ts";
 import { upstashClient, type UpstashClientOptions } from "../backends/upstash_redis.ts";
 
 /** Options for {@linkcode UpstashIdempotencyStore}. */
@@ -243,12 +243,8 @@ export class UpstashIdempotencyStore implements IdempotencyStore {
     return Promise.resolve();
   }
 
-  async #call<T>(action: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw unavailable("upstash", action, err);
-    }
+  #call<T>(action: string, fn: () => Promise<T>): Promise<T> {
+    return storeCall("upstash", action, fn);
   }
 }
 

@@ -5,9 +5,9 @@
  * @module
  */
 import { kvLivenessKey } from "../keys.ts";
+import { storeCall, unavailable } from "../backends/store_call.ts";
 import type { LivenessSessionStore, StoredLivenessSession } from "./liveness_session_store.ts";
 import { commitKv } from "../backends/commit_kv.ts";
-import { unavailable } from "../_store_common.ts";
 
 /** A {@linkcode LivenessSessionStore} on Deno KV ({@linkcode kvLivenessKey}). */
 export class KvLivenessSessionStore implements LivenessSessionStore {
@@ -33,11 +33,9 @@ export class KvLivenessSessionStore implements LivenessSessionStore {
   async put(session: StoredLivenessSession, ttlMs: number): Promise<void> {
     const key = kvLivenessKey(session.id, "session", this.#prefix);
     const value = { session, until: this.#now() + ttlMs };
-    try {
+    return await storeCall("kv", "write a liveness session", async () => {
       await commitKv(this.#kv.atomic().set(key, value, { expireIn: ttlMs }));
-    } catch (err) {
-      throw unavailable("kv", "write a liveness session", err);
-    }
+    });
   }
 
   /** The session, or null. */
@@ -56,7 +54,7 @@ export class KvLivenessSessionStore implements LivenessSessionStore {
   /** Marks the step once (atomic check-and-set on the marker's versionstamp). */
   async claim(id: string, step: "frames" | "token", ttlMs: number): Promise<boolean> {
     const key = kvLivenessKey(id, step, this.#prefix);
-    try {
+    return await storeCall("kv", "mark a liveness session", async () => {
       const entry = await this.#kv.get<{ until: number }>(key);
       if (entry.value && entry.value.until > this.#now()) return false;
       return await commitKv(
@@ -64,8 +62,6 @@ export class KvLivenessSessionStore implements LivenessSessionStore {
           expireIn: ttlMs,
         }),
       );
-    } catch (err) {
-      throw unavailable("kv", "mark a liveness session", err);
-    }
+    });
   }
 }

@@ -5,9 +5,9 @@
  * @module
  */
 import type { Redis } from "@upstash/redis";
+import { storeCall, unavailable } from "../backends/store_call.ts";
 import { redisLivenessKey } from "../keys.ts";
 import type { LivenessSessionStore, StoredLivenessSession } from "./liveness_session_store.ts";
-import { unavailable } from "../_store_common.ts";
 
 /** A {@linkcode LivenessSessionStore} on Redis ({@linkcode redisLivenessKey}). */
 export class UpstashLivenessSessionStore implements LivenessSessionStore {
@@ -29,11 +29,9 @@ export class UpstashLivenessSessionStore implements LivenessSessionStore {
   /** Writes a session. */
   async put(session: StoredLivenessSession, ttlMs: number): Promise<void> {
     const key = redisLivenessKey(session.id, "session", this.#prefix);
-    try {
+    return await storeCall("upstash", "write a liveness session", async () => {
       await this.#redis.set(key, JSON.stringify(session), { px: Math.max(1, ttlMs) });
-    } catch (err) {
-      throw unavailable("upstash", "write a liveness session", err);
-    }
+    });
   }
 
   /** The session, or null. */
@@ -51,11 +49,9 @@ export class UpstashLivenessSessionStore implements LivenessSessionStore {
   /** Marks the step once (`SET NX PX`). */
   async claim(id: string, step: "frames" | "token", ttlMs: number): Promise<boolean> {
     const key = redisLivenessKey(id, step, this.#prefix);
-    try {
+    return await storeCall("upstash", "mark a liveness session", async () => {
       const set = await this.#redis.set(key, "1", { nx: true, px: Math.max(1, ttlMs) });
       return set !== null;
-    } catch (err) {
-      throw unavailable("upstash", "mark a liveness session", err);
-    }
+    });
   }
 }

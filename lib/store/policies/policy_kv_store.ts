@@ -4,6 +4,7 @@
  * @module
  */
 import type { CollectionRef } from "../faces/face_store.ts";
+import { storeCall } from "../backends/store_call.ts";
 import {
   kvCollectionPolicyKey,
   kvPolicyKey,
@@ -13,7 +14,6 @@ import {
   type StoredPolicy,
 } from "./policy_store.ts";
 import { commitKv } from "../backends/commit_kv.ts";
-import { unavailable } from "../_store_common.ts";
 
 /**
  * A {@linkcode PolicyStore} on Deno KV (key {@linkcode kvCollectionPolicyKey}; policies under the
@@ -47,7 +47,7 @@ export class KvPolicyStore implements PolicyStore {
     const key = kvCollectionPolicyKey(ref.collection, this.#prefix);
     const legacy = legacyPolicyModels(ref, this.#options)
       .map((model) => kvPolicyKey({ model, collection: ref.collection }, this.#prefix));
-    try {
+    return await storeCall("kv", "read a match policy", async () => {
       const [current, ...old] = await this.#kv.getMany<StoredPolicy[]>([key, ...legacy]);
       if (current.value !== null) return current.value;
       const found = old.find((e) => e.value !== null);
@@ -57,18 +57,14 @@ export class KvPolicyStore implements PolicyStore {
       for (const e of old) if (e.value !== null) op.delete(e.key);
       if (await commitKv(op)) return found.value;
       return (await this.#kv.get<StoredPolicy>(key)).value ?? found.value;
-    } catch (err) {
-      throw unavailable("kv", "read a match policy", err);
-    }
+    });
   }
 
   /** Replaces the collection's policy (stored whole). */
   async set(ref: CollectionRef, policy: StoredPolicy): Promise<void> {
     const key = kvCollectionPolicyKey(ref.collection, this.#prefix);
-    try {
+    return await storeCall("kv", "write a match policy", async () => {
       await commitKv(this.#kv.atomic().set(key, policy));
-    } catch (err) {
-      throw unavailable("kv", "write a match policy", err);
-    }
+    });
   }
 }

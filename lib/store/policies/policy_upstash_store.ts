@@ -4,6 +4,7 @@
  * @module
  */
 import type { Redis } from "@upstash/redis";
+import { storeCall } from "../backends/store_call.ts";
 import type { CollectionRef } from "../faces/face_store.ts";
 import {
   legacyPolicyModels,
@@ -13,7 +14,6 @@ import {
   redisPolicyKey,
   type StoredPolicy,
 } from "./policy_store.ts";
-import { unavailable } from "../_store_common.ts";
 
 /**
  * A {@linkcode PolicyStore} on Redis: one JSON string per collection
@@ -44,7 +44,7 @@ export class UpstashPolicyStore implements PolicyStore {
     const key = redisCollectionPolicyKey(ref.collection, this.#prefix);
     const legacy = legacyPolicyModels(ref, this.#options)
       .map((model) => redisPolicyKey({ model, collection: ref.collection }, this.#prefix));
-    try {
+    return await storeCall("upstash", "read a match policy", async () => {
       const [current, ...old] = await this.#redis.mget<unknown[]>(key, ...legacy);
       if (typeof current === "string") return JSON.parse(current) as StoredPolicy;
       const at = old.findIndex((v) => typeof v === "string");
@@ -55,20 +55,16 @@ export class UpstashPolicyStore implements PolicyStore {
       await this.#redis.del(...stale);
       const now = await this.#redis.get(key);
       return JSON.parse(typeof now === "string" ? now : old[at] as string) as StoredPolicy;
-    } catch (err) {
-      throw unavailable("upstash", "read a match policy", err);
-    }
+    });
   }
 
   /** Replaces the collection's policy (stored whole). */
   async set(ref: CollectionRef, policy: StoredPolicy): Promise<void> {
-    try {
+    return await storeCall("upstash", "write a match policy", async () => {
       await this.#redis.set(
         redisCollectionPolicyKey(ref.collection, this.#prefix),
         JSON.stringify(policy),
       );
-    } catch (err) {
-      throw unavailable("upstash", "write a match policy", err);
-    }
+    });
   }
 }
