@@ -72,6 +72,7 @@ export const OPERATION_ACTIONS: Readonly<Record<string, Action>> = {
   deleteSubject: "delete",
   deleteFace: "delete",
   deleteCollection: "delete_collection",
+  listCollections: "match",
   getMatchPolicy: "admin",
   listAudit: "admin",
   setMatchPolicy: "admin",
@@ -193,6 +194,7 @@ export function authMiddleware(s: Services, deps: AuthDeps): MiddlewareHandler<A
     }
     c.set("keyId", key.id);
     c.set("role", key.role);
+    c.set("scope", key.collections);
 
     if (limiter) {
       const d = await limiter.limit(`key:${key.id}`);

@@ -224,6 +224,24 @@ export const COMPONENT_SCHEMAS = {
     },
   }),
   DeleteCollectionResponse: obj({ collection: str, deleted_faces: { type: "integer" } }),
+  CollectionList: obj({
+    collections: {
+      type: "array",
+      items: obj({
+        collection: str,
+        recipe: { type: "string", description: "The embedder recipe of its templates" },
+        subjects: { type: "integer" },
+        faces: { type: "integer" },
+        policy: obj({
+          verify: c("PolicyRule"),
+          identify: c("PolicyRule"),
+          retention: { oneOf: [RETENTION, { type: "null" }] },
+          liveness: LIVENESS_POLICY,
+          updated_at: { type: ["string", "null"] },
+        }),
+      }),
+    },
+  }),
   VerifyResponse: obj({
     subject: str,
     match: { type: "boolean" },

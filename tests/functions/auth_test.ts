@@ -380,3 +380,20 @@ Deno.test("a request refused before its body is read (401, 403) has its body can
   assert.equal(state.cancelled, false);
   assert.equal(state.pulled, 2048);
 });
+
+Deno.test("GET /v1/collections shows each key only the collections of its scope, for every role", async () => {
+  const { app, store, key } = authApp();
+  const model = MODEL_MANIFEST.recipes?.default ?? MODEL_MANIFEST.embedder.id;
+  const embedding = new Float32Array(512).fill(1 / Math.sqrt(512));
+  for (const collection of ["a", "b", "c"]) {
+    await store.addFace({ model, collection }, "ann", { embedding, quality: 0.9 });
+  }
+  const names = async (k: string) =>
+    (await json<{ collections: { collection: string }[] }>(
+      await app.request("/v1/collections", bearer(k)),
+    )).collections.map((c) => c.collection);
+  assert.deepEqual(await names(await key({ role: "admin" })), ["a", "b", "c"]);
+  assert.deepEqual(await names(await key({ role: "verify", collections: ["b", "z"] })), ["b"]);
+  assert.deepEqual(await names(await key({ role: "enroll", collections: ["a", "c"] })), ["a", "c"]);
+  assert.equal((await app.request("/v1/collections")).status, 401);
+});
