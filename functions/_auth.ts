@@ -49,6 +49,8 @@ export const AUTH_EXEMPT: readonly ExemptRoute[] = [
   { method: "GET", path: "/", why: "the web app page (its API calls carry the user's key)" },
   { method: "GET", path: "/app.js", why: "the web app's script" },
   { method: "GET", path: "/app.css", why: "the web app's style sheet" },
+  { method: "GET", path: "/favicon.svg", why: "the icon" },
+  { method: "GET", path: "/favicon.ico", why: "the icon browsers ask for on every page" },
   {
     method: "POST",
     path: "/v1/webhooks/upload",

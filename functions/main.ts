@@ -85,6 +85,9 @@ async function start(): Promise<void> {
   if (plain) consoleLogger.error(plain);
   const deps = await buildDeps(config, Deno.args.includes("--create-master-key"));
   const app = createApp(deps);
+  // The start-up line states what /healthz states (asked in-process): the store, the default
+  // recipe new collections get and its thresholds, the match strategy.
+  const { status: _, ...health } = await (await app.request("/healthz")).json();
   const server = Deno.serve({
     hostname: config.host,
     port: config.port,
@@ -92,11 +95,7 @@ async function start(): Promise<void> {
       consoleLogger.info({
         msg: "facegate listening",
         url: `http://${hostname}:${port}`,
-        store: deps.store.kind,
-        model: MODEL_MANIFEST.embedder.id,
-        strategy: config.matchStrategy,
-        verify_threshold: thresholds.verify,
-        identify_threshold: thresholds.identify,
+        ...health,
         auth: config.auth,
         rate_limit: config.rateLimit,
       }),

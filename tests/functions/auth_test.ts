@@ -106,6 +106,11 @@ function collectionRoutes(c: string): Array<[string, string, RequestInit]> {
       { method: "PUT", headers: { "content-type": "application/json" }, body: "{}" },
     ],
     ["purgeExpired", `/v1/collections/${c}/purge`, { method: "POST" }],
+    [
+      "convertCollection",
+      `/v1/collections/${c}/convert`,
+      { method: "POST", headers: { "content-type": "application/json" }, body: "{}" },
+    ],
   ];
 }
 
@@ -274,7 +279,8 @@ Deno.test("FACEGATE_RATE_LIMIT sets the default in-memory limit per key", async 
 
 Deno.test("health, OpenAPI, docs, the web app's files and the signed webhook stay public", async () => {
   const { app } = authApp();
-  for (const path of ["/healthz", "/openapi.json", "/docs", "/", "/app.js", "/app.css"]) {
+  const pub = ["/healthz", "/openapi.json", "/docs", "/", "/app.js", "/app.css", "/favicon.svg"];
+  for (const path of [...pub, "/favicon.ico"]) {
     const res = await app.request(path);
     assert.equal(res.status, 200, path);
     await res.body?.cancel();
@@ -286,6 +292,8 @@ Deno.test("health, OpenAPI, docs, the web app's files and the signed webhook sta
     "GET /",
     "GET /app.js",
     "GET /app.css",
+    "GET /favicon.svg",
+    "GET /favicon.ico",
     "POST /v1/webhooks/upload",
   ]);
   const hook = await app.request("/v1/webhooks/upload", { method: "POST", body: "{}" });
