@@ -269,3 +269,26 @@ Deno.test("GET /v1/collections lists every collection with its subject and face 
   assert.equal(gate.retention, null);
   assert.equal(gate.updated_at, null);
 });
+
+Deno.test("enroll refuses non-human faces with face=largest: the dog collage and the cartoon are 422 low_quality with the reason", async () => {
+  const { app, store } = makeApp();
+  for (
+    const [photo, reason] of [
+      [
+        "faces-misc/noface_dlib_dogs.jpg",
+        /^not a human face: .*embedding norm .* as for an animal$/,
+      ],
+      ["faces-misc/quality_insightface_cartoon.jpg", /^not a photo of a human face: .*drawing/],
+    ] as const
+  ) {
+    for (const face of ["largest", "primary", "center"]) {
+      const res = await app.request(`${faces("pets", "rex")}?face=${face}`, postImage(photo));
+      const body = await assertProblem(res, 422, "low_quality");
+      const reasons = body.reasons as string[];
+      assert.ok(reasons.some((r) => reason.test(r)), `${photo} ${face}: ${reasons}`);
+    }
+  }
+  assert.deepEqual(await store.listCollections(), []);
+  // A human photo of faces-misc still enrolls.
+  await json(await app.request(faces("pets", "obama"), postImage(PHOTOS.png)), 201);
+});
