@@ -31,9 +31,24 @@ const HAVE_CHROMIUM = (() => {
 const DATA = dataDir();
 const ARTIFACTS = new URL("../artifacts/", import.meta.url);
 const GROUP = `${DATA}/faces-misc/multi_facenet-pytorch_multiface.jpg`;
+const CROWD = `${DATA}/faces-misc/multi_retinaface_img3.jpg`;
+const TURNED = `${DATA}/faces-misc/pose_insightface_rot_90.jpg`;
 const ARNOLD = [3, 4, 5, 6].map((n) =>
   `${DATA}/faces/Arnold_Schwarzenegger/Arnold_Schwarzenegger_000${n}.jpg`
 );
+
+interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+function iou(a: Box, b: Box): number {
+  const x = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
+  const y = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
+  return (x * y) / (a.width * a.height + b.width * b.height - x * y);
+}
 
 /** A screenshot with the research photos hidden (boxes, labels and panels stay). */
 async function shot(page: Page, name: string): Promise<void> {
@@ -155,6 +170,42 @@ Deno.test({
         for (let i = 1; i <= n; i++) assert.match(text, new RegExp(`face ${i}\\s+unknown`));
         assert.match(text, /threshold\s+\d\.\d{3} \(calibrated default\)/);
         await shot(page, "identify_numbered");
+      },
+    );
+
+    await t.step(
+      "a capped answer says how many faces were found; a turned photo's boxes are drawn in its own orientation",
+      async () => {
+        await page.setInputFiles("#file", CROWD);
+        const text = await run(page, "#identify", "identify");
+        const m = text.match(/faces\s+(\d+) of (\d+)/);
+        assert.ok(m, text);
+        assert.equal(Number(m[1]), await page.locator("#overlay g.face").count());
+        assert.ok(Number(m[2]) > Number(m[1]));
+        // Numbers only, no names, when there are many faces (labels would overlap).
+        const labels = await page.$$eval(
+          "#overlay g.face text",
+          (ts) => ts.map((e: Dom) => e.textContent),
+        );
+        assert.deepEqual(labels, labels.map((_, i) => String(i + 1)));
+
+        const res = await fetch(`${server.url}/v1/detect`, {
+          method: "POST",
+          headers: { "content-type": "image/jpeg" },
+          body: await Deno.readFile(TURNED),
+        });
+        const upright = (await res.json()).faces.map((f: { box: Box }) => f.box);
+        await page.setInputFiles("#file", TURNED);
+        await run(page, "#identify", "identify");
+        const answer = await page.$eval("#json", (e: Dom) => e.textContent);
+        assert.equal(JSON.parse(answer).rotation, 270);
+        const [drawn] = await page.$$eval(
+          "#overlay g.face",
+          (gs) => gs.map((g: Dom) => g.dataset.box.split(",").map(Number)),
+        );
+        const [x, y, width, height] = drawn;
+        const box = { x, y, width, height };
+        assert.ok(upright.some((b: Box) => iou(b, box) > 0.5), JSON.stringify({ drawn, upright }));
       },
     );
 
