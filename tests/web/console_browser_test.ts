@@ -231,6 +231,18 @@ Deno.test({
         await page.waitForTimeout(1500);
         assert.equal(await page.getAttribute("#result", "data-frames"), frames);
         await page.evaluate(() => delete document.hidden);
+        // Live identify: each frame's faces numbered and named, until pressed again.
+        await page.click("#live-identify");
+        await page.waitForFunction(() =>
+          Number(document.getElementById("result").dataset.frames) >= 2
+        );
+        await page.waitForSelector('#overlay g.face[data-label="arnold"]');
+        assert.deepEqual(
+          await page.$$eval("#overlay g.face text", (ts) => ts.map((e: Dom) => e.textContent)),
+          ["1 arnold"],
+        );
+        await page.click("#live-identify");
+        await page.waitForFunction(() => !document.body.dataset.live);
       },
     );
 
