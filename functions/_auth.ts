@@ -49,6 +49,8 @@ export const AUTH_EXEMPT: readonly ExemptRoute[] = [
   { method: "GET", path: "/", why: "the web app page (its API calls carry the user's key)" },
   { method: "GET", path: "/app.js", why: "the web app's script" },
   { method: "GET", path: "/app.css", why: "the web app's style sheet" },
+  { method: "GET", path: "/favicon.svg", why: "the icon" },
+  { method: "GET", path: "/favicon.ico", why: "the icon browsers ask for on every page" },
   {
     method: "POST",
     path: "/v1/webhooks/upload",
@@ -73,6 +75,7 @@ export const OPERATION_ACTIONS: Readonly<Record<string, Action>> = {
   deleteSubject: "delete",
   deleteFace: "delete",
   deleteCollection: "delete_collection",
+  listCollections: "match",
   getMatchPolicy: "admin",
   listAudit: "admin",
   setMatchPolicy: "admin",
@@ -194,6 +197,7 @@ export function authMiddleware(s: Services, deps: AuthDeps): MiddlewareHandler<A
     }
     c.set("keyId", key.id);
     c.set("role", key.role);
+    c.set("scope", key.collections);
 
     if (limiter) {
       const d = await limiter.limit(`key:${key.id}`);

@@ -98,6 +98,8 @@ export interface AppVariables {
   webhookVerified?: () => void;
   /** The role of the authenticated API key, when auth is on. */
   role?: Role;
+  /** The collections the authenticated API key may use (`"*"`: all), when auth is on. */
+  scope?: "*" | string[];
   /** With an `Idempotency-Key`: the id the write uses (an enroll's face id). */
   writeId?: string;
 }

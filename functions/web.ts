@@ -11,6 +11,7 @@ import type { AppEnv, Services } from "./_context.ts";
 import indexHtml from "../web/index.html" with { type: "text" };
 import appJs from "../web/app.js" with { type: "text" };
 import appCss from "../web/app.css" with { type: "text" };
+import favicon from "../web/favicon.svg" with { type: "text" };
 
 /** One static file of the web app. */
 export interface WebAsset {
@@ -25,6 +26,7 @@ export const WEB_ASSETS: Readonly<Record<string, WebAsset>> = {
   "/": { body: indexHtml, type: "text/html; charset=utf-8" },
   "/app.js": { body: appJs, type: "text/javascript; charset=utf-8" },
   "/app.css": { body: appCss, type: "text/css; charset=utf-8" },
+  "/favicon.svg": { body: favicon, type: "image/svg+xml" },
 };
 
 /**
@@ -47,7 +49,7 @@ function serve(asset: WebAsset): Response {
   });
 }
 
-/** The web app sub-app: `GET /` (documented), `/app.js` and `/app.css`. */
+/** The web app sub-app: `GET /` (documented), `/app.js`, `/app.css` and the icon. */
 export function webRoutes(s: Services): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   s.api.route(app, {
@@ -63,6 +65,10 @@ export function webRoutes(s: Services): Hono<AppEnv> {
     responseType: "text/html",
     problems: [],
   }, () => serve(WEB_ASSETS["/"]));
-  for (const path of ["/app.js", "/app.css"]) app.get(path, () => serve(WEB_ASSETS[path]));
+  for (const path of ["/app.js", "/app.css", "/favicon.svg"]) {
+    app.get(path, () => serve(WEB_ASSETS[path]));
+  }
+  // Browsers ask for /favicon.ico on every page (the docs too): the same icon, never a 404.
+  app.get("/favicon.ico", () => serve(WEB_ASSETS["/favicon.svg"]));
   return app;
 }

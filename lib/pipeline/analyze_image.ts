@@ -177,7 +177,7 @@ export interface Analysis {
  * ```ts
  * import { isPlausibleFace } from "./analyze_image.ts";
  * const quality = { score: 0.9, face_size: 100, eye_distance: 40, detector_score: 0.99,
- *   sharpness: 100, pose: { yaw: 5, pitch: -3, roll: 4 } };
+ *   sharpness: 100, pose: { yaw: 5, pitch: -3, roll: 4 }, texture: 4 };
  * console.assert(isPlausibleFace({ box: { x: 0, y: 0, width: 100, height: 130 }, quality }));
  * console.assert(!isPlausibleFace({ box: { x: 0, y: 0, width: 130, height: 100 }, quality }));
  * ```
@@ -439,6 +439,7 @@ async function analyzeOriented(
       face.embedding = projection
         ? projectEmbedding(embedded.embedding, projection)
         : embedded.embedding;
+      face.quality.embedding_norm = Math.round(embedded.norm * 1000) / 1000;
       norms.push(embedded.norm);
       t.embed += performance.now() - s;
     } else {
