@@ -505,6 +505,7 @@ async function verify(photo, live) {
 
 action("verify", async () => {
   const { r, lines } = await verify(needPhoto());
+  if (r.box) drawFaces([{ box: unturn(r.box, r.rotation), known: r.match }]);
   show("verify", lines, { ok: r.match, text: r.match ? `Accepted: ${r.subject}` : "Rejected" }, r);
 });
 
@@ -672,6 +673,10 @@ action("compare", async () => {
   form.append("a", a, "a.jpg");
   form.append("b", b, "b.jpg");
   const r = await api("/v1/compare", { body: form });
+  // Photo A is the one on screen: its compared face, in the photo's own orientation.
+  if (r.boxes && a === state.photo) {
+    drawFaces([{ box: unturn(r.boxes.a, r.rotation?.a), known: r.match }]);
+  }
   show(
     "compare",
     [

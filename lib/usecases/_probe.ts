@@ -76,6 +76,12 @@ export function rotationField(probe: { rotation: Rotation }): { rotation?: Rotat
   return probe.rotation ? { rotation: probe.rotation } : {};
 }
 
+/** A box rounded to 0.1 px for answers. */
+export function roundBox(box: { x: number; y: number; width: number; height: number }) {
+  const r = (v: number) => Math.round(v * 10) / 10;
+  return { x: r(box.x), y: r(box.y), width: r(box.width), height: r(box.height) };
+}
+
 /** Rounds a distance, similarity or confidence to 4 decimals for responses. */
 export function round4(x: number): number {
   return Math.round(x * 1e4) / 1e4;

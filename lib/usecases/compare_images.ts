@@ -1,3 +1,4 @@
+import type { Box } from "../detect/mod.ts";
 /**
  * Compare: are the faces of two images the same person (1:1, nothing stored)?
  *
@@ -8,7 +9,7 @@ import { l2Distance } from "../match/mod.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
 import type { ThresholdOptions } from "./choose_threshold.ts";
 import { type Caller, decideThreshold } from "./match_policy.ts";
-import { embedProbe, type MatchDecision, matchDecision } from "./_probe.ts";
+import { embedProbe, type MatchDecision, matchDecision, roundBox } from "./_probe.ts";
 
 /** Options for {@linkcode compareImages}. */
 export interface CompareImagesOptions extends ThresholdOptions {
@@ -22,6 +23,8 @@ export interface CompareImagesOptions extends ThresholdOptions {
 export type Comparison = MatchDecision & {
   /** The clockwise turn applied to each photo, when either had to be turned. */
   rotation?: { a: Rotation; b: Rotation };
+  /** The face of each image that was compared (px of the image as turned by `rotation`). */
+  boxes: { a: Box; b: Box };
   /** Where the threshold came from: the default policy or the request. */
   threshold_source: "policy" | "request";
   /** The embedder id. */
@@ -54,6 +57,7 @@ export async function compareImages(
   return {
     ...matchDecision(l2Distance(fa.embedding, fb.embedding), decided.threshold),
     ...turned,
+    boxes: { a: roundBox(fa.box), b: roundBox(fb.box) },
     threshold_source: decided.source,
     model: deps.model,
   };

@@ -4,6 +4,7 @@
  * @module
  */
 import { FaceError } from "../errors.ts";
+import type { Box } from "../detect/mod.ts";
 import type { FaceSelection, Rotation } from "../pipeline/mod.ts";
 import { scoreSubject } from "../match/mod.ts";
 import { validateName } from "../store/mod.ts";
@@ -24,6 +25,7 @@ import {
   type MatchDecision,
   matchDecision,
   rotationField,
+  roundBox,
 } from "./_probe.ts";
 
 /** What to verify. */
@@ -48,6 +50,8 @@ export type Verification = { subject: string } & MatchDecision & {
   face_id: string;
   /** The clockwise turn applied to the probe, when it had to be turned. */
   rotation?: Rotation;
+  /** The probe face that was scored (px of the probe as turned by `rotation`). */
+  box: Box;
   /** The embedder id. */
   model: string;
   /**
@@ -116,6 +120,7 @@ export async function verifySubject(
     threshold_source: decided.source,
     face_id: live[faceIndex].id,
     ...rotationField(probe),
+    box: roundBox(probe.box),
     model: deps.model,
     ...(liveness ? { liveness } : {}),
   };
