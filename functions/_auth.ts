@@ -117,6 +117,7 @@ export function authGuard(
     }
     c.set("keyId", key.id);
     c.set("role", key.role);
+    c.set("scope", key.collections);
 
     if (limiter) {
       const d = await limiter.limit(`key:${key.id}`);

@@ -42,6 +42,8 @@ export interface AppVariables {
   webhookVerified?: () => void;
   /** The role of the authenticated API key, when auth is on. */
   role?: Role;
+  /** The collections the authenticated API key may use (`"*"`: all), when auth is on. */
+  scope?: "*" | string[];
 }
 
 /** The Hono environment of every facegate (sub-)app. */

@@ -44,6 +44,7 @@ export function docsPage(problems: Record<string, ProblemKind>, nonce: string): 
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>facegate API</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <style nonce="${nonce}">
 body{font:15px/1.45 system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;color:#222}
 details{border:1px solid #ccc;border-radius:6px;margin:.5em 0;padding:.4em .8em}
@@ -51,6 +52,7 @@ summary{cursor:pointer}.m{display:inline-block;min-width:4.5em;font-weight:600}
 .get{color:#0a6}.post{color:#05a}.delete{color:#c33}
 label{display:block;margin:.3em 0}input[type=text],textarea{width:22em}
 pre{background:#f6f6f6;padding:.6em;overflow:auto;max-height:28em}
+.hint{color:#666}code{background:#f2f2f2;padding:0 .2em;border-radius:3px}
 table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.2em .6em;text-align:left}
 </style></head><body>
 <h1>facegate API</h1>
@@ -75,12 +77,39 @@ const el = (tag, attrs = {}, ...kids) => {
   for (const kid of kids) e.append(kid);
   return e;
 };
+// Markdown of the descriptions: \`code\`, **bold**, [text](link to this server or https).
+function md(text) {
+  const frag = document.createDocumentFragment();
+  for (const part of String(text).split(/(\`[^\`]+\`|\\*\\*[^*]+\\*\\*|\\[[^\\]]+\\]\\([^)\\s]+\\))/)) {
+    let m;
+    if (/^\`.+\`$/.test(part)) frag.append(el("code", {}, part.slice(1, -1)));
+    else if (/^\\*\\*.+\\*\\*$/.test(part)) frag.append(el("strong", {}, part.slice(2, -2)));
+    else if ((m = /^\\[(.+)\\]\\((\\/[^)]*|https:[^)]*|#[^)]*)\\)$/.exec(part))) frag.append(el("a", { href: m[2] }, m[1]));
+    else frag.append(part);
+  }
+  return frag;
+}
+// What a parameter takes: its values, range, default.
+function hint(sc, long) {
+  const bits = [];
+  if (sc.enum) bits.push("one of " + sc.enum.join(", "));
+  else if (sc.type) bits.push(sc.type + (sc.minimum !== undefined ? " " + sc.minimum + "\u2013" + (sc.maximum ?? "") : ""));
+  if (sc.pattern && long) bits.push("pattern " + sc.pattern);
+  if (sc.default !== undefined) bits.push("default " + sc.default);
+  return bits.join("; ");
+}
 function operation(path, method, op) {
   const form = el("form");
   const params = op.parameters || [];
   for (const p of params) {
-    form.append(el("label", {}, p.name + (p.in === "path" ? " (path) " : " (query) "),
-      el("input", { type: "text", name: "param:" + p.name, title: p.description || "" })));
+    const sc = p.schema || {};
+    const field = sc.enum
+      ? el("select", { name: "param:" + p.name }, el("option", { value: "" }, "(default)"),
+        ...sc.enum.map((v) => el("option", { value: String(v) }, String(v))))
+      : el("input", { type: "text", name: "param:" + p.name, placeholder: hint(sc) });
+    form.append(el("label", {}, p.name + (p.in === "path" ? " (path) " : " (query) "), field,
+      el("small", { class: "hint" }, " " + hint(sc, true)), el("br"),
+      el("small", {}, md(p.description || ""))));
   }
   const content = (op.requestBody && op.requestBody.content) || {};
   const pair = !content["image/jpeg"] && content["multipart/form-data"];
@@ -131,10 +160,10 @@ function operation(path, method, op) {
   });
   return el("details", {},
     el("summary", {}, el("span", { class: "m " + method }, method.toUpperCase()), path + " — " + (op.summary || "")),
-    el("p", {}, op.description || ""), form);
+    el("p", {}, md(op.description || "")), form);
 }
 fetch("/openapi.json").then((r) => r.json()).then((doc) => {
-  document.getElementById("intro").textContent = doc.info.description || "";
+  document.getElementById("intro").replaceChildren(md(doc.info.description || ""));
   const ops = document.getElementById("ops");
   for (const [path, methods] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(methods)) ops.append(operation(path, method, op));

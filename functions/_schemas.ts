@@ -154,7 +154,17 @@ export const COMPONENT_SCHEMAS = {
     detector_score: num,
     sharpness: num,
     pose: obj({ yaw: num, pitch: num, roll: num }),
-  }),
+    texture: {
+      type: "number",
+      description: "Texture contrast of the aligned face (90th / 50th percentile of the " +
+        "Laplacian): photos 2–17, drawings far more; enrolment refuses > 20",
+    },
+    embedding_norm: {
+      type: "number",
+      description: "How strongly the recognition model answers (its raw output's length; " +
+        "human faces 2.3–5.1); absent when the face was not embedded",
+    },
+  }, ["embedding_norm"]),
   DetectResponse: obj({
     width: { type: "integer" },
     height: { type: "integer" },
@@ -180,6 +190,7 @@ export const COMPONENT_SCHEMAS = {
     threshold: num,
     confidence: num,
     rotation: obj({ a: { type: "integer" }, b: { type: "integer" } }),
+    boxes: obj({ a: c("Box"), b: c("Box") }),
     threshold_source: THRESHOLD_SOURCE,
     model: str,
   }, ["rotation"]),
@@ -235,6 +246,24 @@ export const COMPONENT_SCHEMAS = {
     },
   }),
   DeleteCollectionResponse: obj({ collection: str, deleted_faces: { type: "integer" } }),
+  CollectionList: obj({
+    collections: {
+      type: "array",
+      items: obj({
+        collection: str,
+        recipe: { type: "string", description: "The embedder recipe of its templates" },
+        subjects: { type: "integer" },
+        faces: { type: "integer" },
+        policy: obj({
+          verify: c("PolicyRule"),
+          identify: c("PolicyRule"),
+          retention: { oneOf: [RETENTION, { type: "null" }] },
+          liveness: LIVENESS_POLICY,
+          updated_at: { type: ["string", "null"] },
+        }),
+      }),
+    },
+  }),
   VerifyResponse: obj({
     subject: str,
     match: { type: "boolean" },
@@ -245,6 +274,7 @@ export const COMPONENT_SCHEMAS = {
     threshold_source: THRESHOLD_SOURCE,
     face_id: str,
     rotation,
+    box: c("Box"),
     model: str,
     liveness: LIVENESS_VERDICT,
   }, ["rotation", "liveness"]),

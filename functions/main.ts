@@ -73,7 +73,19 @@ async function start(): Promise<void> {
   const plain = encryptionStartupWarning(config);
   if (plain) consoleLogger.error(plain);
   const deps = await composeOnDeno(config, Deno.args.includes("--create-master-key"));
-  const app = createApp(deps);
+  // The start-up line states what /healthz states (asked in-process, not logged as a request):
+  // the store, the default recipe new collections get and its thresholds, the match strategy.
+  const logger = deps.logger ?? consoleLogger;
+  let asking = true;
+  const app = createApp({
+    ...deps,
+    logger: {
+      info: (f) => asking && f.msg === "request" ? undefined : logger.info(f),
+      error: (f) => logger.error(f),
+    },
+  });
+  const { status: _, ...health } = await (await app.request("/healthz")).json();
+  asking = false;
   const server = Deno.serve({
     hostname: config.host,
     port: config.port,
@@ -81,11 +93,7 @@ async function start(): Promise<void> {
       consoleLogger.info({
         msg: "facegate listening",
         url: `http://${hostname}:${port}`,
-        store: deps.store.kind,
-        model: MODEL_MANIFEST.embedder.id,
-        strategy: config.matchStrategy,
-        verify_threshold: thresholds.verify,
-        identify_threshold: thresholds.identify,
+        ...health,
         auth: config.auth,
         rate_limit: config.rateLimit,
       }),

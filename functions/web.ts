@@ -11,6 +11,7 @@ import type { AppEnv, Services } from "./_context.ts";
 import indexHtml from "../web/index.html" with { type: "text" };
 import appJs from "../web/app.js" with { type: "text" };
 import appCss from "../web/app.css" with { type: "text" };
+import favicon from "../web/favicon.svg" with { type: "text" };
 
 /** One static file of the web app. */
 export interface WebAsset {
@@ -25,6 +26,7 @@ export const WEB_ASSETS: Readonly<Record<string, WebAsset>> = {
   "/": { body: indexHtml, type: "text/html; charset=utf-8" },
   "/app.js": { body: appJs, type: "text/javascript; charset=utf-8" },
   "/app.css": { body: appCss, type: "text/css; charset=utf-8" },
+  "/favicon.svg": { body: favicon, type: "image/svg+xml" },
 };
 
 /**
@@ -47,7 +49,7 @@ function serve(asset: WebAsset): Response {
   });
 }
 
-/** The web app sub-app: `GET /` (documented), `/app.js` and `/app.css`. */
+/** The web app sub-app: `GET /` (documented), `/app.js`, `/app.css` and the icon. */
 export function webRoutes(s: Services): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   s.api.route(app, {
@@ -64,16 +66,18 @@ export function webRoutes(s: Services): Hono<AppEnv> {
     responseType: "text/html",
     problems: [],
   }, () => serve(WEB_ASSETS["/"]));
-  for (
-    const [path, what] of [["/app.js", "the web app's script"], [
-      "/app.css",
-      "the web app's style sheet",
-    ]]
-  ) {
+  const assets: [string, string, string][] = [
+    ["/app.js", "/app.js", "the web app's script"],
+    ["/app.css", "/app.css", "the web app's style sheet"],
+    ["/favicon.svg", "/favicon.svg", "the icon"],
+    // Browsers ask for /favicon.ico on every page (the docs too): the same icon, never a 404.
+    ["/favicon.ico", "/favicon.svg", "the icon browsers ask for on every page"],
+  ];
+  for (const [path, file, why] of assets) {
     s.api.route(
       app,
-      { method: "get", path, access: { public: what } },
-      () => serve(WEB_ASSETS[path]),
+      { method: "get", path, access: { public: why } },
+      () => serve(WEB_ASSETS[file]),
     );
   }
   return app;

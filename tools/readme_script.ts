@@ -162,8 +162,20 @@ function abridge(body: string): string {
   }
 }
 
+/** Options for {@linkcode runReadme}. */
+export interface RunReadmeOptions {
+  /**
+   * The `deno` arguments of the server the `dev` blocks run against (it prints the "facegate
+   * listening" line with its URL). Default: `["task", "dev"]`; `["task", "dev:worker"]` runs them
+   * against the Worker on workerd.
+   */
+  dev?: string[];
+  /** Also run the `keys` blocks (a Deno server with keys on the dev store). Default: true. */
+  keys?: boolean;
+}
+
 /** Runs every marked block; returns the calls. */
-export async function runReadme(markdown: string): Promise<Call[]> {
+export async function runReadme(markdown: string, options: RunReadmeOptions = {}): Promise<Call[]> {
   const blocks = readmeBlocks(markdown);
   if (blocks.length === 0) throw new Error("README has no <!-- readme-script: … --> blocks");
   const dir = await Deno.makeTempDir({ prefix: "facegate_readme_" });
@@ -171,7 +183,7 @@ export async function runReadme(markdown: string): Promise<Call[]> {
   const store = { FACEGATE_KV_PATH: `${dir}/facegate.kv` };
   const calls: Call[] = [];
   try {
-    const dev = await startServer(["task", "dev"], store);
+    const dev = await startServer(options.dev ?? ["task", "dev"], store);
     try {
       for (const b of blocks.filter((b) => b.server === "dev")) {
         calls.push(
@@ -181,7 +193,7 @@ export async function runReadme(markdown: string): Promise<Call[]> {
     } finally {
       await dev.stop();
     }
-    const keyed = blocks.filter((b) => b.server === "keys");
+    const keyed = options.keys === false ? [] : blocks.filter((b) => b.server === "keys");
     if (keyed.length) {
       const server = await startServer(["run", "-A", "functions/main.ts"], {
         ...store,

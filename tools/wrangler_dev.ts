@@ -42,6 +42,10 @@ export interface StartWranglerDevOptions {
   persistTo?: string;
   /** wrangler's `--log-level` (what `output()` holds). Default: `"warn"`. */
   logLevel?: "debug" | "info" | "log" | "warn" | "error";
+  /** The loopback port to serve on. Default: a free one. */
+  port?: number;
+  /** Also copy wrangler's output (the Worker's logs) to this process's stderr. Default: false. */
+  echo?: boolean;
 }
 
 /** Writes the project's wrangler.toml, minus `[build]` and with absolute paths, into `dir`. */
@@ -93,7 +97,7 @@ export async function startWranglerDev(
   await Deno.stat(WRANGLER).catch((cause) => {
     throw new Error("wrangler is not installed: run `npm install` first", { cause });
   });
-  const port = freePort();
+  const port = options.port ?? freePort();
   const inspectorPort = freePort();
   const persist = await Deno.makeTempDir({ prefix: "facegate_wrangler_" });
   const config = options.config ?? await projectConfig(persist);
@@ -134,6 +138,7 @@ export async function startWranglerDev(
   const drain = async (stream: ReadableStream<Uint8Array>) => {
     for await (const text of stream.pipeThrough(new TextDecoderStream())) {
       output = (output + text).slice(-200_000);
+      if (options.echo) Deno.stderr.writeSync(new TextEncoder().encode(text));
     }
   };
   const drained = Promise.all([drain(child.stdout), drain(child.stderr)]);

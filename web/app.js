@@ -5,7 +5,15 @@ const SVG = "http://www.w3.org/2000/svg";
 const KEY_ITEM = "facegate.apiKey";
 const NAME_RE = /^[A-Za-z0-9_.@-]{1,128}$/;
 
-const state = { photo: null, url: null, faces: [], selected: -1, stream: null };
+const state = {
+  photo: null,
+  url: null,
+  faces: [],
+  selected: -1,
+  stream: null,
+  live: null,
+  collections: {},
+};
 
 /** A problem answered by the API (RFC 9457), or a local mistake. */
 class Problem extends Error {
@@ -16,8 +24,11 @@ class Problem extends Error {
   }
 }
 
+/** The last request and its answer, for the JSON view and "copy as curl". */
+let last = null;
+
 /** Calls the API; resolves to the JSON body (null for 204) or rejects with a Problem. */
-async function api(path, { method = "POST", body, type } = {}) {
+async function api(path, { method = "POST", body, type, quiet } = {}) {
   const headers = {};
   const key = $("key").value.trim();
   if (key) headers.authorization = `Bearer ${key}`;
@@ -28,14 +39,14 @@ async function api(path, { method = "POST", body, type } = {}) {
   } catch (err) {
     throw new Problem("Network error", String(err.message || err));
   }
-  if (res.status === 204) return null;
-  const text = await res.text();
+  const text = res.status === 204 ? "" : await res.text();
   let json;
   try {
     json = JSON.parse(text);
   } catch {
     json = undefined;
   }
+  if (!quiet) answered({ method, path, body, type, key, status: res.status, text: json ?? text });
   if (!res.ok) {
     throw new Problem(
       json?.title || `HTTP ${res.status}`,
@@ -43,8 +54,47 @@ async function api(path, { method = "POST", body, type } = {}) {
       res.status,
     );
   }
-  return json;
+  return res.status === 204 ? null : json;
 }
+
+const sh = (v) => `'${String(v).replace(/'/g, `'\\''`)}'`;
+const fileName = (b) => b?.name || "photo.jpg";
+
+/** The exact request as a curl command; the key as $FACEGATE_API_KEY unless `withKey`. */
+function curlOf(r, withKey) {
+  const parts = ["curl -sS", `-X ${r.method}`];
+  if (r.key) {
+    parts.push(
+      withKey
+        ? `-H ${sh(`authorization: Bearer ${r.key}`)}`
+        : `-H "authorization: Bearer $FACEGATE_API_KEY"`,
+    );
+  }
+  if (r.body instanceof FormData) {
+    for (const [k, v] of r.body) {
+      parts.push(`-F ${sh(typeof v === "string" ? `${k}=${v}` : `${k}=@${fileName(v)}`)}`);
+    }
+  } else if (r.body) {
+    parts.push(`-H ${sh(`content-type: ${r.type}`)}`, `--data-binary @${sh(fileName(r.body))}`);
+  }
+  parts.push(sh(new URL(r.path, location.href).href));
+  return parts.join(" ");
+}
+
+function answered(r) {
+  last = r;
+  $("answer-status").textContent = `${r.method} ${r.path} → ${r.status}`;
+  $("json").textContent = typeof r.text === "string" ? r.text : JSON.stringify(r.text, null, 2);
+  $("curl").textContent = curlOf(r, $("with-key").checked);
+  $("answer").dataset.status = String(r.status);
+}
+$("with-key").addEventListener("change", () => last && answered(last));
+$("copy-curl").addEventListener("click", () => {
+  if (!last) return;
+  const text = curlOf(last, $("with-key").checked);
+  $("curl").textContent = text;
+  navigator.clipboard?.writeText(text).catch(() => {});
+});
 
 const collection = () => {
   const c = $("collection").value.trim();
@@ -58,8 +108,8 @@ const nameOf = (id, what) => {
 };
 const fixed = (v, d = 3) => Number(v).toFixed(d);
 
-/** Shows a result: `lines` are [label, value] rows; `verdict` a big yes/no. */
-function show(kind, lines, verdict) {
+/** Shows a result: `lines` are [label, value] rows; `verdict` a big yes/no; `bar` a distance. */
+function show(kind, lines, verdict, bar) {
   const out = $("result");
   out.replaceChildren();
   out.className = kind;
@@ -80,6 +130,37 @@ function show(kind, lines, verdict) {
     dl.append(dt, dd);
   }
   out.append(dl);
+  if (bar) out.append(distanceBar(bar.distance, bar.threshold));
+}
+
+/** The distance on a bar, the threshold marked: how close the call was. */
+function distanceBar(distance, threshold) {
+  const max = Math.max(1.6, distance * 1.05);
+  const bar = document.createElement("div");
+  bar.className = `bar ${distance <= threshold ? "yes" : "no"}`;
+  const fill = document.createElement("span");
+  const mark = document.createElement("i");
+  fill.style.width = `${(100 * distance) / max}%`;
+  mark.style.left = `${(100 * threshold) / max}%`;
+  bar.append(fill, mark);
+  const gap = threshold - distance;
+  bar.title = `distance ${fixed(distance)} is ${fixed(Math.abs(gap))} ${
+    gap >= 0 ? "under" : "over"
+  } the threshold ${fixed(threshold)}`;
+  const p = document.createElement("p");
+  p.className = "hint";
+  p.textContent = bar.title;
+  const wrap = document.createElement("div");
+  wrap.append(bar, p);
+  return wrap;
+}
+
+/** Where a decision's threshold came from, in words. */
+function thresholdSource(r, kind, far) {
+  if (r.threshold_source === "request") return far ? `request (FAR ${far})` : "request";
+  const p = state.collections[$("collection").value.trim()]?.policy?.[kind];
+  if (p?.source === "policy") return `collection policy${p.far ? ` (FAR ${p.far})` : ""}`;
+  return "calibrated default";
 }
 
 function showProblem(err) {
@@ -115,19 +196,20 @@ function action(id, fn) {
 
 // ---- the photo: file, drop, paste, camera ----
 
-function setPhoto(blob) {
+function setPhoto(blob, keepCamera) {
   // Browsers leave the type of some formats empty (HEIC on Linux): the server sniffs the bytes.
   if (!blob || !(blob.type === "" || /^image\//.test(blob.type))) {
     showProblem(new Problem("Not an image", "Choose a JPEG, PNG, WebP, HEIC, AVIF or GIF photo"));
     return;
   }
-  stopCamera();
+  if (!keepCamera) stopCamera();
   if (state.url) URL.revokeObjectURL(state.url);
   state.photo = blob;
   state.fullSize = null;
   state.url = URL.createObjectURL(blob);
   const img = $("image");
-  img.onload = () => drawFaces([]);
+  const loaded = new Promise((r) => img.onload = r);
+  if (!keepCamera) loaded.then(() => drawFaces([]));
   img.onerror = () => {
     img.onerror = null;
     serverPreview(blob, img).catch(showProblem);
@@ -135,6 +217,7 @@ function setPhoto(blob) {
   img.src = state.url;
   img.hidden = false;
   $("stage").classList.remove("empty");
+  return loaded;
 }
 
 /** Shows a photo the browser cannot decode (HEIC in Chromium) as the server's PNG preview. */
@@ -176,6 +259,7 @@ document.addEventListener("paste", (e) => {
 });
 
 function stopCamera() {
+  stopLive();
   state.stream?.getTracks().forEach((t) => t.stop());
   state.stream = null;
   $("video").hidden = true;
@@ -227,6 +311,7 @@ action("snap", async () => {
 function drawFaces(faces) {
   state.faces = faces;
   state.selected = -1;
+  $("enroll").textContent = "Enroll this face";
   const img = $("image");
   const svg = $("overlay");
   svg.replaceChildren();
@@ -254,15 +339,15 @@ function drawFaces(faces) {
       dot.setAttribute("r", stroke * 1.5);
       g.append(dot);
     }
-    if (f.label) {
-      g.dataset.label = f.label;
-      const text = document.createElementNS(SVG, "text");
-      text.setAttribute("x", x);
-      text.setAttribute("y", Math.max(y - stroke * 2, stroke * 8));
-      text.setAttribute("font-size", Math.max(12, Math.round(Math.max(w, h) / 45)));
-      text.textContent = f.label;
-      g.append(text);
-    }
+    if (f.label) g.dataset.label = f.label;
+    // Numbered as in the list under the result; the label beside the number when there is room.
+    const text = document.createElementNS(SVG, "text");
+    const size = Math.max(12, Math.min(Math.round(Math.max(w, h) / 45), width * 0.6));
+    text.setAttribute("x", x);
+    text.setAttribute("y", Math.max(y - stroke * 2, size));
+    text.setAttribute("font-size", size);
+    text.textContent = `${i + 1}${f.label && faces.length <= 8 ? ` ${f.label}` : ""}`;
+    g.append(text);
     g.addEventListener("click", () => select(i));
     svg.append(g);
   });
@@ -325,16 +410,28 @@ action("detect", async () => {
   ]);
 });
 
-action("identify", async () => {
-  const r = await post(`/v1/collections/${collection()}/identify?face=all&k=3`, needPhoto());
+/** A box the server reported in the photo turned clockwise by `rotation`, in the photo's own pixels. */
+function unturn(b, rotation) {
+  if (!rotation) return b;
+  const W = $("image").naturalWidth, H = $("image").naturalHeight;
+  const back = ([x, y]) =>
+    rotation === 90 ? [y, H - x] : rotation === 180 ? [W - x, H - y] : [W - y, x];
+  const [a, c] = [back([b.x, b.y]), back([b.x + b.width, b.y + b.height])];
+  const x = Math.min(a[0], c[0]), y = Math.min(a[1], c[1]);
+  return { x, y, width: Math.abs(a[0] - c[0]), height: Math.abs(a[1] - c[1]) };
+}
+
+async function identify(photo) {
+  const r = await post(`/v1/collections/${collection()}/identify?face=all&k=3`, photo);
   drawFaces(r.faces.map((f) => ({
-    box: f.box,
+    box: unturn(f.box, r.rotation),
     label: f.match ? f.match.subject : "unknown",
     known: Boolean(f.match),
   })));
+  const n = r.faces.length;
   show("identify", [
-    ["faces", String(r.faces.length)],
-    ["threshold", fixed(r.threshold)],
+    ["faces", r.detected > n ? `${n} of ${r.detected} (the ${n} largest)` : String(n)],
+    ["threshold", `${fixed(r.threshold)} (${thresholdSource(r, "identify")})`],
     ...r.faces.map((f, i) => [
       `face ${i + 1}`,
       f.match
@@ -346,37 +443,130 @@ action("identify", async () => {
         }`,
     ]),
   ]);
-});
+  return r;
+}
+action("identify", () => identify(needPhoto()));
 
 action("enroll", async () => {
   const name = nameOf("enroll-name", "name");
+  const path = `/v1/collections/${collection()}/subjects/${encodeURIComponent(name)}/faces`;
+  const files = [...$("enroll-files").files];
+  if (files.length) {
+    // Several photos of one person: each enrolled on its own, each answered.
+    const lines = [];
+    let ok = 0;
+    for (const f of files) {
+      try {
+        const r = await post(`${path}?face=primary`, f);
+        lines.push([f.name, `enrolled, quality ${fixed(r.quality.score, 2)}`]);
+        ok++;
+      } catch (err) {
+        lines.push([f.name, `refused: ${err.message}`]);
+      }
+    }
+    show("bulk", lines, {
+      ok: ok === files.length,
+      text: `Enrolled ${ok} of ${files.length} photos as ${name}`,
+    });
+    $("result").dataset.enrolled = String(ok);
+    $("enroll-files").value = "";
+    await refresh();
+    return await openSubject(name);
+  }
   const crop = state.selected >= 0;
   const blob = crop ? await selectedCrop() : needPhoto();
-  const path = `/v1/collections/${collection()}/subjects/${encodeURIComponent(name)}/faces`;
   const r = await post(crop ? `${path}?face=center` : path, blob);
   show("enroll", [
     ["enrolled", r.subject],
     ["face id", r.face_id],
     ["quality", fixed(r.quality.score, 2)],
   ], { ok: true, text: `Enrolled ${r.subject}` });
-  await listSubjects();
+  await refresh();
 });
 
-action("verify", async () => {
+async function verify(photo, live) {
   const name = nameOf("verify-name", "claimed name");
   const far = $("far").value;
-  const q = `face=single${far ? `&far=${encodeURIComponent(far)}` : ""}`;
+  const q = `face=${live ? "largest" : "single"}${far ? `&far=${encodeURIComponent(far)}` : ""}`;
   const r = await post(
     `/v1/collections/${collection()}/subjects/${encodeURIComponent(name)}/verify?${q}`,
-    needPhoto(),
+    photo,
   );
-  show("verify", [
-    ["claimed", r.subject],
-    ["distance", fixed(r.distance)],
-    ["threshold", `${fixed(r.threshold)}${far ? ` (FAR ${far})` : ""}`],
-    ["confidence", fixed(r.confidence, 2)],
-  ], { ok: r.match, text: r.match ? `Accepted: ${r.subject}` : "Rejected" });
+  return {
+    r,
+    lines: [
+      ["claimed", r.subject],
+      ["distance", fixed(r.distance)],
+      ["threshold", `${fixed(r.threshold)} (${thresholdSource(r, "verify", far)})`],
+      ["confidence", fixed(r.confidence, 2)],
+    ],
+  };
+}
+
+action("verify", async () => {
+  const { r, lines } = await verify(needPhoto());
+  if (r.box) drawFaces([{ box: unturn(r.box, r.rotation), known: r.match }]);
+  show("verify", lines, { ok: r.match, text: r.match ? `Accepted: ${r.subject}` : "Rejected" }, r);
 });
+
+// ---- live camera: a frame at a time, never two requests at once, at most one per LIVE_MS ----
+
+const LIVE_MS = 700;
+
+function stopLive() {
+  if (!state.live) return;
+  $(`live-${state.live}`).setAttribute("aria-pressed", "false");
+  state.live = null;
+  delete document.body.dataset.live;
+}
+document.addEventListener("visibilitychange", () => document.hidden && stopLive());
+
+async function live(kind) {
+  if (state.live === kind) return stopLive();
+  stopLive();
+  if (kind === "verify") nameOf("verify-name", "claimed name");
+  const video = await startCamera();
+  state.live = kind;
+  document.body.dataset.live = kind;
+  $(`live-${kind}`).setAttribute("aria-pressed", "true");
+  let frames = 0, prev = null;
+  while (state.live === kind && !document.hidden) {
+    const t0 = performance.now();
+    const { blob } = await grab(video);
+    await setPhoto(blob, true);
+    video.hidden = true;
+    frames++;
+    try {
+      if (kind === "identify") await identify(blob);
+      else {
+        const { r, lines } = await verify(blob, true);
+        drawFaces([]);
+        // A decision once two frames in a row agree (a steady face); until then, "hold still".
+        const steady = prev !== null && prev === r.match;
+        prev = r.match;
+        show(
+          "verify",
+          [...lines, ["frames", String(frames)]],
+          steady
+            ? { ok: r.match, text: r.match ? `Accepted: ${r.subject} (live)` : "Rejected (live)" }
+            : { ok: false, text: "Hold still…" },
+          r,
+        );
+        if (!steady) delete $("result").dataset.verdict;
+      }
+    } catch (err) {
+      prev = null;
+      drawFaces([]);
+      showProblem(err);
+    }
+    $("result").dataset.frames = String(frames);
+    await sleep(Math.max(0, LIVE_MS - (performance.now() - t0)));
+  }
+  if (state.live === kind) stopLive();
+}
+for (const kind of ["identify", "verify"]) {
+  $(`live-${kind}`).addEventListener("click", () => live(kind).catch(showProblem));
+}
 
 // ---- challenge liveness: turn and blink on camera, then verify with the token ----
 
@@ -483,12 +673,39 @@ action("compare", async () => {
   form.append("a", a, "a.jpg");
   form.append("b", b, "b.jpg");
   const r = await api("/v1/compare", { body: form });
-  show("compare", [
-    ["distance", fixed(r.distance)],
-    ["threshold", fixed(r.threshold)],
-    ["similarity", fixed(r.similarity)],
-  ], { ok: r.match, text: r.match ? "Same person" : "Different people" });
+  // Photo A is the one on screen: its compared face, in the photo's own orientation.
+  if (r.boxes && a === state.photo) {
+    drawFaces([{ box: unturn(r.boxes.a, r.rotation?.a), known: r.match }]);
+  }
+  show(
+    "compare",
+    [
+      ["distance", fixed(r.distance)],
+      ["threshold", fixed(r.threshold)],
+      ["similarity", fixed(r.similarity)],
+    ],
+    { ok: r.match, text: r.match ? "Same person" : "Different people" },
+    r,
+  );
 });
+
+const subjectPath = (s) => `/v1/collections/${collection()}/subjects/${encodeURIComponent(s)}`;
+const button = (text, fn, cls = "") => {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.textContent = text;
+  b.className = cls;
+  b.addEventListener("click", () => fn().catch(showProblem));
+  return b;
+};
+
+async function deleteSubject(name, faces) {
+  if (!confirm(`Delete ${name} and its ${faces} face(s) from ${$("collection").value}?`)) return;
+  await api(subjectPath(name), { method: "DELETE" });
+  show("delete", [["deleted", name]]);
+  if ($("subject-name").textContent === name) $("subject-panel").hidden = true;
+  await refresh();
+}
 
 async function listSubjects() {
   const r = await api(`/v1/collections/${collection()}/subjects?limit=100`, { method: "GET" });
@@ -497,28 +714,74 @@ async function listSubjects() {
   for (const s of r.subjects) {
     const tr = body.insertRow();
     tr.dataset.subject = s.subject;
-    tr.insertCell().textContent = s.subject;
+    const open = document.createElement("a");
+    open.href = "#subject-panel";
+    open.textContent = s.subject;
+    open.addEventListener("click", () => openSubject(s.subject).catch(showProblem));
+    tr.insertCell().append(open);
     tr.insertCell().textContent = String(s.face_count);
-    const del = document.createElement("button");
-    del.type = "button";
-    del.textContent = "Delete";
-    del.addEventListener("click", async () => {
-      try {
-        await api(
-          `/v1/collections/${collection()}/subjects/${encodeURIComponent(s.subject)}`,
-          { method: "DELETE" },
-        );
-        show("delete", [["deleted", s.subject]]);
-        await listSubjects();
-      } catch (err) {
-        showProblem(err);
-      }
-    });
-    tr.insertCell().append(del);
+    tr.insertCell().append(
+      button("Delete", () => deleteSubject(s.subject, s.face_count), "danger"),
+    );
   }
   $("subjects").dataset.count = String(r.subjects.length);
 }
-action("list", listSubjects);
+action("list", refresh);
+
+/** The subject page: its faces with quality and date, each deletable, and the whole subject. */
+async function openSubject(name) {
+  const r = await api(subjectPath(name), { method: "GET" });
+  $("subject-name").textContent = r.subject;
+  const body = $("faces").tBodies[0];
+  body.replaceChildren();
+  for (const f of r.faces) {
+    const tr = body.insertRow();
+    tr.dataset.face = f.face_id;
+    tr.insertCell().textContent = f.face_id.slice(0, 10);
+    tr.insertCell().textContent = fixed(f.quality, 2);
+    tr.insertCell().textContent = new Date(f.created_at).toLocaleString();
+    tr.insertCell().append(button("Delete", async () => {
+      if (!confirm(`Delete this face of ${r.subject}?`)) return;
+      await api(`${subjectPath(r.subject)}/faces/${encodeURIComponent(f.face_id)}`, {
+        method: "DELETE",
+      });
+      show("delete", [["deleted face", f.face_id], ["of", r.subject]]);
+      await refresh();
+      if (r.faces.length > 1) await openSubject(r.subject);
+      else $("subject-panel").hidden = true;
+    }, "danger"));
+  }
+  $("faces").dataset.count = String(r.faces.length);
+  $("subject-panel").hidden = false;
+  $("subject-delete").onclick = () => deleteSubject(r.subject, r.faces.length).catch(showProblem);
+}
+$("subject-close").addEventListener("click", () => $("subject-panel").hidden = true);
+
+// ---- collections: what the key may see, with counts and policy ----
+
+async function loadCollections() {
+  const r = await api("/v1/collections", { method: "GET", quiet: true });
+  state.collections = Object.fromEntries(r.collections.map((c) => [c.collection, c]));
+  $("collections").replaceChildren(...r.collections.map((c) => {
+    const o = new Option(`${c.subjects} subjects, ${c.faces} faces`, c.collection);
+    return o;
+  }));
+  const c = state.collections[$("collection").value.trim()];
+  $("collection-info").textContent = c
+    ? `${c.subjects} subjects · ${c.faces} faces · verify ≤ ${
+      fixed(c.policy.verify.threshold)
+    } (${c.policy.verify.source})`
+    : "new: created by the first enroll";
+}
+
+async function refresh() {
+  await listSubjects();
+  await loadCollections().catch(() => {});
+}
+$("collection").addEventListener("change", () => {
+  $("subject-panel").hidden = true;
+  refresh().catch(showProblem);
+});
 
 // ---- settings ----
 
@@ -533,6 +796,6 @@ fetch("/openapi.json").then((r) => r.json()).then((doc) => {
   const far = (verify?.parameters?.find((p) => p.name === "far")?.schema?.enum || [])
     .filter((v) => /^1e-\d+$/.test(v));
   for (const v of far) $("far").append(new Option(`${v}`, v));
-  if (far.includes("1e-3")) $("far").value = "1e-3";
 }).catch(() => {});
-document.body.dataset.ready = "1";
+// What exists, on load (with keys on, once a key is entered).
+refresh().catch(() => {}).finally(() => document.body.dataset.ready = "1");

@@ -229,6 +229,7 @@ export async function analyzeOriented(
       face.embedding = projection
         ? projectEmbedding(embedded.embedding, projection)
         : embedded.embedding;
+      face.quality.embedding_norm = Math.round(embedded.norm * 1000) / 1000;
       norms.push(embedded.norm);
       t.embed += performance.now() - s;
     } else {

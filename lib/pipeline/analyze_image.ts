@@ -158,7 +158,7 @@ export interface Analysis {
  * ```ts
  * import { isPlausibleFace } from "./analyze_image.ts";
  * const quality = { score: 0.9, face_size: 100, eye_distance: 40, detector_score: 0.99,
- *   sharpness: 100, pose: { yaw: 5, pitch: -3, roll: 4 } };
+ *   sharpness: 100, pose: { yaw: 5, pitch: -3, roll: 4 }, texture: 4 };
  * console.assert(isPlausibleFace({ box: { x: 0, y: 0, width: 100, height: 130 }, quality }));
  * console.assert(!isPlausibleFace({ box: { x: 0, y: 0, width: 130, height: 100 }, quality }));
  * ```

@@ -23,6 +23,18 @@ export interface FaceQuality {
   sharpness: number;
   /** Rough head pose from the five landmarks, degrees. */
   pose: { yaw: number; pitch: number; roll: number };
+  /**
+   * Texture contrast of the aligned face ({@linkcode textureContrast}): photos give 2–6.5 (dev
+   * faces; up to 16.8 in faces-misc), drawings with flat shading and hard outlines far more (the
+   * faces-misc cartoon: 30.6).
+   */
+  texture: number;
+  /**
+   * Length of the recognition network's raw output for this face, before normalisation (how
+   * strongly it answers: upright human faces 2.3–5.1 on the dev photos); absent when the face was
+   * not embedded (detect).
+   */
+  embedding_norm?: number;
 }
 
 /** Thresholds of the enrolment gate. */
@@ -35,7 +47,19 @@ export interface QualityGate {
   maxYaw?: number;
   /** Minimum detector score. Default: 0.8. */
   minDetectorScore?: number;
+  /** Maximum {@linkcode FaceQuality.texture} (drawings, cartoons). Default: 20. */
+  maxTexture?: number;
+  /**
+   * With {@linkcode QualityGate.unsureDetectorScore}: a face the embedder answers this weakly
+   * (`embedding_norm` below it) while the detector is unsure is not taken as human. Default: 2.6.
+   */
+  weakNorm?: number;
+  /** The detector score below which a weak embedder answer refuses the face. Default: 0.99. */
+  unsureDetectorScore?: number;
 }
+
+/** The central window (eyes to chin) of the aligned face that {@linkcode textureContrast} reads. */
+const TEXTURE_WINDOW = { x0: 25, x1: 87, y0: 30, y1: 100 };
 
 /** Variance of the 4-neighbour Laplacian over the interior of a planar RGB 112×112 tensor. */
 export function laplacianVariance(rgbPlanar: Float32Array, size = ALIGNED_SIZE): number {
@@ -57,6 +81,43 @@ export function laplacianVariance(rgbPlanar: Float32Array, size = ALIGNED_SIZE):
   }
   const m = sum / n;
   return sum2 / n - m * m;
+}
+
+/**
+ * Texture contrast of an aligned face: the 90th percentile of the 4-neighbour |Laplacian| of its
+ * gray levels over the central window (eyes to chin) divided by the median (at least 1 grey level).
+ * A photo's skin has texture and noise everywhere, so the edges are a few times the median (2–6.5
+ * on the dev faces, up to 16.8 in faces-misc); a drawing is flat shading with hard outlines, so
+ * its median is tiny against its edges.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { textureContrast } from "./assess_quality.ts";
+ * const plane = 112 * 112, drawing = new Float32Array(3 * plane), noise = drawing.slice();
+ * // Flat areas with an outline every 8th column; noise everywhere.
+ * for (let i = 0; i < 3 * plane; i++) if ((i % plane) % 8 === 0) drawing[i] = 0.5;
+ * for (let i = 0; i < 3 * plane; i++) noise[i] = Math.sin(i * 12.9898) * 0.1;
+ * assert.ok(textureContrast(drawing) > 20);
+ * assert.ok(textureContrast(noise) < 5);
+ * ```
+ */
+export function textureContrast(aligned: Float32Array, size = ALIGNED_SIZE): number {
+  const plane = size * size;
+  const gray = (i: number) => 32 * (aligned[i] + 2 * aligned[i + plane] + aligned[i + 2 * plane]);
+  const { x0, x1, y0, y1 } = TEXTURE_WINDOW;
+  const values = new Float32Array((x1 - x0) * (y1 - y0));
+  let n = 0;
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++) {
+      const i = y * size + x;
+      values[n++] = Math.abs(
+        gray(i - 1) + gray(i + 1) + gray(i - size) + gray(i + size) - 4 * gray(i),
+      );
+    }
+  }
+  values.sort();
+  return values[Math.floor(n * 0.9)] / Math.max(1, values[n >> 1]);
 }
 
 const clamp01 = (v: number) => Math.max(0, Math.min(1, v));
@@ -99,6 +160,7 @@ export function assessQuality(
   const faceSize = Math.min(box.width, box.height);
   const eyeDistance = Math.hypot(five[1][0] - five[0][0], five[1][1] - five[0][1]);
   const sharpness = laplacianVariance(aligned);
+  const texture = textureContrast(aligned);
   const pose = estimatePose(five, toTemplate, template);
   const score = clamp01((faceSize - 24) / (80 - 24)) *
     clamp01(sharpness / 60) *
@@ -112,10 +174,17 @@ export function assessQuality(
     detector_score: r(detectorScore, 4),
     sharpness: r(sharpness, 1),
     pose: { yaw: r(pose.yaw, 1), pitch: r(pose.pitch, 1), roll: r(pose.roll, 1) },
+    texture: r(texture, 1),
   };
 }
 
-/** The reasons a face fails the enrolment gate (empty when it passes). */
+/**
+ * The reasons a face fails the enrolment gate (empty when it passes): too small, blurred, turned,
+ * a doubtful detection, or not a human face — a drawing (texture contrast) or an animal (the
+ * embedder answers weakly while the detector is unsure). Calibrated so that no face of the dev
+ * photos accepted by the first four checks is refused by the last two
+ * (`deno run -A bench/enroll_gate.ts`).
+ */
 export function qualityFailures(q: FaceQuality, gate: QualityGate = {}): string[] {
   const reasons: string[] = [];
   const minSize = gate.minFaceSize ?? 40;
@@ -130,5 +199,22 @@ export function qualityFailures(q: FaceQuality, gate: QualityGate = {}): string[
   }
   const minScore = gate.minDetectorScore ?? 0.8;
   if (q.detector_score < minScore) reasons.push(`detector score ${q.detector_score} < ${minScore}`);
+  const maxTexture = gate.maxTexture ?? 20;
+  if (q.texture > maxTexture) {
+    reasons.push(
+      `not a photo of a human face: flat shading with hard outlines, as in a drawing ` +
+        `(texture contrast ${q.texture} > ${maxTexture})`,
+    );
+  }
+  const weakNorm = gate.weakNorm ?? 2.6, unsure = gate.unsureDetectorScore ?? 0.99;
+  if (
+    q.embedding_norm !== undefined && q.embedding_norm < weakNorm && q.detector_score < unsure
+  ) {
+    reasons.push(
+      `not a human face: the recognition model answers weakly (embedding norm ` +
+        `${q.embedding_norm} < ${weakNorm}) and the detector is unsure (score ` +
+        `${q.detector_score} < ${unsure}), as for an animal`,
+    );
+  }
   return reasons;
 }

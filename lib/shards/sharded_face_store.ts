@@ -189,14 +189,27 @@ export class ShardedFaceStore implements FaceStore {
     return {
       faces: stats.reduce((s, x) => s + x.faces, 0),
       search: async (embedding, k) => {
-        const q = `/search?k=${k}&since=${window.createdSince}`;
+        // Shards know each face's creation time (retention) but not its subject's expiry: ask for
+        // more, then drop expired subjects with the store's records (one parallel read each).
+        const q = `/search?k=${2 * k}&since=${window.createdSince}`;
         const body = new Float32Array(embedding);
         const results = await Promise.all(
           all.map(async (i) =>
             (await (await this.#call(ref, i, q, { method: "POST", body })).json()) as ShardResult
           ),
         );
-        return mergeShardResults(results, k).candidates;
+        const merged = mergeShardResults(results, 2 * k).candidates;
+        const subjects = [...new Set(merged.map((c) => c.subject))];
+        const records = await Promise.all(subjects.map((s) => this.#base.getSubject(ref, s)));
+        // (A subject the store does not hold, e.g. a memory store after a restart, is left to
+        // the shard: deletes reach the shards through this store, so it is not stale.)
+        const expired = new Set(
+          subjects.filter((_, i) => {
+            const at = records[i]?.expires_at;
+            return at !== undefined && Date.parse(at) <= window.now;
+          }),
+        );
+        return merged.filter((c) => !expired.has(c.subject)).slice(0, k);
       },
     };
   }

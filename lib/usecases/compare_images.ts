@@ -10,6 +10,7 @@ import type { ThresholdOptions } from "./choose_threshold.ts";
 import { type Caller, decideThreshold } from "./decide_threshold.ts";
 import { embedProbe } from "./_analyze_probe.ts";
 import { type MatchDecision, matchDecision } from "./_match_decision.ts";
+import { type Box, roundBox } from "../detect/mod.ts";
 
 /** Options for {@linkcode compareImages}. */
 export interface CompareImagesOptions extends ThresholdOptions {
@@ -23,6 +24,8 @@ export interface CompareImagesOptions extends ThresholdOptions {
 export type Comparison = MatchDecision & {
   /** The clockwise turn applied to each photo, when either had to be turned. */
   rotation?: { a: Rotation; b: Rotation };
+  /** The face of each image that was compared (px of the image as turned by `rotation`). */
+  boxes: { a: Box; b: Box };
   /** Where the threshold came from: the default policy or the request. */
   threshold_source: "policy" | "request";
   /** The embedder id. */
@@ -55,6 +58,7 @@ export async function compareImages(
   return {
     ...matchDecision(l2Distance(fa.embedding, fb.embedding), decided.threshold),
     ...turned,
+    boxes: { a: roundBox(fa.box), b: roundBox(fb.box) },
     threshold_source: decided.source,
     model: deps.model,
   };

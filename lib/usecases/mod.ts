@@ -22,6 +22,7 @@ export * from "./enroll_face.ts";
 export * from "./verify_subject.ts";
 export * from "./identify_face.ts";
 export * from "./subjects.ts";
+export * from "./list_collections.ts";
 export * from "./erase_answers.ts";
 export * from "./run_upload_action.ts";
 export * from "./process_upload.ts";

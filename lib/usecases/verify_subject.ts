@@ -4,6 +4,7 @@
  * @module
  */
 import { FaceError } from "../errors.ts";
+import { type Box, roundBox } from "../detect/mod.ts";
 import type { FaceSelection, Rotation } from "../pipeline/mod.ts";
 import { scoreSubject } from "../match/mod.ts";
 import { validateName } from "../store/mod.ts";
@@ -45,6 +46,8 @@ export type Verification = { subject: string } & MatchDecision & {
   face_id: string;
   /** The clockwise turn applied to the probe, when it had to be turned. */
   rotation?: Rotation;
+  /** The probe face that was scored (px of the probe as turned by `rotation`). */
+  box: Box;
   /** The embedder id. */
   model: string;
   /**
@@ -113,6 +116,7 @@ export async function verifySubject(
     threshold_source: decided.source,
     face_id: live[faceIndex].id,
     ...rotationField(probe),
+    box: roundBox(probe.box),
     model: deps.model,
     ...(liveness ? { liveness } : {}),
   };

@@ -88,8 +88,8 @@ Deno.test("GET /openapi.json documents every route the app serves", async () => 
     await app.request("/openapi.json"),
   );
   assert.equal(doc.openapi, "3.1.0");
-  // The web app's script and style sheet are files, not API operations.
-  const assets = ["/app.js", "/app.css"];
+  // The web app's script, style sheet and icon are files, not API operations.
+  const assets = ["/app.js", "/app.css", "/favicon.svg", "/favicon.ico"];
   const served = new Set(
     app.routes.filter((r) => r.method !== "ALL" && !assets.includes(r.path)).map((r) =>
       `${r.method.toLowerCase()} ${r.path.replace(/:([A-Za-z_]+)/g, "{$1}")}`

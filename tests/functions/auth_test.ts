@@ -287,7 +287,8 @@ Deno.test("FACEGATE_RATE_LIMIT sets the default in-memory limit per key", async 
 
 Deno.test("health, OpenAPI, docs, the web app's files and the signed webhook stay public", async () => {
   const { app } = authApp();
-  for (const path of ["/healthz", "/openapi.json", "/docs", "/", "/app.js", "/app.css"]) {
+  const pub = ["/healthz", "/openapi.json", "/docs", "/", "/app.js", "/app.css", "/favicon.svg"];
+  for (const path of [...pub, "/favicon.ico"]) {
     const res = await app.request(path);
     assert.equal(res.status, 200, path);
     await res.body?.cancel();
@@ -300,6 +301,8 @@ Deno.test("health, OpenAPI, docs, the web app's files and the signed webhook sta
     "GET /",
     "GET /app.js",
     "GET /app.css",
+    "GET /favicon.svg",
+    "GET /favicon.ico",
     "POST /v1/webhooks/upload",
   ]);
   const hook = await app.request("/v1/webhooks/upload", { method: "POST", body: "{}" });
@@ -411,4 +414,21 @@ Deno.test("with drainUnreadBodyBytes (the Workers entry), a refused request's bo
   assert.equal((await post(big.stream)).status, 401);
   assert.equal(big.state.cancelled, true);
   assert.ok(big.state.pulled <= 8192 + 2048, `${big.state.pulled} bytes read`);
+});
+
+Deno.test("GET /v1/collections shows each key only the collections of its scope, for every role", async () => {
+  const { app, store, key } = authApp();
+  const model = MODEL_MANIFEST.recipes?.default ?? MODEL_MANIFEST.embedder.id;
+  const embedding = new Float32Array(512).fill(1 / Math.sqrt(512));
+  for (const collection of ["a", "b", "c"]) {
+    await store.addFace({ model, collection }, "ann", { embedding, quality: 0.9 });
+  }
+  const names = async (k: string) =>
+    (await json<{ collections: { collection: string }[] }>(
+      await app.request("/v1/collections", bearer(k)),
+    )).collections.map((c) => c.collection);
+  assert.deepEqual(await names(await key({ role: "admin" })), ["a", "b", "c"]);
+  assert.deepEqual(await names(await key({ role: "verify", collections: ["b", "z"] })), ["b"]);
+  assert.deepEqual(await names(await key({ role: "enroll", collections: ["a", "c"] })), ["a", "c"]);
+  assert.equal((await app.request("/v1/collections")).status, 401);
 });

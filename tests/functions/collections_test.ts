@@ -219,3 +219,76 @@ Deno.test("DELETE removes faces, subjects and collections, and answers 404 for w
     "not_found",
   );
 });
+
+/** A unit vector for store-level fixtures (no model run). */
+function unit(seed: number): Float32Array {
+  const v = new Float32Array(512).map((_, i) => Math.sin(seed * 7.1 + i));
+  const n = Math.hypot(...v);
+  return v.map((x) => x / n);
+}
+
+Deno.test("GET /v1/collections lists every collection with its subject and face counts, recipe and policy", async () => {
+  const { app, store } = makeApp();
+  const empty = await json<{ collections: unknown[] }>(await app.request("/v1/collections"));
+  assert.deepEqual(empty, { collections: [] });
+  const model = defaultRecipe().id;
+  for (
+    const [collection, subject, n] of [["staff", "ann", 2], ["staff", "bob", 1], [
+      "gate",
+      "cy",
+      1,
+    ]] as const
+  ) {
+    for (let i = 0; i < n; i++) {
+      await store.addFace({ model, collection }, subject, { embedding: unit(i), quality: 0.9 });
+    }
+  }
+  await json(
+    await app.request(
+      "/v1/collections/staff/policy",
+      {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ verify: { far: "1e-4" }, retention: { days: 30 } }),
+      },
+    ),
+  );
+  const res = await app.request("/v1/collections");
+  assert.equal(res.headers.get("content-type"), "application/json");
+  const body = await json<{ collections: Record<string, unknown>[] }>(res);
+  assert.deepEqual(body.collections.map((c) => [c.collection, c.subjects, c.faces, c.recipe]), [
+    ["gate", 1, 1, model],
+    ["staff", 2, 3, model],
+  ]);
+  const staff = body.collections[1].policy as Record<string, Record<string, unknown>>;
+  assert.equal(staff.verify.source, "policy");
+  assert.equal(staff.verify.far, "1e-4");
+  assert.equal(staff.identify.source, "default");
+  assert.deepEqual(staff.retention, { days: 30 });
+  const gate = body.collections[0].policy as Record<string, unknown>;
+  assert.equal(gate.retention, null);
+  assert.equal(gate.updated_at, null);
+});
+
+Deno.test("enroll refuses non-human faces with face=largest: the dog collage and the cartoon are 422 low_quality with the reason", async () => {
+  const { app, store } = makeApp();
+  for (
+    const [photo, reason] of [
+      [
+        "faces-misc/noface_dlib_dogs.jpg",
+        /^not a human face: .*embedding norm .* as for an animal$/,
+      ],
+      ["faces-misc/quality_insightface_cartoon.jpg", /^not a photo of a human face: .*drawing/],
+    ] as const
+  ) {
+    for (const face of ["largest", "primary", "center"]) {
+      const res = await app.request(`${faces("pets", "rex")}?face=${face}`, postImage(photo));
+      const body = await assertProblem(res, 422, "low_quality");
+      const reasons = body.reasons as string[];
+      assert.ok(reasons.some((r) => reason.test(r)), `${photo} ${face}: ${reasons}`);
+    }
+  }
+  assert.deepEqual(await store.listCollections(), []);
+  // A human photo of faces-misc still enrolls.
+  await json(await app.request(faces("pets", "obama"), postImage(PHOTOS.png)), 201);
+});

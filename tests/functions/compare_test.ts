@@ -20,6 +20,7 @@ interface CompareBody {
   threshold: number;
   confidence: number;
   model: string;
+  boxes: Record<"a" | "b", { x: number; y: number; width: number; height: number }>;
 }
 
 function pair(a: string, b: string, extra: Record<string, string> = {}): RequestInit {
@@ -35,6 +36,7 @@ Deno.test("POST /v1/compare matches two photos of one person at the verify thres
     await app.request("/v1/compare", pair(PHOTOS.serena1, PHOTOS.serena2)),
   );
   assert.deepEqual(Object.keys(body).sort(), [
+    "boxes",
     "confidence",
     "distance",
     "match",
@@ -44,6 +46,11 @@ Deno.test("POST /v1/compare matches two photos of one person at the verify thres
     "threshold_source",
   ]);
   assert.equal(body.match, true);
+  // The compared face of each photo, in its pixels (250×250 LFW crops: the face is central).
+  for (const side of ["a", "b"] as const) {
+    const b = body.boxes[side];
+    assert.ok(b.width > 50 && b.x > 20 && b.x + b.width < 230, JSON.stringify(b));
+  }
   assert.ok(body.distance <= body.threshold);
   assert.ok(body.confidence > 0.5);
   // Both are rounded to 4 decimals.

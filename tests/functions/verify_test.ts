@@ -22,6 +22,7 @@ interface VerifyBody {
   confidence: number;
   face_id: string;
   model: string;
+  box: { x: number; y: number; width: number; height: number };
 }
 
 Deno.test("POST …/verify accepts a true claim and names the nearest enrolled face", async () => {
@@ -29,6 +30,7 @@ Deno.test("POST …/verify accepts a true claim and names the nearest enrolled f
     await app.request(verify("serena"), postImage(PHOTOS.serena2)),
   );
   assert.deepEqual(Object.keys(body).sort(), [
+    "box",
     "confidence",
     "distance",
     "face_id",
@@ -41,6 +43,7 @@ Deno.test("POST …/verify accepts a true claim and names the nearest enrolled f
   ]);
   assert.equal(body.subject, "serena");
   assert.equal(body.match, true);
+  assert.ok(body.box.width > 50 && body.box.x > 20 && body.box.x + body.box.width < 230);
   assert.equal(body.face_id, enrolled.face_id);
   assert.equal((body as unknown as { threshold_source: string }).threshold_source, "policy");
   assert.ok(body.confidence > 0.5);

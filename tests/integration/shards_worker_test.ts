@@ -114,6 +114,22 @@ Deno.test({
     const after = (await (await api.identify("crowd", gone.photos[2])).json()) as Answer;
     assert.ok(!after.candidates.some((c) => c.subject === gone.name));
     assert.equal(after.fpir?.faces, 14);
+    // An expired subject never matches through the shards either (they hold no expiries: the
+    // Worker drops candidates the store says have expired).
+    const soon = crowd[3];
+    const expiry = await fetch(`${w.url}/v1/collections/crowd/subjects/${soon.name}/expiry`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ expires_at: new Date(Date.now() + 1500).toISOString() }),
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+    assert.equal(expiry.status, 200, await expiry.clone().text());
+    await expiry.body?.cancel();
+    const before = (await (await api.identify("crowd", soon.photos[2])).json()) as Answer;
+    assert.equal(before.match?.subject, soon.name);
+    await new Promise((r) => setTimeout(r, 2000));
+    const expired = (await (await api.identify("crowd", soon.photos[2])).json()) as Answer;
+    assert.ok(!expired.candidates.some((c) => c.subject === soon.name), JSON.stringify(expired));
   } finally {
     await w.stop();
   }

@@ -254,9 +254,10 @@ Deno.test({
         assert.match(await run(page, "#compare", "compare"), /Different people/);
       });
 
-      await t.step("subjects are listed and deleted", async () => {
+      await t.step("subjects are listed and deleted (after the confirmation)", async () => {
         await page.click("#list");
         await page.waitForSelector('#subjects[data-count="3"]');
+        page.once("dialog", (d) => d.accept());
         await page.click('#subjects tr[data-subject="arnold"] button');
         await page.waitForSelector('#subjects[data-count="2"]');
         assert.equal(await page.locator('#subjects tr[data-subject="arnold"]').count(), 0);

@@ -110,6 +110,8 @@ const GOOD: FaceQuality = {
   detector_score: 0.99,
   sharpness: 150,
   pose: { yaw: 5, pitch: 0, roll: 0 },
+  texture: 4,
+  embedding_norm: 3.7,
 };
 
 Deno.test("qualityFailures() is empty for a good face", () => {
@@ -142,4 +144,25 @@ Deno.test("qualityFailures() applies a custom gate, limits inclusive", () => {
   assert.deepEqual(qualityFailures(GOOD, gate), []);
   assert.equal(qualityFailures(GOOD, { minFaceSize: 121 }).length, 1);
   assert.equal(qualityFailures(GOOD, { maxYaw: 4.9 }).length, 1);
+});
+
+Deno.test("qualityFailures() refuses a drawing: texture contrast over 20, limit inclusive", () => {
+  assert.deepEqual(qualityFailures({ ...GOOD, texture: 20 }), []);
+  assert.deepEqual(qualityFailures({ ...GOOD, texture: 20.1 }), [
+    "not a photo of a human face: flat shading with hard outlines, as in a drawing " +
+    "(texture contrast 20.1 > 20)",
+  ]);
+  assert.deepEqual(qualityFailures({ ...GOOD, texture: 30 }, { maxTexture: 40 }), []);
+});
+
+Deno.test("qualityFailures() refuses an animal: a weak embedder answer with an unsure detector, not either alone", () => {
+  const animal = { ...GOOD, embedding_norm: 2.36, detector_score: 0.958 };
+  assert.deepEqual(qualityFailures(animal), [
+    "not a human face: the recognition model answers weakly (embedding norm 2.36 < 2.6) and " +
+    "the detector is unsure (score 0.958 < 0.99), as for an animal",
+  ]);
+  assert.deepEqual(qualityFailures({ ...animal, embedding_norm: 2.6 }), []);
+  assert.deepEqual(qualityFailures({ ...animal, detector_score: 0.99 }), []);
+  // Not embedded (detect): the check does not apply.
+  assert.deepEqual(qualityFailures({ ...animal, embedding_norm: undefined }), []);
 });

@@ -100,6 +100,7 @@ Deno.test("isPlausibleFace() needs a box at least as tall as wide and a pose wit
     detector_score,
     sharpness: 100,
     pose: { yaw, pitch: 0, roll },
+    texture: 4,
   });
   const tall = { x: 0, y: 0, width: 100, height: 130 };
   const L = PLAUSIBLE_POSE_DEGREES;
