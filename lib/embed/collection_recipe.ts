@@ -11,7 +11,7 @@ import {
   type ModelManifest,
   type RecipeEntry,
 } from "../../models/manifest.ts";
-import type { CollectionRef, ListSubjectsOptions, SubjectPage } from "../store/faces/face_store.ts";
+import type { CollectionRef, ListSubjectsOptions, SubjectPage } from "../store/mod.ts";
 
 /** The one store call the lookup needs. */
 export interface RecipeLookupStore {
