@@ -19,9 +19,10 @@ import { MODEL_MANIFEST } from "../models/manifest.ts";
 import { dataDir } from "./_data.ts";
 import { type Pair, parsePairs } from "./eval.ts";
 import { buildInt8Embedder, INT8_FILE, sha256Hex } from "../tools/quantize/main.ts";
-import { parseProjection, projectEmbedding, type Projection } from "../lib/embed/mod.ts";
+import { loadProjection, projectEmbedding, type Projection } from "../lib/embed/mod.ts";
 import { projectionPool, projectionSplit } from "../tools/train_projection.ts";
 import { pcaBasis } from "../tools/projection/train.ts";
+import { prng } from "./_synthetic_gallery.ts";
 import { embedderRecipes } from "../models/manifest.ts";
 
 /** One pipeline recipe to compare. */
@@ -204,16 +205,6 @@ function recipeEmbedding(v: ImageVectors, i: number, recipe: Recipe): Float32Arr
   return out;
 }
 
-/** Deterministic PRNG (mulberry32) so the bootstrap intervals are reproducible. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Paired bootstrap 95% interval of mean(b) − mean(a) over per-pair correctness vectors. */
 export function bootstrapDifference(
   a: boolean[],
@@ -221,7 +212,7 @@ export function bootstrapDifference(
   resamples = 2000,
   seed = 1,
 ): [number, number] {
-  const n = a.length, rand = rng(seed), diffs: number[] = [];
+  const n = a.length, rand = prng(seed), diffs: number[] = [];
   for (let r = 0; r < resamples; r++) {
     let d = 0;
     for (let i = 0; i < n; i++) {
@@ -354,7 +345,7 @@ export function tarDifferenceCi(
   for (const i of ids) count[i]++;
   const tb = pairTable(ids, kept.map((p) => base.get(p)!));
   const tm = pairTable(ids, kept.map((p) => mine.get(p)!));
-  const rand = rng(seed), diffs: number[] = [];
+  const rand = prng(seed), diffs: number[] = [];
   const w = new Float64Array(names.length);
   for (let r = 0; r < resamples; r++) {
     w.fill(0);
@@ -511,11 +502,7 @@ export async function benchRecipes(options: { int8?: boolean } = {}): Promise<Re
   // v3 (the shipped 128-d map) and its baseline, plain PCA-128 fitted on the same training faces.
   const v3 = embedderRecipes().find((r) => r.projection)!;
   const p = v3.projection!;
-  const trained = parseProjection(
-    await Deno.readFile(new URL(`../models/${p.file}`, import.meta.url)),
-    p.input,
-    p.output,
-  );
+  const trained = await loadProjection(new SessionCache(fileModelLoader()), p);
   const poolImages = await projectionPool();
   const { held } = projectionSplit(poolImages);
   const pca = pcaBasis(

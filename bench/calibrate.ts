@@ -30,7 +30,8 @@ import {
   thresholdAtFar,
 } from "../lib/match/mod.ts";
 import { embedderRecipes, MODEL_MANIFEST } from "../models/manifest.ts";
-import { parseProjection, projectEmbedding } from "../lib/embed/mod.ts";
+import { loadProjection, projectEmbedding } from "../lib/embed/mod.ts";
+import { fileModelLoader, SessionCache } from "../lib/onnx/mod.ts";
 import { projectionPool, projectionSplit } from "../tools/train_projection.ts";
 
 const round = (v: number, d = 4) => Math.round(v * 10 ** d) / 10 ** d;
@@ -117,11 +118,7 @@ async function main() {
   const heldOut = recipe?.projection ? projectionSplit(await projectionPool()).held : undefined;
   if (recipe?.projection) {
     const p = recipe.projection;
-    const map = parseProjection(
-      await Deno.readFile(new URL(`../models/${p.file}`, import.meta.url)),
-      p.input,
-      p.output,
-    );
+    const map = await loadProjection(new SessionCache(fileModelLoader()), p);
     images = images.map((i) => ({
       ...i,
       embedding: i.embedding && projectEmbedding(i.embedding, map),

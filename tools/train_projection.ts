@@ -17,7 +17,9 @@ import { embedDataset, type EmbeddedImage } from "../bench/_embed_dataset.ts";
 import { parsePairs } from "../bench/eval.ts";
 import { dataDir } from "../bench/_data.ts";
 import { rocAuc, thresholdAtFar } from "../lib/match/mod.ts";
-import { forward, pcaBasis, rng, shuffle, trainProjection } from "./projection/train.ts";
+import { sha256Hex } from "../lib/encoding/mod.ts";
+import { forward, pcaBasis, shuffle, trainProjection } from "./projection/train.ts";
+import { prng } from "../bench/_synthetic_gallery.ts";
 
 /** Where the shipped map goes. */
 export const PROJECTION_FILE = "fr_feature_proj128.f32";
@@ -55,7 +57,7 @@ function project(w: Float64Array, x: Float32Array): Float64Array {
  * v3 thresholds are calibrated on.
  */
 export function projectionSplit(images: { identity: string }[]) {
-  const identities = shuffle([...new Set(images.map((i) => i.identity))].sort(), rng(SEED));
+  const identities = shuffle([...new Set(images.map((i) => i.identity))].sort(), prng(SEED));
   return { identities, held: new Set(identities.slice(0, Math.round(identities.length * 0.2))) };
 }
 
@@ -77,11 +79,6 @@ function byIdentity(images: EmbeddedImage[]): Float32Array[][] {
   const m = new Map<string, Float32Array[]>();
   for (const im of images) m.set(im.identity, [...(m.get(im.identity) ?? []), im.embedding!]);
   return [...m.values()];
-}
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const d = await crypto.subtle.digest("SHA-256", bytes as BufferSource);
-  return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 if (import.meta.main) {

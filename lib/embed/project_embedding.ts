@@ -3,6 +3,8 @@
  *
  * @module
  */
+import type { SessionCache } from "../onnx/mod.ts";
+import type { ProjectionEntry } from "../../models/manifest.ts";
 
 /** A linear map from `input` to `output` dimensions, row-major `output × input` weights. */
 export interface Projection {
@@ -76,4 +78,20 @@ export function projectEmbedding(x: Float32Array, p: Projection): Float32Array {
   const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
   for (let r = 0; r < p.output; r++) out[r] *= inv;
   return out;
+}
+
+/**
+ * A recipe's projection, read with the isolate's model loader and parsed once per isolate (cached
+ * by the file's sha256, so every recipe naming the same file shares it).
+ *
+ * @throws {FaceError} `model_unavailable` when the file cannot be read or parsed.
+ */
+export function loadProjection(
+  sessions: SessionCache,
+  entry: ProjectionEntry,
+): Promise<Projection> {
+  return sessions.data(
+    { id: `projection:${entry.sha256}`, file: entry.file },
+    (bytes) => parseProjection(bytes, entry.input, entry.output),
+  );
 }

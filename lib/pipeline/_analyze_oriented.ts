@@ -13,7 +13,7 @@ import { detectFaces } from "../detect/ultraface_detector.ts";
 import { detectLandmarks, toFivePoints } from "../landmarks/landmarks.ts";
 import type { Point } from "../align/estimate_similarity.ts";
 import { alignedTensor, alignmentTransform } from "../align/mod.ts";
-import { embedFaceWithNorm, parseProjection, projectEmbedding } from "../embed/mod.ts";
+import { embedFaceWithNorm, loadProjection, projectEmbedding } from "../embed/mod.ts";
 import { MODEL_MANIFEST } from "../../models/manifest.ts";
 import { assessQuality } from "./assess_quality.ts";
 import { scoreEyes, scoreLiveness } from "../liveness/mod.ts";
@@ -146,12 +146,7 @@ export async function analyzeOriented(
   }
   const embedder = await embedderLoad;
   const p = manifest.embedder.projection;
-  const projection = embedder && p
-    ? await deps.sessions.data(
-      { id: `${manifest.recipe ?? manifest.embedder.id}:projection`, file: p.file },
-      (bytes) => parseProjection(bytes, p.input, p.output),
-    )
-    : undefined;
+  const projection = embedder && p ? await loadProjection(deps.sessions, p) : undefined;
   const livenessEntry = options.liveness ? manifest.liveness : undefined;
   if (options.liveness && !livenessEntry) {
     throw new FaceError(

@@ -7,7 +7,7 @@
  * @module
  */
 import { FaceError } from "../errors.ts";
-import { parseProjection, projectEmbedding } from "../embed/mod.ts";
+import { loadProjection, projectEmbedding } from "../embed/mod.ts";
 import { validateName } from "../store/mod.ts";
 import { embedderRecipes } from "../../models/manifest.ts";
 import { forCollection, forgetCollectionRecipe } from "./for_collection.ts";
@@ -88,10 +88,7 @@ export async function convertCollection(
       { details: { from: from.id, to: target.id } },
     );
   }
-  const map = await deps.pipeline.sessions.data(
-    { id: `${target.id}:projection`, file: p.file },
-    (bytes) => parseProjection(bytes, p.input, p.output),
-  );
+  const map = await loadProjection(deps.pipeline.sessions, p);
   const toRef = { model: target.id, collection };
   const moved = new Set<string>();
   const subjects = new Set<string>();

@@ -10,6 +10,8 @@ import type { LivenessPolicy, StoredPolicy } from "../store/mod.ts";
 import type { LivenessScore } from "../liveness/mod.ts";
 import type { UseCaseDeps } from "./use_case_deps.ts";
 import type { Caller } from "./decide_threshold.ts";
+import { l2Distance } from "../match/mod.ts";
+import { round4 } from "./_match_decision.ts";
 
 /** The liveness options of a request. */
 export interface LivenessRequest {
@@ -142,7 +144,7 @@ export function passiveVerdict(
   if (!face || !face.judged) {
     return { live: false, score: null, ...base, reason: "insufficient_context" };
   }
-  const score = Math.round(face.score * 1e4) / 1e4;
+  const score = round4(face.score);
   return face.score >= rule.threshold
     ? { live: true, score, ...base }
     : { live: false, score, ...base, reason: "not_live" };
@@ -211,16 +213,11 @@ export async function judgeProbe(
   }
   const redeemed = await deps.livenessTokens.redeem(request.liveness_token);
   const base = { threshold: rule.threshold, mode: "challenge" as const, source: rule.source };
-  const score = Math.round(redeemed.score * 1e4) / 1e4;
+  const score = round4(redeemed.score);
   if (redeemed.model !== deps.model || redeemed.embedding.length !== probe.embedding.length) {
     return { live: false, score, ...base, reason: "challenge_face_mismatch" };
   }
-  let d2 = 0;
-  for (let i = 0; i < probe.embedding.length; i++) {
-    const d = probe.embedding[i] - redeemed.embedding[i];
-    d2 += d * d;
-  }
-  if (Math.sqrt(d2) > faceThreshold) {
+  if (l2Distance(probe.embedding, redeemed.embedding) > faceThreshold) {
     return { live: false, score, ...base, reason: "challenge_face_mismatch" };
   }
   return redeemed.score >= rule.threshold

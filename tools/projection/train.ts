@@ -7,16 +7,7 @@
  * @module
  */
 import { tripletLossGradient } from "../../lib/match/mod.ts";
-
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "../../bench/_synthetic_gallery.ts";
 
 /** Fisher–Yates shuffle in place with `random`. */
 export function shuffle<T>(xs: T[], random: () => number): T[] {
@@ -44,7 +35,7 @@ export function pcaBasis(xs: Float32Array[], k: number, iterations = 60, seed = 
     }
   }
   for (let i = 0; i < c.length; i++) c[i] /= xs.length;
-  const random = rng(seed);
+  const random = prng(seed);
   let q = new Float64Array(k * d).map(() => random() - 0.5);
   orthonormalise(q, k, d);
   for (let it = 0; it < iterations; it++) {
@@ -150,7 +141,7 @@ export function trainProjection(
   const steps = options.steps ?? 1500;
   const P = options.identities ?? 48, K = options.perIdentity ?? 3;
   const margin = options.margin ?? 0.2, lr = options.learningRate ?? 1e-3;
-  const random = rng(options.seed ?? 7);
+  const random = prng(options.seed ?? 7);
   const people = byIdentity.filter((xs) => xs.length >= 2);
   const w = Float64Array.from(init);
   const m = new Float64Array(w.length), v = new Float64Array(w.length);

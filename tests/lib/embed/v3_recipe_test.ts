@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { analyzeImage } from "../../../lib/pipeline/mod.ts";
-import { parseProjection, projectEmbedding } from "../../../lib/embed/mod.ts";
+import { loadProjection, projectEmbedding } from "../../../lib/embed/mod.ts";
 import { embedderRecipes, MODEL_MANIFEST, recipeManifest } from "../../../models/manifest.ts";
 import { l2Distance } from "../../../lib/match/mod.ts";
 import { readData, sessions } from "../../_data.ts";
@@ -28,11 +28,7 @@ Deno.test("v3 makes unit 128-d templates equal to v2's embedding through the pro
   assert.equal(e3.length, 128);
   assert.ok(Math.abs(Math.hypot(...e3) - 1) < 1e-5);
   const p = v3.projection!;
-  const map = parseProjection(
-    await Deno.readFile(new URL(`../../../models/${p.file}`, import.meta.url)),
-    p.input,
-    p.output,
-  );
+  const map = await loadProjection(sessions, p);
   const converted = projectEmbedding(e2, map);
   for (let i = 0; i < 128; i++) assert.ok(Math.abs(converted[i] - e3[i]) < 1e-6);
 });

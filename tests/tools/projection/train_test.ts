@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { forward, pcaBasis, rng, trainProjection } from "../../../tools/projection/train.ts";
+import { forward, pcaBasis, trainProjection } from "../../../tools/projection/train.ts";
+import { prng as rng } from "../../../bench/_synthetic_gallery.ts";
 import { MODEL_MANIFEST } from "../../../models/manifest.ts";
 import { parseProjection } from "../../../lib/embed/mod.ts";
 
