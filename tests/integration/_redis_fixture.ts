@@ -7,6 +7,8 @@
 
 import { findRedisServer, type RedisProcess, startRedis } from "../../tools/redis_harness.ts";
 import { type Bridge, RespConnection, startBridge } from "../../tools/upstash_bridge.ts";
+import { type Backend, openBackend, type OpenBackendOptions } from "../../lib/backend/mod.ts";
+import { testKeyring } from "../_master_key.ts";
 
 /** A running redis-server with a bridge in front of it. */
 export interface RedisFixture {
@@ -58,6 +60,31 @@ export async function withRedis(fn: (fx: RedisFixture) => Promise<void>): Promis
     await bridge?.close();
     await redis.stop();
   }
+}
+
+/**
+ * Runs `fn` with the backend of a fresh redis-server behind the bridge, sealed with the test
+ * keyring (unless `options` says otherwise), under a random key prefix starting with `stem`;
+ * closes it and deletes every key of that prefix afterwards.
+ */
+export async function withUpstashBackend(
+  stem: string,
+  fn: (backend: Backend, fx: RedisFixture & { prefix: string }) => Promise<void>,
+  options: OpenBackendOptions = {},
+): Promise<void> {
+  await withRedis(async (fx) => {
+    const prefix = `${stem}${crypto.randomUUID().slice(0, 8)}:`;
+    const backend = await openBackend(
+      { kind: "upstash", url: fx.bridge.url, token: fx.bridge.token, prefix },
+      { encryption: await testKeyring(), ...options },
+    );
+    try {
+      await fn(backend, { ...fx, prefix });
+    } finally {
+      await backend.close();
+      await deleteRedisKeys(fx.redis.port, `${prefix}*`);
+    }
+  });
 }
 
 /** The keys matching `pattern` on the redis-server at `port` (`KEYS`: test servers only). */

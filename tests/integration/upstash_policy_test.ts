@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { openBackend } from "../../lib/backend/mod.ts";
 import {
   redisCollectionPolicyKey,
   redisPolicyKey,
@@ -7,29 +6,12 @@ import {
   upstashRedis,
 } from "../../lib/store/mod.ts";
 import { RespConnection } from "../../tools/upstash_bridge.ts";
-import { testKeyring } from "../_master_key.ts";
 import { policyScenario } from "../functions/_policy_scenario.ts";
-import { deleteRedisKeys, redisTest, withRedis } from "./_redis_fixture.ts";
+import { redisTest, withRedis, withUpstashBackend } from "./_redis_fixture.ts";
 
 redisTest(
   "match policy on Redis through the bridge: only stricter requests unless admin (audited)",
-  async (t) => {
-    await withRedis(async ({ bridge, redis }) => {
-      const prefix = `pol${crypto.randomUUID().slice(0, 8)}:`;
-      const backend = await openBackend({
-        kind: "upstash",
-        url: bridge.url,
-        token: bridge.token,
-        prefix,
-      }, { encryption: await testKeyring() });
-      try {
-        await policyScenario(t, backend);
-      } finally {
-        await backend.close();
-        await deleteRedisKeys(redis.port, `${prefix}*`);
-      }
-    });
-  },
+  (t) => withUpstashBackend("pol", (backend) => policyScenario(t, backend)),
 );
 
 redisTest(

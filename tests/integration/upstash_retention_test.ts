@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { openBackend } from "../../lib/backend/mod.ts";
 import {
   galleryRecordCreatedAt,
   redisCollectionKeys,
@@ -11,7 +10,7 @@ import { retentionScenario, testClock } from "../functions/_retention_scenario.t
 import { unitVector } from "../lib/store/_contract.ts";
 import { testKeyring } from "../_master_key.ts";
 import { RespConnection } from "../../tools/upstash_bridge.ts";
-import { deleteRedisKeys, redisKeyspace, redisTest, withRedis } from "./_redis_fixture.ts";
+import { redisKeyspace, redisTest, withRedis, withUpstashBackend } from "./_redis_fixture.ts";
 import { AAD_V1_COMMIT, previousLib } from "./_previous_lib.ts";
 
 const v1 = await previousLib(AAD_V1_COMMIT);
@@ -26,20 +25,10 @@ async function keyspace(port: number, prefix: string): Promise<Map<string, strin
 redisTest(
   "retention on Redis through the bridge: old and expired faces never match and are purged",
   async (t) => {
-    await withRedis(async ({ bridge, redis }) => {
-      const prefix = `ret${crypto.randomUUID().slice(0, 8)}:`;
-      const clock = testClock();
-      const backend = await openBackend(
-        { kind: "upstash", url: bridge.url, token: bridge.token, prefix },
-        { now: clock.now, encryption: await testKeyring() },
-      );
-      try {
-        await retentionScenario(t, backend, clock, () => keyspace(redis.port, prefix));
-      } finally {
-        await backend.close();
-        await deleteRedisKeys(redis.port, `${prefix}*`);
-      }
-    });
+    const clock = testClock();
+    await withUpstashBackend("ret", async (backend, { redis, prefix }) => {
+      await retentionScenario(t, backend, clock, () => keyspace(redis.port, prefix));
+    }, { now: clock.now });
   },
 );
 
